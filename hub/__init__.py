@@ -1,0 +1,37 @@
+"""The referral hub: a Flask application factory that only wires the parts together."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from hub.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the app. Reads settings (and stops with a clear sentence if any is missing); no writes."""
+    from hub import cli, db, errors, security
+    from hub.crypto import Keyring
+    from hub.extensions import csrf
+    from hub.public import bp as public_bp
+
+    config = config or Config.load()
+    app = Flask(__name__, instance_path=str(config.instance_path), instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        TESTING=config.testing,
+        MAX_CONTENT_LENGTH=256 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        SESSION_COOKIE_NAME="__Host-hub" if config.secure_cookies else "hub",
+    )
+    app.extensions["hub.config"] = config
+    app.extensions["hub.keyring"] = Keyring(config.key_file)
+
+    db.init_app(app, config.database_url)
+    csrf.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(public_bp)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,84 @@
+"""Operator commands: ``flask --app hub seed-demo`` and ``flask --app hub keys ...``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from hub import db
+from hub.crypto import CryptoError, Keyring
+
+keys_cli = AppGroup("keys", help="Manage the encryption keys in the key file.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(seed_demo_command)
+
+
+def _keyring() -> Keyring:
+    keyring: Keyring = current_app.extensions["hub.keyring"]
+    return keyring
+
+
+@click.command("seed-demo", help="Demo providers, specialisms, capacity and sample referrals.")
+@with_appcontext
+def seed_demo_command() -> None:
+    from hub.demo import seed
+
+    for line in seed(db.session()):
+        click.echo(line)
+
+
+@keys_cli.command("rotate", help="Add a new key, make it current, and reseal every value under it.")
+@click.option("--resume", is_flag=True, help="Do not add a key; finish resealing under the current one.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+def rotate_command(resume: bool, batch_size: int) -> None:
+    from hub.keys import rotate
+
+    def progress(batches: int) -> None:
+        if batches % 10 == 0:
+            click.echo(f"  {batches} batches resealed", err=True)
+
+    try:
+        report = rotate(
+            db.session(), _keyring(), new_key=not resume, batch_size=batch_size, after_batch=progress
+        )
+    except CryptoError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Current key: {report.key_id}. Resealed {report.resealed} values in {report.batches} batches."
+    )
+    if report.remaining:
+        left = ", ".join(f"{k}: {n}" for k, n in sorted(report.remaining.items()))
+        raise click.ClickException(
+            f"Some values are still under older keys ({left}); run it again with --resume."
+        )
+    click.echo("Every value is sealed under the current key. Older keys can be retired with `keys retire`.")
+
+
+@keys_cli.command("status", help="List the keys and how many stored values each one sealed.")
+def status_command() -> None:
+    from hub.keys import count_by_key
+
+    keyring = _keyring()
+    counts = count_by_key(db.session())
+    for key_id in keyring.key_ids:
+        marker = " (current)" if key_id == keyring.current_key_id else ""
+        created = keyring.created(key_id) or "unknown"
+        click.echo(f"{key_id}{marker}  created {created}  values {counts.pop(key_id, 0)}")
+    for key_id, count in counts.items():
+        click.echo(f"{key_id} (NOT IN THE KEY FILE)  values {count}")
+
+
+@keys_cli.command("retire", help="Remove a key from the key file once no stored value uses it.")
+@click.argument("key_id")
+def retire_command(key_id: str) -> None:
+    from hub.keys import retire_key
+
+    try:
+        retire_key(db.session(), _keyring(), key_id)
+    except CryptoError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Key {key_id} is retired and no longer in the key file.")

@@ -1,0 +1,78 @@
+"""Typed settings, read once at start-up from the environment and ``instance/config.py``.
+
+Every setting has a ``HUB_*`` name. The environment wins over ``instance/config.py``, which
+``flask --app hub init`` writes. A missing secret stops start-up with a sentence that says what
+to set; there is no fallback secret.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The hub cannot start with the settings it was given."""
+
+
+def default_instance_path() -> Path:
+    """Where local config, keys and the SQLite database live unless ``HUB_INSTANCE_PATH`` says."""
+    return Path(os.environ.get("HUB_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Config:
+    secret_key: str
+    database_url: str
+    key_file: Path
+    instance_path: Path
+    smtp_url: str | None = None
+    exit_url: str = "https://www.bbc.co.uk/weather"
+    council_name: str = "Rotherham Metropolitan Borough Council"
+    secure_cookies: bool = True
+    testing: bool = False
+
+    @classmethod
+    def load(cls, instance_path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+        """Read ``instance/config.py`` then the environment; raise ConfigError naming what is missing."""
+        instance = (instance_path or default_instance_path()).resolve()
+        env = os.environ if environ is None else environ
+        settings: dict[str, Any] = {}
+        config_file = instance / "config.py"
+        if config_file.is_file():
+            settings.update(
+                {k: v for k, v in runpy.run_path(str(config_file)).items() if k.startswith("HUB_")}
+            )
+        settings.update({k: v for k, v in env.items() if k.startswith("HUB_")})
+
+        secret_key = str(settings.get("HUB_SECRET_KEY") or "")
+        if len(secret_key) < 32:
+            raise ConfigError(
+                "HUB_SECRET_KEY is not set (or is shorter than 32 characters): "
+                "run `flask --app hub init` or set HUB_SECRET_KEY in the environment."
+            )
+        key_file = Path(settings.get("HUB_KEY_FILE") or instance / "keys.json")
+        if not key_file.is_absolute():
+            key_file = instance / key_file
+        return cls(
+            secret_key=secret_key,
+            database_url=str(settings.get("HUB_DATABASE_URL") or f"sqlite:///{instance / 'hub.sqlite3'}"),
+            key_file=key_file,
+            instance_path=instance,
+            smtp_url=settings.get("HUB_SMTP_URL") or None,
+            exit_url=str(settings.get("HUB_EXIT_URL") or cls.exit_url),
+            council_name=str(settings.get("HUB_COUNCIL_NAME") or cls.council_name),
+            secure_cookies=_flag(settings.get("HUB_SECURE_COOKIES", True)),
+        )

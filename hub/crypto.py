@@ -1,0 +1,397 @@
+"""Field encryption: AES-256-GCM with keys from a keyring file, and keyed blind indexes.
+
+A sealed value is stored as bytes::
+
+    0x01 | key id (8 ASCII characters) | nonce (12 bytes) | ciphertext and GCM tag
+
+The associated data names the table, the column and the row's stable id, so a value copied into
+another row or column fails to open. Models declare sealed attributes with :class:`Sealed`; views and
+services read and write plain values and never call :func:`Keyring.seal` themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import os
+import re
+import secrets
+import stat
+import tempfile
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from hashlib import sha256
+from pathlib import Path
+from typing import Any, Generic, TypeVar, cast, overload
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app, has_app_context
+from sqlalchemy import LargeBinary
+from sqlalchemy.orm import mapped_column
+
+FORMAT_VERSION = 1
+KEY_ID_LENGTH = 8
+NONCE_LENGTH = 12
+HEADER_LENGTH = 1 + KEY_ID_LENGTH
+_KEY_ID = re.compile(r"^[0-9a-f]{8}$")
+
+
+class CryptoError(RuntimeError):
+    """Something about keys or sealed values is wrong; the hub never falls back to plaintext."""
+
+
+class KeyFileError(CryptoError):
+    """The key file is missing, unreadable, too open, or not in the expected form."""
+
+
+class UnknownKeyError(CryptoError):
+    """A value names a key that the key file does not hold."""
+
+
+class UnsealError(CryptoError):
+    """A value did not open: it was altered, moved from another row or column, or the key is wrong."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Where a sealed value lives. It is the associated data, so a value only opens in its own place."""
+
+    table: str
+    column: str
+    row_id: str
+
+    def associated_data(self) -> bytes:
+        return b"\x00".join([b"hub.sealed.v1", *(p.encode() for p in (self.table, self.column, self.row_id))])
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column} of row {self.row_id}"
+
+
+def key_id_of(blob: bytes) -> str:
+    """The id of the key that sealed ``blob``, read from its header without opening it."""
+    if len(blob) < HEADER_LENGTH + NONCE_LENGTH + 16 or blob[0] != FORMAT_VERSION:
+        raise UnsealError("the stored value is not in the sealed format")
+    return blob[1:HEADER_LENGTH].decode("ascii", errors="replace")
+
+
+@dataclass(frozen=True)
+class _Ring:
+    current: str
+    keys: dict[str, bytes]
+    created: dict[str, str]
+    index_key: bytes
+    stamp: tuple[int, int, int]
+
+
+class Keyring:
+    """The keys in one key file: several data keys, one of them current, and the blind-index key."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._ring = self._read(self.path)
+
+    # -- the file -------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path) -> Keyring:
+        """Write a new key file (mode 0600) with one data key and an index key. Never overwrites."""
+        path = Path(path)
+        if path.exists():
+            raise KeyFileError(f"The key file {path} already exists; it was left as it is.")
+        key_id = secrets.token_hex(KEY_ID_LENGTH // 2)
+        document = {
+            "format": FORMAT_VERSION,
+            "current": key_id,
+            "keys": {key_id: {"key": _b64(AESGCM.generate_key(256)), "created": _now()}},
+            "index_key": _b64(secrets.token_bytes(32)),
+        }
+        _write_private(path, document, exclusive=True)
+        return cls(path)
+
+    @staticmethod
+    def _read(path: Path) -> _Ring:
+        where = f"The key file {path}"
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise KeyFileError(
+                f"{where} does not exist: run `flask --app hub init` or set HUB_KEY_FILE to the key file."
+            ) from None
+        if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise KeyFileError(f"{where} can be read by other users: run `chmod 600 {path}`.")
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            keys = {str(k): _unb64(v["key"]) for k, v in document["keys"].items()}
+            created = {str(k): str(v.get("created", "")) for k, v in document["keys"].items()}
+            current = str(document["current"])
+            index_key = _unb64(document["index_key"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+            raise KeyFileError(f"{where} is not a valid hub key file.") from None
+        if document.get("format") != FORMAT_VERSION:
+            raise KeyFileError(f"{where} has an unknown format; expected format {FORMAT_VERSION}.")
+        if any(not _KEY_ID.match(k) or len(v) != 32 for k, v in keys.items()) or len(index_key) != 32:
+            raise KeyFileError(f"{where} holds a key that is not a 256-bit key with an 8-character id.")
+        if current not in keys:
+            raise KeyFileError(f"{where} names a current key that it does not hold.")
+        return _Ring(current, keys, created, index_key, (st.st_ino, st.st_size, st.st_mtime_ns))
+
+    def refresh(self) -> bool:
+        """Re-read the file if another process (``keys rotate``) changed it. True if it changed."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return False
+        if (st.st_ino, st.st_size, st.st_mtime_ns) == self._ring.stamp:
+            return False
+        self._ring = self._read(self.path)
+        return True
+
+    def _save(self, ring: _Ring) -> None:
+        document = {
+            "format": FORMAT_VERSION,
+            "current": ring.current,
+            "keys": {k: {"key": _b64(v), "created": ring.created.get(k, "")} for k, v in ring.keys.items()},
+            "index_key": _b64(ring.index_key),
+        }
+        _write_private(self.path, document, exclusive=False)
+        self._ring = self._read(self.path)
+
+    def add_key(self) -> str:
+        """Add a new data key, make it current, and save the file atomically. Returns its id."""
+        ring = self._read(self.path)
+        key_id = secrets.token_hex(KEY_ID_LENGTH // 2)
+        while key_id in ring.keys:
+            key_id = secrets.token_hex(KEY_ID_LENGTH // 2)
+        self._save(
+            _Ring(
+                current=key_id,
+                keys={**ring.keys, key_id: AESGCM.generate_key(256)},
+                created={**ring.created, key_id: _now()},
+                index_key=ring.index_key,
+                stamp=ring.stamp,
+            )
+        )
+        return key_id
+
+    def remove_key(self, key_id: str) -> None:
+        """Drop a key from the file. The caller checks first that no value still uses it."""
+        ring = self._read(self.path)
+        if key_id not in ring.keys:
+            raise UnknownKeyError(f"The key file holds no key {key_id!r}.")
+        if key_id == ring.current:
+            raise CryptoError(f"Key {key_id} is the current key; rotate to a new key before retiring it.")
+        self._save(
+            _Ring(
+                current=ring.current,
+                keys={k: v for k, v in ring.keys.items() if k != key_id},
+                created={k: v for k, v in ring.created.items() if k != key_id},
+                index_key=ring.index_key,
+                stamp=ring.stamp,
+            )
+        )
+
+    # -- what the rest of the hub uses ----------------------------------------------------------
+
+    @property
+    def current_key_id(self) -> str:
+        return self._ring.current
+
+    @property
+    def key_ids(self) -> list[str]:
+        return list(self._ring.keys)
+
+    def created(self, key_id: str) -> str:
+        return self._ring.created.get(key_id, "")
+
+    def seal(self, plaintext: bytes, binding: Binding) -> bytes:
+        ring = self._ring
+        nonce = os.urandom(NONCE_LENGTH)
+        body = AESGCM(ring.keys[ring.current]).encrypt(nonce, plaintext, binding.associated_data())
+        return bytes([FORMAT_VERSION]) + ring.current.encode("ascii") + nonce + body
+
+    def unseal(self, blob: bytes, binding: Binding) -> bytes:
+        try:
+            key_id = key_id_of(blob)
+        except UnsealError:
+            raise UnsealError(
+                f"Could not open {binding}: the stored value is not in the sealed format."
+            ) from None
+        key = self._ring.keys.get(key_id)
+        if key is None and self.refresh():
+            key = self._ring.keys.get(key_id)
+        if key is None:
+            raise UnknownKeyError(
+                f"Could not open {binding}: it was sealed with key {key_id!r}, which the key file "
+                f"{self.path} does not hold."
+            )
+        nonce, body = blob[HEADER_LENGTH : HEADER_LENGTH + NONCE_LENGTH], blob[HEADER_LENGTH + NONCE_LENGTH :]
+        try:
+            return AESGCM(key).decrypt(nonce, body, binding.associated_data())
+        except InvalidTag:
+            raise UnsealError(
+                f"Could not open {binding}: the value was altered, was moved from another row or column, "
+                f"or key {key_id!r} in the key file is not the key that sealed it."
+            ) from None
+
+    def reseal(self, blob: bytes, binding: Binding) -> bytes:
+        """Open ``blob`` and seal it again under the current key."""
+        return self.seal(self.unseal(blob, binding), binding)
+
+    def blind_index(self, purpose: str, normalised: str) -> str:
+        """A keyed hash for finding equal values without opening them (HMAC-SHA256, hex)."""
+        message = purpose.encode() + b"\x00" + normalised.encode()
+        return hmac.new(self._ring.index_key, message, sha256).hexdigest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes:
+    return base64.b64decode(str(text), validate=True)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _write_private(path: Path, document: dict[str, Any], *, exclusive: bool) -> None:
+    """Write JSON to ``path`` with mode 0600, atomically: a crash leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (json.dumps(document, indent=2) + "\n").encode()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".keys-", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, data)
+        os.fsync(fd)
+        os.close(fd)
+        if exclusive:
+            os.link(tmp, path)  # fails if a file appeared there meanwhile
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+# -- normalising values for blind indexes ---------------------------------------------------------
+
+
+def normalise_name(name: str) -> str:
+    """Case, accents, punctuation and spacing do not make two names different."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", letters).split())
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().casefold()
+
+
+def normalise_phone(phone: str) -> str:
+    """UK numbers: ``+44 7700 900123`` and ``07700900123`` are the same number."""
+    digits = re.sub(r"\D", "", phone)
+    if digits.startswith("0044"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("44") and phone.strip().startswith("+"):
+        digits = "0" + digits[2:]
+    return digits
+
+
+# -- sealed model attributes ----------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def current_keyring() -> Keyring:
+    if not has_app_context():
+        raise CryptoError("Sealed values can only be read or written inside the hub application.")
+    return cast(Keyring, current_app.extensions["hub.keyring"])
+
+
+_CODECS: dict[type, tuple[Callable[[Any], bytes], Callable[[bytes], Any]]] = {
+    str: (lambda v: v.encode("utf-8"), lambda b: b.decode("utf-8")),
+    date: (lambda v: v.isoformat().encode("ascii"), lambda b: date.fromisoformat(b.decode("ascii"))),
+    dict: (
+        lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False).encode("utf-8"),
+        lambda b: json.loads(b.decode("utf-8")),
+    ),
+}
+
+SEALED_FIELDS: list[Sealed[Any]] = []
+"""Every sealed attribute of every model, so rotation and tests can find them all."""
+
+
+class Sealed(Generic[T]):
+    """A model attribute stored sealed in a ``<name>_sealed`` column and read back as a plain value.
+
+    ``full_name = Sealed(str)`` adds the column ``full_name_sealed`` to the model. ``None`` means no
+    value was given; a value that cannot be opened raises, it never reads as ``None``. The model must
+    have a stable ``id`` set before the first write (see ``hub.db.SealedRowMixin``).
+    """
+
+    def __init__(self, kind: type[T]) -> None:
+        if kind not in _CODECS:
+            raise TypeError(f"Sealed supports {', '.join(t.__name__ for t in _CODECS)}, not {kind.__name__}")
+        self.kind = kind
+        self._encode, self._decode = _CODECS[kind]
+        self.name = ""
+        self.column = ""
+        self.owner: type | None = None
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.column, self.owner = name, f"{name}_sealed", owner
+        setattr(owner, self.column, mapped_column(self.column, LargeBinary, nullable=True))
+        SEALED_FIELDS.append(self)
+
+    @property
+    def table(self) -> str:
+        return cast(str, getattr(self.owner, "__tablename__"))  # noqa: B009
+
+    def binding(self, row_id: uuid.UUID) -> Binding:
+        return Binding(self.table, self.column, str(row_id))
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Sealed[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> T | None: ...
+    def __get__(self, instance: object | None, owner: type) -> Sealed[T] | T | None:
+        if instance is None:
+            return self
+        blob = getattr(instance, self.column)
+        if blob is None:
+            return None
+        return cast(T, self._decode(current_keyring().unseal(blob, self.binding(_row_id(instance)))))
+
+    def __set__(self, instance: object, value: T | None) -> None:
+        if value is None:
+            setattr(instance, self.column, None)
+            return
+        if not isinstance(value, self.kind):
+            raise TypeError(
+                f"{self.table}.{self.name} takes {self.kind.__name__}, not {type(value).__name__}"
+            )
+        sealed = current_keyring().seal(self._encode(value), self.binding(_row_id(instance)))
+        setattr(instance, self.column, sealed)
+
+
+def _row_id(instance: object) -> uuid.UUID:
+    row_id = getattr(instance, "id", None)
+    if not isinstance(row_id, uuid.UUID):
+        raise CryptoError(
+            f"{type(instance).__name__} needs its id before a sealed value can be read or written."
+        )
+    return row_id

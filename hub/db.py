@@ -1,0 +1,139 @@
+"""The database: declarative base, column kinds, the engine and a session per request."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, Engine, MetaData, String, Uuid, create_engine, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every database; SQLite keeps no zone, so it is put back."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+RowId = Annotated[uuid.UUID, mapped_column(Uuid, primary_key=True)]
+Created = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow)]
+Updated = Annotated[datetime, mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)]
+BlindIndex = Annotated[str | None, mapped_column(String(64), index=True)]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
+
+
+class SealedRowMixin:
+    """Rows with sealed values get their stable id when built, because the id is in every seal."""
+
+    id: Mapped[RowId]
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.id = kwargs.pop("id", None) or uuid.uuid4()
+        super().__init__(**kwargs)
+
+
+class Database:
+    """One engine and session factory per app. Tests rebind the factory to a rolled-back connection."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        _sqlite_behave(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_behave(engine: Engine) -> None:
+    """Foreign keys on, write-ahead log, and transactions (and savepoints) run by SQLAlchemy.
+
+    pysqlite's own transaction handling breaks SAVEPOINT; this is the recipe in the SQLAlchemy docs.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def init_app(app: Flask, url: str) -> None:
+    app.extensions["hub.database"] = Database(url)
+    app.teardown_appcontext(_close_session)
+
+
+def database() -> Database:
+    db: Database = current_app.extensions["hub.database"]
+    return db
+
+
+def session() -> Session:
+    """The session for this request (or CLI command), opened on first use and closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = database().sessionmaker()
+    db_session: Session = g.db_session
+    return db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    db_session: Session | None = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.close()
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """Commit once at the end, or roll back everything if anything fails."""
+    db_session = session()
+    try:
+        yield db_session
+        db_session.commit()
+    except BaseException:
+        db_session.rollback()
+        raise

@@ -1,0 +1,89 @@
+"""Demo data for ``flask --app hub seed-demo``. Every person in it is made up; a rerun adds nothing twice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.providers.models import Provider, ProviderCapacity, Specialism
+from hub.referrals.models import Referral, ReferralSource
+from hub.referrals.references import new_reference
+
+SPECIALISMS = {
+    "counselling": "Counselling",
+    "trauma_therapy": "Trauma-focused therapy",
+    "group_work": "Group work",
+    "women_only": "Women-only support",
+    "male_survivors": "Support for male survivors",
+    "family_partner": "Family and partner support",
+    "practical_advocacy": "Practical and advocacy support",
+    "criminal_justice": "Support through the criminal-justice process",
+}
+
+PROVIDERS = [
+    (
+        "rise",
+        "Rotherham Rise",
+        "Support for women: practical help, advocacy, and support through the criminal-justice process.",
+        ["women_only", "practical_advocacy", "criminal_justice", "group_work"],
+        (30, 45),
+    ),
+    (
+        "grow",
+        "GROW",
+        "Women-only support in groups and one to one, with support for families and partners.",
+        ["women_only", "group_work", "family_partner", "practical_advocacy"],
+        (20, 30),
+    ),
+    (
+        "rothacs",
+        "Rotherham Abuse Counselling Service (Rothacs)",
+        "Counselling and trauma-focused therapy for adults of any gender, including male survivors.",
+        ["counselling", "trauma_therapy", "male_survivors", "family_partner"],
+        (25, 60),
+    ),
+]
+
+DEMO_PEOPLE = [
+    ("Demo Person A", "Alex", date(1994, 3, 14), ReferralSource.SELF),
+    ("Demo Person B", "Sam", date(1999, 11, 2), ReferralSource.PROFESSIONAL),
+    ("Demo Person C", "Jo", date(1987, 6, 30), ReferralSource.PROFESSIONAL),
+    ("Demo Person D", "Kit", date(2002, 1, 9), ReferralSource.SELF),
+]
+
+
+def seed(db: Session) -> list[str]:
+    said: list[str] = []
+    specialisms = {s.code: s for s in db.scalars(select(Specialism))}
+    for code, label in SPECIALISMS.items():
+        if code not in specialisms:
+            specialisms[code] = Specialism(code=code, label=label)
+            db.add(specialisms[code])
+    existing = set(db.scalars(select(Provider.slug)))
+    for slug, name, summary, offers, (new_starts, max_active) in PROVIDERS:
+        if slug in existing:
+            continue
+        provider = Provider(
+            slug=slug, name=name, summary=summary, specialisms=[specialisms[c] for c in offers]
+        )
+        provider.capacity = ProviderCapacity(new_starts_per_quarter=new_starts, max_active=max_active)
+        db.add(provider)
+        said.append(f"Added demo provider {name}.")
+    if not db.scalar(select(func.count()).select_from(Referral)):
+        for full_name, preferred, born, source in DEMO_PEOPLE:
+            referral = Referral(reference=new_reference(), source=source, consent_to_referral=True)
+            referral.full_name = full_name
+            referral.preferred_name = preferred
+            referral.date_of_birth = born
+            referral.safe_contact = {"methods": ["email"], "voicemail": False}
+            referral.email = f"{preferred.lower()}@example.org"
+            referral.support_wanted = "Demo referral: someone to talk to."
+            if source is ReferralSource.PROFESSIONAL:
+                referral.referrer_name = "Demo Referrer"
+                referral.referrer_email = "referrer@example.org"
+            db.add(referral)
+        said.append(f"Added {len(DEMO_PEOPLE)} demo referrals (made-up people).")
+    db.commit()
+    return said or ["The demo data is already there; nothing was added."]

@@ -1,0 +1,40 @@
+"""Plain, kind error pages. The 500 handler rolls back whatever the request had started."""
+
+from __future__ import annotations
+
+from flask import Flask, g, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("Sorry, there is a problem with that request", "Please go back and try again."),
+    404: ("Page not found", "If you typed the web address, check it is correct."),
+    405: ("Sorry, that did not work", "Please go back and try again."),
+    413: ("That was too much to send at once", "Please go back, shorten your answers, and try again."),
+    429: ("Please wait a moment", "There have been too many tries. Please wait a few minutes and try again."),
+    500: (
+        "Sorry, there is a problem with the service",
+        "What you sent has not been saved. Please try again later.",
+    ),
+    503: ("Sorry, the service is unavailable", "Please try again later."),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _server_error)
+
+
+def _page(code: int) -> tuple[str, int]:
+    title, advice = MESSAGES.get(code, MESSAGES[400] if code < 500 else MESSAGES[500])
+    return render_template("error.html", title=title, advice=advice, code=code), code
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    return _page(error.code or 500)
+
+
+def _server_error(_error: InternalServerError) -> tuple[str, int]:
+    db_session = g.get("db_session")
+    if db_session is not None:
+        db_session.rollback()
+    return _page(500)

@@ -1,0 +1,147 @@
+"""Key rotation: seal every stored value again under the newest key, in batches that each commit.
+
+A run that is killed part of the way loses nothing: each batch commits on its own, a value is only
+replaced if it has not changed since it was read, and a rerun picks up whatever is still under an
+older key. Keys stay in the key file until :func:`retire_key` finds that no value uses them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy.orm import Session
+
+import hub.models  # noqa: F401  (every sealed attribute registers itself on import)
+from hub.crypto import HEADER_LENGTH, KEY_ID_LENGTH, SEALED_FIELDS, Binding, CryptoError, Keyring
+from hub.db import Base
+
+DEFAULT_BATCH_SIZE = 1000
+MAX_PASSES = 5
+
+
+class KeyInUse(CryptoError):
+    """A key cannot be retired while a stored value still needs it."""
+
+
+@dataclass
+class RotationReport:
+    key_id: str
+    resealed: int = 0
+    batches: int = 0
+    passes: int = 0
+    remaining: dict[str, int] = field(default_factory=dict)
+
+
+def sealed_tables() -> Iterator[tuple[Table, list[str]]]:
+    """Each table that holds sealed values, with the names of its sealed columns."""
+    columns: dict[str, list[str]] = defaultdict(list)
+    for sealed in SEALED_FIELDS:
+        columns[sealed.table].append(sealed.column)
+    for name in sorted(columns):
+        yield Base.metadata.tables[name], columns[name]
+
+
+def _key_id_expr(column: ColumnElement[bytes]) -> ColumnElement[bytes]:
+    return func.substr(column, 2, KEY_ID_LENGTH)
+
+
+def count_by_key(db: Session) -> dict[str, int]:
+    """How many stored values each key sealed, read from the values' headers with SQL."""
+    counts: dict[str, int] = defaultdict(int)
+    for table, columns in sealed_tables():
+        for name in columns:
+            column = table.c[name]
+            key_id = _key_id_expr(column).label("key_id")
+            query = select(key_id, func.count()).where(column.is_not(None)).group_by(key_id)
+            for raw, count in db.execute(query):
+                counts[bytes(raw).decode("ascii", errors="replace")] += count
+    return dict(counts)
+
+
+def rotate(
+    db: Session,
+    keyring: Keyring,
+    *,
+    new_key: bool = True,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    after_batch: Callable[[int], None] | None = None,
+) -> RotationReport:
+    """Add a key (unless ``new_key`` is false, to finish an earlier run) and reseal everything under it."""
+    key_id = keyring.add_key() if new_key else keyring.current_key_id
+    current = key_id.encode("ascii")
+    report = RotationReport(key_id=key_id)
+    while report.passes < MAX_PASSES:
+        report.passes += 1
+        for table, columns in sealed_tables():
+            _rotate_table(db, keyring, table, columns, current, batch_size, report, after_batch)
+        report.remaining = {k: n for k, n in count_by_key(db).items() if k != key_id}
+        db.commit()
+        if not report.remaining:
+            break
+    return report
+
+
+def _rotate_table(
+    db: Session,
+    keyring: Keyring,
+    table: Table,
+    columns: list[str],
+    current: bytes,
+    batch_size: int,
+    report: RotationReport,
+    after_batch: Callable[[int], None] | None,
+) -> None:
+    stale = [and_(table.c[c].is_not(None), _key_id_expr(table.c[c]) != current) for c in columns]
+    last_id = None
+    while True:
+        query = select(table.c.id, *(table.c[c] for c in columns)).where(or_(*stale))
+        if last_id is not None:
+            query = query.where(table.c.id > last_id)
+        rows = db.execute(query.order_by(table.c.id).limit(batch_size)).all()
+        if not rows:
+            return
+        for position, name in enumerate(columns, start=1):
+            changes = [
+                {
+                    "row_id": row[0],
+                    "old": row[position],
+                    "new": keyring.reseal(row[position], _binding(table, name, row)),
+                }
+                for row in rows
+                if row[position] is not None and bytes(row[position][1:HEADER_LENGTH]) != current
+            ]
+            if changes:
+                # Only if unchanged since read: a value written meanwhile is left for the next pass.
+                statement = (
+                    update(table)
+                    .where(table.c.id == bindparam("row_id"), table.c[name] == bindparam("old"))
+                    .values({name: bindparam("new")})
+                    .execution_options(synchronize_session=False)
+                )
+                db.connection().execute(statement, changes)
+                report.resealed += len(changes)
+        db.commit()
+        report.batches += 1
+        last_id = rows[-1][0]
+        if after_batch is not None:
+            after_batch(report.batches)
+
+
+def _binding(table: Table, column: str, row: object) -> Binding:
+    return Binding(table.name, column, str(row[0]))  # type: ignore[index]
+
+
+def retire_key(db: Session, keyring: Keyring, key_id: str) -> None:
+    """Remove a key from the key file, but only once no stored value needs it."""
+    if key_id == keyring.current_key_id:
+        raise KeyInUse(f"Key {key_id} is the current key; rotate to a new key before retiring it.")
+    in_use = count_by_key(db).get(key_id, 0)
+    if in_use:
+        raise KeyInUse(
+            f"Key {key_id} still seals {in_use} stored values: "
+            "run `flask --app hub keys rotate --resume` first."
+        )
+    keyring.remove_key(key_id)

@@ -1,0 +1,1 @@
+"""Quarterly KPI returns, encrypted at rest, and the commissioners' joint review."""

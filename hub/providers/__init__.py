@@ -1,0 +1,1 @@
+"""Providers, their specialisms and their declared capacity. Knows nothing of referrals."""

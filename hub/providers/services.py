@@ -1,0 +1,20 @@
+"""Reading and changing providers. Takes the session explicitly; commits only where it says so."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from hub.providers.models import Provider
+
+
+def active_providers(db: Session) -> Sequence[Provider]:
+    query = (
+        select(Provider)
+        .where(Provider.active.is_(True))
+        .options(selectinload(Provider.specialisms), selectinload(Provider.capacity))
+        .order_by(Provider.name)
+    )
+    return db.scalars(query).all()

@@ -1,0 +1,1 @@
+"""Referrals from professionals and from survivors, triage, allocation and the case timeline."""

@@ -1,0 +1,124 @@
+"""Referrals and their allocations to providers.
+
+Everything a person told us about themselves is a :class:`~hub.crypto.Sealed` attribute. What
+triage needs to sort and count (source, status, flags, requested specialisms) is plain structured
+data; duplicates are found through keyed blind indexes, never by opening the table.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Column, Enum, ForeignKey, String, Table, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.crypto import Sealed
+from hub.db import Base, BlindIndex, Created, SealedRowMixin, Updated, UTCDateTime, utcnow
+from hub.providers.models import Provider, Specialism
+
+
+class ReferralSource(enum.StrEnum):
+    PROFESSIONAL = "professional"
+    SELF = "self"
+
+
+class ReferralStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    INFO_REQUESTED = "info_requested"
+    ALLOCATED = "allocated"
+    ACCEPTED = "accepted"
+    IN_SUPPORT = "in_support"
+    CLOSED = "closed"
+    DECLINED_BY_PROVIDER = "declined_by_provider"
+    SIGNPOSTED = "signposted"
+    WITHDRAWN = "withdrawn"
+
+
+class AllocationStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+def _enum(kind: type[enum.StrEnum]) -> Enum:
+    """Stored as text (no native type), so a new state never needs an ALTER TYPE."""
+    return Enum(kind, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+referral_specialism = Table(
+    "referral_specialism",
+    Base.metadata,
+    Column("referral_id", Uuid, ForeignKey("referral.id", ondelete="CASCADE"), primary_key=True),
+    Column("specialism_id", ForeignKey("specialism.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Referral(SealedRowMixin, Base):
+    __tablename__ = "referral"
+
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    source: Mapped[ReferralSource] = mapped_column(_enum(ReferralSource))
+    status: Mapped[ReferralStatus] = mapped_column(_enum(ReferralStatus), default=ReferralStatus.SUBMITTED)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[Created]
+    updated_at: Mapped[Updated]
+
+    consent_to_referral: Mapped[bool] = mapped_column(default=False)
+    consent_to_share: Mapped[bool] = mapped_column(default=False)
+    under_18: Mapped[bool] = mapped_column(default=False)
+    possible_duplicate: Mapped[bool] = mapped_column(default=False)
+    preferred_provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id", ondelete="SET NULL"))
+
+    # Keyed hashes of normalised identifiers, for duplicate checks.
+    identity_index: Mapped[BlindIndex]
+    email_index: Mapped[BlindIndex]
+    phone_index: Mapped[BlindIndex]
+
+    # The survivor.
+    full_name = Sealed(str)
+    preferred_name = Sealed(str)
+    date_of_birth = Sealed(date)
+    email = Sealed(str)
+    phone = Sealed(str)
+    address = Sealed(str)
+    postcode = Sealed(str)
+    safe_contact = Sealed(dict)
+    access_needs = Sealed(str)
+    support_wanted = Sealed(str)
+    risks = Sealed(str)
+
+    # The professional who referred, if any.
+    referrer_name = Sealed(str)
+    referrer_role = Sealed(str)
+    referrer_organisation = Sealed(str)
+    referrer_email = Sealed(str)
+    referrer_phone = Sealed(str)
+
+    preferred_provider: Mapped[Provider | None] = relationship()
+    specialisms: Mapped[list[Specialism]] = relationship(secondary=referral_specialism)
+    allocations: Mapped[list[Allocation]] = relationship(
+        back_populates="referral", order_by="Allocation.created_at"
+    )
+
+
+class Allocation(SealedRowMixin, Base):
+    """One offer of a referral to a provider. A declined offer is kept; the referral is offered again."""
+
+    __tablename__ = "allocation"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id", ondelete="RESTRICT"), index=True)
+    status: Mapped[AllocationStatus] = mapped_column(
+        _enum(AllocationStatus), default=AllocationStatus.PENDING
+    )
+    created_at: Mapped[Created]
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Why the allocator chose this provider over the recommendation, or why the provider declined.
+    reason = Sealed(str)
+
+    referral: Mapped[Referral] = relationship(back_populates="allocations")
+    provider: Mapped[Provider] = relationship()

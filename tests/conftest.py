@@ -1,0 +1,156 @@
+"""Fixtures: the database is migrated once per run; each test runs in a transaction rolled back at the end.
+
+Run with ``--db sqlite`` (the default) or ``--db postgresql``. The PostgreSQL run starts its own
+throwaway server; if PostgreSQL is not installed the run fails with a sentence saying how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session
+
+from hub import create_app, db
+from hub.config import Config
+from hub.crypto import Keyring
+from hub.migrate import upgrade
+
+from .postgres_server import PostgresMissing, running_server
+
+FAST_POSTGRES = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="the database to run the whole suite on",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"hub database: {config.getoption('--db')}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    stats = terminalreporter.stats
+    counts = {key: len(stats.get(key, [])) for key in ("passed", "failed", "error", "skipped")}
+    ran = counts["passed"] + counts["failed"]
+    terminalreporter.write_line(
+        f"hub: {ran} tests ran on {config.getoption('--db')}: "
+        + ", ".join(f"{n} {key}" for key, n in counts.items())
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """In CI a skipped test is a failure: nothing the suite needs may be quietly missing."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if os.environ.get("CI") == "true" and skipped and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if reporter:
+            reporter.write_line(f"hub: {skipped} tests were skipped, and CI allows none.", red=True)
+
+
+@pytest.fixture(scope="session")
+def db_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.config.getoption("--db")
+    return kind
+
+
+@pytest.fixture(scope="session")
+def fresh_database(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], str]]:
+    """A function that makes a new, empty database and returns its URL."""
+    if db_kind == "sqlite":
+        folder = tmp_path_factory.mktemp("sqlite")
+
+        def new_sqlite_file(name: str) -> str:
+            for old in folder.glob(f"{name}.sqlite3*"):
+                old.unlink()
+            return f"sqlite:///{folder / (name + '.sqlite3')}"
+
+        yield new_sqlite_file
+        return
+    try:
+        with running_server(FAST_POSTGRES) as server:
+            yield server.create_database
+    except PostgresMissing as missing:
+        pytest.exit(str(missing), returncode=3)
+
+
+@pytest.fixture(scope="session")
+def engine(fresh_database: Callable[[str], str]) -> Iterator[Engine]:
+    """The suite's database, migrated to head once for the whole run."""
+    engine = db.make_engine(fresh_database("hub_test"))
+    with engine.begin() as connection:
+        upgrade(connection)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return Keyring.create(tmp_path_factory.mktemp("keys") / "keys.json").path
+
+
+@pytest.fixture
+def key_file(session_key_file: Path, tmp_path: Path) -> Path:
+    """A copy of the run's key file, so a test that rotates keys changes only its own."""
+    path = tmp_path / "keys.json"
+    shutil.copy2(session_key_file, path)
+    return path
+
+
+def make_config(tmp_path: Path, database_url: str, key_file: Path) -> Config:
+    return Config(
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        database_url=database_url,
+        key_file=key_file,
+        instance_path=tmp_path,
+        testing=True,
+        secure_cookies=False,
+    )
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        outer = connection.begin()
+        yield connection
+        outer.rollback()
+
+
+@pytest.fixture
+def app(tmp_path: Path, engine: Engine, connection: Connection, key_file: Path) -> Iterator[Flask]:
+    """The app, with every session it opens joined to the test's rolled-back transaction."""
+    app = create_app(make_config(tmp_path, engine.url.render_as_string(hide_password=False), key_file))
+    database = app.extensions["hub.database"]
+    database.engine.dispose()
+    database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def db_session(app: Flask) -> Session:
+    return db.session()
+
+
+@pytest.fixture
+def keyring(app: Flask) -> Keyring:
+    keyring: Keyring = app.extensions["hub.keyring"]
+    return keyring
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

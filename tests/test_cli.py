@@ -1,0 +1,104 @@
+"""The operator commands: init, seed-demo and keys, run as an operator would run them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from sqlalchemy import func, select
+
+from hub import create_app, db
+from hub.config import Config
+from hub.crypto import Keyring
+from hub.keys import count_by_key
+from hub.providers.models import Provider
+from hub.referrals.models import Referral
+from hub.setup import init_command
+
+
+@pytest.fixture
+def instance(tmp_path: Path, fresh_database: Callable[[str], str], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty instance folder and database, as on a fresh clone."""
+    folder = tmp_path / "instance"
+    monkeypatch.setenv("HUB_INSTANCE_PATH", str(folder))
+    monkeypatch.setenv("HUB_DATABASE_URL", fresh_database("hub_cli"))
+    monkeypatch.delenv("HUB_SECRET_KEY", raising=False)
+    monkeypatch.delenv("HUB_KEY_FILE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def initialised(instance: Path) -> Iterator[Flask]:
+    result = CliRunner().invoke(init_command)
+    assert result.exit_code == 0, result.output
+    app = create_app()
+    yield app
+    app.extensions["hub.database"].engine.dispose()
+
+
+def test_init_creates_private_config_and_keys_and_migrates(instance: Path) -> None:
+    result = CliRunner().invoke(init_command)
+    assert result.exit_code == 0, result.output
+    assert (instance / "config.py").stat().st_mode & 0o777 == 0o600
+    assert (instance / "keys.json").stat().st_mode & 0o777 == 0o600
+    assert instance.stat().st_mode & 0o777 == 0o700
+    assert "newest revision" in result.output
+    app = create_app()
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(Provider)) == 0
+    app.extensions["hub.database"].engine.dispose()
+
+
+def test_init_again_keeps_the_secret_and_the_keys(instance: Path) -> None:
+    CliRunner().invoke(init_command)
+    secret, keys = (instance / "config.py").read_bytes(), (instance / "keys.json").read_bytes()
+    result = CliRunner().invoke(init_command)
+    assert result.exit_code == 0, result.output
+    assert (instance / "config.py").read_bytes() == secret
+    assert (instance / "keys.json").read_bytes() == keys
+    assert Config.load(instance).secret_key
+
+
+def test_seed_demo_adds_the_three_providers_once(initialised: Flask) -> None:
+    runner = initialised.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    second = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert "nothing was added" in second.output
+    with initialised.app_context():
+        names = set(db.session().scalars(select(Provider.name)))
+        referrals = db.session().scalars(select(Referral)).all()
+        assert names == {"Rotherham Rise", "GROW", "Rotherham Abuse Counselling Service (Rothacs)"}
+        assert len(referrals) == 4 and all(r.full_name.startswith("Demo Person") for r in referrals)  # type: ignore[union-attr]
+        assert all(p.capacity and p.specialisms for p in db.session().scalars(select(Provider)))
+
+
+def test_keys_rotate_status_and_retire(initialised: Flask) -> None:
+    runner = initialised.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    old_key = Keyring(initialised.extensions["hub.config"].key_file).current_key_id
+
+    refused = runner.invoke(args=["keys", "retire", old_key])
+    assert refused.exit_code != 0 and "current key" in refused.output
+
+    rotated = runner.invoke(args=["keys", "rotate", "--batch-size", "2"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "Every value is sealed under the current key" in rotated.output
+    new_key = Keyring(initialised.extensions["hub.config"].key_file).current_key_id
+
+    status = runner.invoke(args=["keys", "status"])
+    assert f"{new_key} (current)" in status.output and f"{old_key}  created" in status.output
+
+    retired = runner.invoke(args=["keys", "retire", old_key])
+    assert retired.exit_code == 0, retired.output
+    with initialised.app_context():
+        assert set(count_by_key(db.session())) == {new_key}
+        assert {r.preferred_name for r in db.session().scalars(select(Referral))} == {
+            "Alex",
+            "Sam",
+            "Jo",
+            "Kit",
+        }
