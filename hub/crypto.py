@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cached_property
 from hashlib import sha256
 from pathlib import Path
 from typing import Any, Generic, TypeVar, cast, overload
@@ -67,7 +68,7 @@ class Binding:
     row_id: str
 
     def associated_data(self) -> bytes:
-        return b"\x00".join([b"hub.sealed.v1", *(p.encode() for p in (self.table, self.column, self.row_id))])
+        return f"hub.sealed.v1\x00{self.table}\x00{self.column}\x00{self.row_id}".encode()
 
     def __str__(self) -> str:
         return f"{self.table}.{self.column} of row {self.row_id}"
@@ -87,6 +88,10 @@ class _Ring:
     created: dict[str, str]
     index_key: bytes
     stamp: tuple[int, int, int]
+
+    @cached_property
+    def ciphers(self) -> dict[str, AESGCM]:
+        return {key_id: AESGCM(key) for key_id, key in self.keys.items()}
 
 
 class Keyring:
@@ -210,38 +215,45 @@ class Keyring:
         return self._ring.created.get(key_id, "")
 
     def seal(self, plaintext: bytes, binding: Binding) -> bytes:
-        ring = self._ring
-        nonce = os.urandom(NONCE_LENGTH)
-        body = AESGCM(ring.keys[ring.current]).encrypt(nonce, plaintext, binding.associated_data())
-        return bytes([FORMAT_VERSION]) + ring.current.encode("ascii") + nonce + body
+        return self._seal(plaintext, binding.associated_data())
 
     def unseal(self, blob: bytes, binding: Binding) -> bytes:
+        return self._unseal(blob, binding.associated_data(), binding)
+
+    def reseal(self, blob: bytes, binding: Binding) -> bytes:
+        """Open ``blob`` and seal it again under the current key."""
+        aad = binding.associated_data()
+        return self._seal(self._unseal(blob, aad, binding), aad)
+
+    def _seal(self, plaintext: bytes, aad: bytes) -> bytes:
+        ring = self._ring
+        nonce = os.urandom(NONCE_LENGTH)
+        body = ring.ciphers[ring.current].encrypt(nonce, plaintext, aad)
+        return bytes([FORMAT_VERSION]) + ring.current.encode("ascii") + nonce + body
+
+    def _unseal(self, blob: bytes, aad: bytes, binding: Binding) -> bytes:
         try:
             key_id = key_id_of(blob)
         except UnsealError:
             raise UnsealError(
                 f"Could not open {binding}: the stored value is not in the sealed format."
             ) from None
-        key = self._ring.keys.get(key_id)
-        if key is None and self.refresh():
-            key = self._ring.keys.get(key_id)
-        if key is None:
+        cipher = self._ring.ciphers.get(key_id)
+        if cipher is None and self.refresh():
+            cipher = self._ring.ciphers.get(key_id)
+        if cipher is None:
             raise UnknownKeyError(
                 f"Could not open {binding}: it was sealed with key {key_id!r}, which the key file "
                 f"{self.path} does not hold."
             )
         nonce, body = blob[HEADER_LENGTH : HEADER_LENGTH + NONCE_LENGTH], blob[HEADER_LENGTH + NONCE_LENGTH :]
         try:
-            return AESGCM(key).decrypt(nonce, body, binding.associated_data())
+            return cipher.decrypt(nonce, body, aad)
         except InvalidTag:
             raise UnsealError(
                 f"Could not open {binding}: the value was altered, was moved from another row or column, "
                 f"or key {key_id!r} in the key file is not the key that sealed it."
             ) from None
-
-    def reseal(self, blob: bytes, binding: Binding) -> bytes:
-        """Open ``blob`` and seal it again under the current key."""
-        return self.seal(self.unseal(blob, binding), binding)
 
     def blind_index(self, purpose: str, normalised: str) -> str:
         """A keyed hash for finding equal values without opening them (HMAC-SHA256, hex)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -103,35 +104,33 @@ def _rotate_table(
         rows = db.execute(query.order_by(table.c.id).limit(batch_size)).all()
         if not rows:
             return
-        for position, name in enumerate(columns, start=1):
-            changes = [
-                {
-                    "row_id": row[0],
-                    "old": row[position],
-                    "new": keyring.reseal(row[position], _binding(table, name, row)),
-                }
-                for row in rows
-                if row[position] is not None and bytes(row[position][1:HEADER_LENGTH]) != current
-            ]
-            if changes:
-                # Only if unchanged since read: a value written meanwhile is left for the next pass.
-                statement = (
-                    update(table)
-                    .where(table.c.id == bindparam("row_id"), table.c[name] == bindparam("old"))
-                    .values({name: bindparam("new")})
-                    .execution_options(synchronize_session=False)
-                )
-                db.connection().execute(statement, changes)
-                report.resealed += len(changes)
+        changes = []
+        for row in rows:
+            change: dict[str, Any] = {"row_id": row[0]}
+            for position, name in enumerate(columns, start=1):
+                value = row[position]
+                change[f"old_{name}"] = value
+                if value is not None and bytes(value[1:HEADER_LENGTH]) != current:
+                    value = keyring.reseal(value, Binding(table.name, name, str(row[0])))
+                    report.resealed += 1
+                change[f"new_{name}"] = value
+            changes.append(change)
+        # A row is only written if no value in it changed since it was read; a row that a person
+        # edited meanwhile is left for the next pass, so their edit is never overwritten.
+        statement = (
+            update(table)
+            .where(
+                table.c.id == bindparam("row_id"),
+                *(table.c[name].is_not_distinct_from(bindparam(f"old_{name}")) for name in columns),
+            )
+            .values({name: bindparam(f"new_{name}") for name in columns})
+        )
+        db.connection().execute(statement, changes)
         db.commit()
         report.batches += 1
         last_id = rows[-1][0]
         if after_batch is not None:
             after_batch(report.batches)
-
-
-def _binding(table: Table, column: str, row: object) -> Binding:
-    return Binding(table.name, column, str(row[0]))  # type: ignore[index]
 
 
 def retire_key(db: Session, keyring: Keyring, key_id: str) -> None:

@@ -24,6 +24,7 @@ def init_command() -> None:
 
     instance = default_instance_path()
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    instance.chmod(0o700)  # it holds the secret, the keys and the embedded database
     config_file = instance / "config.py"
     if not config_file.exists() and not os.environ.get("HUB_SECRET_KEY"):
         fd = os.open(config_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
