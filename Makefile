@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app hub
+ASSETS := hub/static/govuk
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench assets clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,14 +18,26 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,postgres]'
 	touch $@ $(VENV)/.installed
 
+## assets: GOV.UK Frontend (pinned in package-lock.json) and the hub's stylesheet, into hub/static/govuk
+assets: $(ASSETS)/VERSION
+
+$(ASSETS)/VERSION: package.json package-lock.json hub/assets/hub.scss
+	npm ci --no-audit --no-fund --ignore-scripts
+	rm -rf $(ASSETS) && mkdir -p $(ASSETS)
+	cp -R node_modules/govuk-frontend/dist/govuk/assets $(ASSETS)/assets
+	rm -rf $(ASSETS)/assets/fonts  # GDS Transport is only for GOV.UK; the hub uses Arial
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(ASSETS)/
+	node_modules/.bin/sass --pkg-importer=node --no-source-map --style=compressed hub/assets/hub.scss $(ASSETS)/hub.css
+	node -p "require('./node_modules/govuk-frontend/package.json').version" > $@
+
 ## run: set up instance/ (secret, keys, SQLite), add demo data, serve on http://127.0.0.1:5000
-run: $(VENV)/.installed
+run: $(VENV)/.installed $(ASSETS)/VERSION
 	$(FLASK) init
 	$(FLASK) seed-demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## test: every test on SQLite, then on a throwaway PostgreSQL server
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(ASSETS)/VERSION
 	$(BIN)/pytest --db sqlite
 	$(BIN)/pytest --db postgresql
 
@@ -34,8 +47,8 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 ## bench: the benchmarks in benchmarks/, printed as a table
-bench: $(VENV)/.installed-test
+bench: $(VENV)/.installed-test $(ASSETS)/VERSION
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache node_modules $(ASSETS)

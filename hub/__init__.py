@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hub.config import Config
 
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the app. Reads settings (and stops with a clear sentence if any is missing); no writes."""
-    from hub import cli, db, errors, security
+    from hub import cli, db, errors, security, templating
     from hub.crypto import Keyring
-    from hub.extensions import csrf
+    from hub.extensions import csrf, limiter
     from hub.public import bp as public_bp
+    from hub.referrals.public_views import bp as intake_bp
 
     config = config or Config.load()
     app = Flask(__name__, instance_path=str(config.instance_path), instance_relative_config=True)
@@ -24,14 +26,22 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.secure_cookies,
         SESSION_COOKIE_NAME="__Host-hub" if config.secure_cookies else "hub",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; drafts expire on their own
+        RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
     )
+    if config.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies)  # type: ignore[method-assign]
     app.extensions["hub.config"] = config
     app.extensions["hub.keyring"] = Keyring(config.key_file)
 
     db.init_app(app, config.database_url)
     csrf.init_app(app)
+    limiter.init_app(app)
+    templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     app.register_blueprint(public_bp)
+    app.register_blueprint(intake_bp)
     cli.init_app(app)
     return app

@@ -8,6 +8,7 @@ to set; there is no fallback secret.
 from __future__ import annotations
 
 import os
+import re
 import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +33,22 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+OPTIONAL_SETTINGS = (
+    "exit_url",
+    "council_name",
+    "mail_from",
+    "public_url",
+    "brand_colour",
+    "mash_contact",
+    "ratelimit_storage_uri",
+    "form_rate_limit",
+    "overall_rate_limit",
+    "status_rate_limit",
+    "trusted_proxies",
+)
+"""Settings with a default, each read from ``HUB_<NAME>``."""
+
+
 @dataclass(frozen=True)
 class Config:
     secret_key: str
@@ -43,6 +60,15 @@ class Config:
     council_name: str = "Rotherham Metropolitan Borough Council"
     secure_cookies: bool = True
     testing: bool = False
+    mail_from: str = "referrals@localhost"
+    public_url: str = "http://127.0.0.1:5000"
+    brand_colour: str = "#0b0c0c"
+    mash_contact: str = "the council's Multi Agency Safeguarding Hub (MASH)"
+    ratelimit_storage_uri: str = "memory://"
+    form_rate_limit: str = "30 per minute;300 per hour"
+    overall_rate_limit: str = "3000 per minute"
+    status_rate_limit: str = "10 per minute;40 per hour"
+    trusted_proxies: int = 0
 
     @classmethod
     def load(cls, instance_path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -63,6 +89,9 @@ class Config:
                 "HUB_SECRET_KEY is not set (or is shorter than 32 characters): "
                 "run `flask --app hub init` or set HUB_SECRET_KEY in the environment."
             )
+        brand = str(settings.get("HUB_BRAND_COLOUR") or cls.brand_colour)
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", brand):
+            raise ConfigError("HUB_BRAND_COLOUR must be a colour like #1d70b8.")
         key_file = Path(settings.get("HUB_KEY_FILE") or instance / "keys.json")
         if not key_file.is_absolute():
             key_file = instance / key_file
@@ -72,7 +101,10 @@ class Config:
             key_file=key_file,
             instance_path=instance,
             smtp_url=settings.get("HUB_SMTP_URL") or None,
-            exit_url=str(settings.get("HUB_EXIT_URL") or cls.exit_url),
-            council_name=str(settings.get("HUB_COUNCIL_NAME") or cls.council_name),
             secure_cookies=_flag(settings.get("HUB_SECURE_COOKIES", True)),
+            **{
+                name: type(getattr(cls, name))(settings[f"HUB_{name.upper()}"])
+                for name in OPTIONAL_SETTINGS
+                if settings.get(f"HUB_{name.upper()}") not in (None, "")
+            },
         )

@@ -1,10 +1,13 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all the tables."""
 
+from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism, provider_specialism
-from hub.referrals.models import Allocation, Referral, referral_specialism
+from hub.referrals.models import Allocation, IntakeDraft, Referral, referral_specialism
 
 __all__ = [
     "Allocation",
+    "IntakeDraft",
+    "OutboxMessage",
     "Provider",
     "ProviderCapacity",
     "Referral",

@@ -1,10 +1,11 @@
-"""The public pages that need no sign-in: the start page and the health check."""
+"""Public pages that need no sign-in: start, safety advice, exit, the brand colour and the health check."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, redirect, render_template, session
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response as BaseResponse
 
 from hub import db
 from hub.providers.services import active_providers
@@ -12,14 +13,32 @@ from hub.providers.services import active_providers
 bp = Blueprint("public", __name__)
 
 
-@bp.app_context_processor
-def _council() -> dict[str, str]:
-    return {"council_name": current_app.extensions["hub.config"].council_name}
-
-
 @bp.get("/")
 def start() -> str:
     return render_template("start.html", providers=active_providers(db.session()))
+
+
+@bp.get("/safety")
+def safety() -> str:
+    return render_template("safety.html")
+
+
+@bp.get("/exit")
+def exit_page() -> BaseResponse:
+    """Forget this visit and go somewhere neutral. Works as a plain link, without JavaScript."""
+    from hub.referrals.intake import forget_draft
+
+    forget_draft(db.session(), session.get("draft_id"))
+    session.clear()
+    response = redirect(current_app.extensions["hub.config"].exit_url, code=303)
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
+
+
+@bp.get("/brand.css")
+def brand_css() -> Response:
+    colour = current_app.extensions["hub.config"].brand_colour
+    return Response(f":root {{ --hub-brand-colour: {colour}; }}\n", mimetype="text/css")
 
 
 @bp.get("/healthz")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -41,7 +41,6 @@ def _refresh_keys() -> None:
 def _set_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    # Nothing the hub serves should be kept by a shared or personal browser cache.
-    if not response.headers.get("Cache-Control"):
-        response.headers["Cache-Control"] = "no-store"
+    # No page is kept by a browser or shared cache; only the static assets may be, and revalidated.
+    response.headers["Cache-Control"] = "no-cache" if request.endpoint == "static" else "no-store"
     return response

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection
 
 import hub.models  # noqa: F401  (registers every table on the metadata)
-from hub.db import Base, make_engine
+from hub.db import Base, UTCDateTime, make_engine
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def render_item(kind: str, item: Any, autogen_context: Any) -> str | bool:
+    """Write the hub's own column types as plain SQLAlchemy ones, so revisions never import hub."""
+    if kind == "type" and isinstance(item, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_with(connection: Connection) -> None:
@@ -18,6 +27,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

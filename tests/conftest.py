@@ -118,6 +118,8 @@ def make_config(tmp_path: Path, database_url: str, key_file: Path) -> Config:
         instance_path=tmp_path,
         testing=True,
         secure_cookies=False,
+        form_rate_limit="10000 per minute",
+        status_rate_limit="10000 per minute",
     )
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.db import utcnow
+from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism
-from hub.referrals.models import Allocation, Referral, ReferralSource
+from hub.referrals.models import Allocation, IntakeDraft, Referral, ReferralSource
 from hub.referrals.references import new_reference
 
 _numbers = itertools.count(1)
@@ -55,5 +58,31 @@ def allocation(db: Session, **fields: Any) -> Allocation:
     return item
 
 
-BUILDERS = {Referral: referral, Allocation: allocation}
+def intake_draft(db: Session, **fields: Any) -> IntakeDraft:
+    item = IntakeDraft(
+        source=fields.pop("source", ReferralSource.SELF), expires_at=utcnow() + timedelta(hours=1)
+    )
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
+def outbox_message(db: Session, **fields: Any) -> OutboxMessage:
+    item = OutboxMessage(template="test", subject="Test", body="A test message with no personal data.")
+    item.to_address = fields.pop("to_address", "someone@example.org")
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
+BUILDERS = {
+    Referral: referral,
+    Allocation: allocation,
+    IntakeDraft: intake_draft,
+    OutboxMessage: outbox_message,
+}
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""

@@ -25,7 +25,7 @@ def make_people(db: Session) -> dict[str, str]:
     provider = factories.provider(db)
     for n in range(PEOPLE):
         referral = factories.referral(
-            db, full_name=f"Person {n}", email=f"p{n}@example.org", risks=f"risk {n}"
+            db, full_name=f"Person {n}", email=f"p{n}@example.org", support_wanted=f"risk {n}"
         )
         allocation = factories.allocation(
             db, referral_id=referral.id, provider_id=provider.id, reason=f"why {n}"
@@ -38,7 +38,7 @@ def make_people(db: Session) -> dict[str, str]:
 
 def read_back(db: Session) -> dict[str, str]:
     db.expire_all()
-    found = {f"r{r.id}": f"{r.full_name}|{r.email}|{r.risks}" for r in db.scalars(select(Referral))}
+    found = {f"r{r.id}": f"{r.full_name}|{r.email}|{r.support_wanted}" for r in db.scalars(select(Referral))}
     found.update({f"a{a.id}": a.reason or "" for a in db.scalars(select(Allocation))})
     return found
 

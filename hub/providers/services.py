@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hub.providers.models import Provider
+from hub.providers.models import Provider, Specialism
 
 
 def active_providers(db: Session) -> Sequence[Provider]:
@@ -18,3 +18,7 @@ def active_providers(db: Session) -> Sequence[Provider]:
         .order_by(Provider.name)
     )
     return db.scalars(query).all()
+
+
+def all_specialisms(db: Session) -> Sequence[Specialism]:
+    return db.scalars(select(Specialism).order_by(Specialism.label)).all()

@@ -70,12 +70,17 @@ class Referral(SealedRowMixin, Base):
     consent_to_share: Mapped[bool] = mapped_column(default=False)
     under_18: Mapped[bool] = mapped_column(default=False)
     possible_duplicate: Mapped[bool] = mapped_column(default=False)
+    help_choosing: Mapped[bool] = mapped_column(default=False)
     preferred_provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id", ondelete="SET NULL"))
 
     # Keyed hashes of normalised identifiers, for duplicate checks.
     identity_index: Mapped[BlindIndex]
     email_index: Mapped[BlindIndex]
     phone_index: Mapped[BlindIndex]
+    referrer_email_index: Mapped[BlindIndex]
+
+    # For the status page: a hash of the secret code shown once to a person who refers themselves.
+    status_secret_hash: Mapped[str | None] = mapped_column(String(200))
 
     # The survivor.
     full_name = Sealed(str)
@@ -86,9 +91,9 @@ class Referral(SealedRowMixin, Base):
     address = Sealed(str)
     postcode = Sealed(str)
     safe_contact = Sealed(dict)
-    access_needs = Sealed(str)
+    access_needs = Sealed(dict)
     support_wanted = Sealed(str)
-    risks = Sealed(str)
+    risks = Sealed(dict)
 
     # The professional who referred, if any.
     referrer_name = Sealed(str)
@@ -122,3 +127,18 @@ class Allocation(SealedRowMixin, Base):
 
     referral: Mapped[Referral] = relationship(back_populates="allocations")
     provider: Mapped[Provider] = relationship()
+
+
+class IntakeDraft(SealedRowMixin, Base):
+    """Answers given so far in a public form, kept here (sealed) between pages instead of in a cookie.
+
+    The browser's session holds only the draft's random id. A draft expires 24 hours after it was
+    last saved and is removed when the referral is sent or the person uses Exit this page.
+    """
+
+    __tablename__ = "intake_draft"
+
+    source: Mapped[ReferralSource] = mapped_column(_enum(ReferralSource))
+    created_at: Mapped[Created]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    answers = Sealed(dict)

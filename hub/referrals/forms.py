@@ -1,0 +1,446 @@
+"""The public forms, one class per question page. Forms validate; they never write.
+
+Every text field has a length cap and loses invisible control characters; every form carries a
+honeypot field that people never see and bots fill in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovRadioInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+NAME_MAX, EMAIL_MAX, PHONE_MAX, POSTCODE_MAX = 100, 254, 30, 10
+SHORT_MAX, ADDRESS_MAX, TEXT_MAX = 120, 300, 2000
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
+CONTACT_METHODS = [
+    ("phone", "Phone call"),
+    ("text", "Text message"),
+    ("email", "Email"),
+    ("letter", "Letter"),
+]
+REFERRER_INSTEAD = ("referrer", "None of these: contact me, the referrer, instead")
+
+
+def clean_line(value: Any) -> Any:
+    """One line of text: no control characters, no surrounding spaces."""
+    if not isinstance(value, str):
+        return value
+    return " ".join(_CONTROL.sub("", value).split())
+
+
+def clean_text(value: Any) -> Any:
+    """Several lines of text: keep the line breaks, drop other control characters."""
+    if not isinstance(value, str):
+        return value
+    lines = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def _too_long(label: str, max_length: int) -> Length:
+    return Length(
+        max=max_length,
+        message=f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer",
+    )
+
+
+def line(label: str, max_length: int, *validators: Any, hint: str = "", **attributes: Any) -> StringField:
+    """A one-line text box; extra keywords become HTML attributes (autocomplete, spellcheck)."""
+    return StringField(
+        label,
+        validators=[*(validators or [Optional()]), _too_long(label, max_length)],
+        filters=[clean_line],
+        description=hint,
+        widget=GovTextInput(),
+        render_kw={"maxlength": max_length, **attributes},
+    )
+
+
+def text(label: str, *validators: Any, hint: str = "") -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[*(validators or [Optional()]), _too_long(label, TEXT_MAX)],
+        filters=[clean_text],
+        description=hint,
+        widget=GovTextArea(),
+    )
+
+
+def options(pairs: Sequence[tuple[str, str]]) -> list[SelectChoice]:
+    """Choices for radios and checkboxes, from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def required(message: str) -> InputRequired:
+    return InputRequired(message=message)
+
+
+EMAIL = Regexp(
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    message="Enter an email address in the correct format, like name@example.org",
+)
+PHONE = Regexp(r"^\+?[0-9 ()\-]{7,30}$", message="Enter a phone number, like 01632 960 001 or 07700 900 982")
+POSTCODE = Regexp(
+    r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$", message="Enter a real postcode, like S60 1AE"
+)
+
+
+class DateOfBirthField(Field):
+    """A date entered as day, month and year boxes (the GOV.UK date input), named ``<name>-day`` etc."""
+
+    PARTS = ("day", "month", "year")
+
+    def __init__(self, label: str, *, required_message: str | None = None, **kwargs: Any) -> None:
+        super().__init__(label, **kwargs)
+        self.required_message = required_message
+        self.parts: dict[str, str] = {}
+        self.problem: tuple[str, str] | None = None  # (message, which part to focus)
+
+    def process(self, formdata: Any, data: Any = None, extra_filters: Any = None) -> None:
+        super().process(None, data)
+        if isinstance(self.data, str):
+            self.data = _iso_date(self.data)
+        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in self.PARTS):
+            self.parts = {p: clean_line(formdata.get(f"{self.name}-{p}", ""))[:4] for p in self.PARTS}
+            self.data, self.problem = self._parse()
+        elif isinstance(self.data, date):
+            self.parts = {
+                "day": str(self.data.day),
+                "month": str(self.data.month),
+                "year": str(self.data.year),
+            }
+
+    def _parse(self) -> tuple[date | None, tuple[str, str] | None]:
+        name = self.label.text.removesuffix(" (optional)")
+        missing = [p for p in self.PARTS if not self.parts[p]]
+        if len(missing) == 3:
+            return None, None
+        if missing:
+            return None, (f"{name} must include a {' and '.join(missing)}", missing[0])
+        try:
+            day, month, year = (int(self.parts[p]) for p in self.PARTS)
+            value = date(year, month, day)
+        except ValueError:
+            return None, (f"{name} must be a real date", "day")
+        if year < 1900:
+            return None, (f"{name} must be after 1900", "year")
+        if value >= date.today():
+            return None, (f"{name} must be in the past", "day")
+        return value, None
+
+    def pre_validate(self, form: Any) -> None:
+        if self.problem:
+            raise StopValidation(self.problem[0])
+        if self.data is None and self.required_message:
+            self.problem = (self.required_message, "day")
+            raise StopValidation(self.required_message)
+
+    @property
+    def first_input_id(self) -> str:
+        return f"{self.id}-{self.problem[1] if self.problem else 'day'}"
+
+    def _value(self) -> str:
+        return self.data.isoformat() if isinstance(self.data, date) else ""
+
+
+def _iso_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+class PublicForm(FlaskForm):
+    """Every public form: CSRF (from Flask-WTF), and a honeypot that only bots fill in."""
+
+    website = StringField("Leave this box empty", validators=[Optional(), Length(max=200)])
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.website.data)
+
+    def answers(self) -> dict[str, Any]:
+        """What the person gave on this page, ready to keep in the draft (dates as ISO text)."""
+        found = {}
+        for name, field in self._fields.items():
+            if name in {"csrf_token", "website"}:
+                continue
+            found[name] = field.data.isoformat() if isinstance(field.data, date) else field.data
+        return found
+
+    def error_list(self) -> list[dict[str, str]]:
+        """The GOV.UK error summary: each message links to its field's first input."""
+        found = []
+        for field in self:
+            if not field.errors:
+                continue
+            target = field.first_input_id if isinstance(field, DateOfBirthField) else field.id
+            found.append({"text": field.errors[0], "href": f"#{target}"})
+        return found
+
+
+def _checkboxes(
+    label: str, choices: Sequence[tuple[str, str]], *validators: Any, hint: str = ""
+) -> SelectMultipleField:
+    return SelectMultipleField(
+        label,
+        choices=options(choices),
+        validators=list(validators) or [Optional()],
+        description=hint,
+        widget=GovCheckboxesInput(),
+    )
+
+
+def _radios(label: str, choices: Sequence[tuple[str, str]], *validators: Any, hint: str = "") -> RadioField:
+    return RadioField(
+        label,
+        choices=options(choices),
+        validators=list(validators) or [Optional()],
+        description=hint,
+        widget=GovRadioInput(),
+    )
+
+
+# -- professional referral ----------------------------------------------------------------------
+
+
+class ReferrerForm(PublicForm):
+    referrer_name = line("Your full name", NAME_MAX, required("Enter your full name"), autocomplete="name")
+    referrer_role = line("Your job title or role", SHORT_MAX, required("Enter your job title or role"))
+    referrer_organisation = line(
+        "Your organisation", SHORT_MAX, required("Enter the name of your organisation")
+    )
+    referrer_email = line(
+        "Your work email address",
+        EMAIL_MAX,
+        required("Enter your work email address"),
+        EMAIL,
+        hint="We will send the referral's reference here. You can use it to check progress.",
+    )
+    referrer_phone = line("Your work phone number (optional)", PHONE_MAX, Optional(), PHONE)
+
+
+NO_CONSENT = (
+    "You can only refer someone who has agreed to it. Talk to them first, then come back. "
+    "If they do not agree, they can still ask for support themselves later."
+)
+
+
+class ConsentForm(PublicForm):
+    consent = _checkboxes(
+        "What has the person agreed to?",
+        [
+            ("referral", "They agree to be referred to this service"),
+            ("share", "They agree to their details being shared with the organisation that supports them"),
+        ],
+        required(NO_CONSENT),
+        hint="Select all that apply. Talk to the person before you refer them.",
+    )
+
+    def validate_consent(self, field: Field) -> None:
+        if "referral" not in (field.data or []):
+            raise ValidationError(NO_CONSENT)
+
+
+class PersonForm(PublicForm):
+    full_name = line("Their full name", NAME_MAX, required("Enter their full name"))
+    preferred_name = line(
+        "What they like to be called (optional)", NAME_MAX, hint="We will use this name when we contact them."
+    )
+    date_of_birth = DateOfBirthField(
+        "Their date of birth",
+        required_message="Enter their date of birth",
+        description="For example, 27 3 1998",
+    )
+    email = line("Their email address (optional)", EMAIL_MAX, Optional(), EMAIL)
+    phone = line("Their phone number (optional)", PHONE_MAX, Optional(), PHONE)
+    address = text("Their address (optional)")
+    postcode = line("Their postcode (optional)", POSTCODE_MAX, Optional(), POSTCODE)
+
+
+class SupportForm(PublicForm):
+    specialisms = _checkboxes("What kind of support would help?", [], hint="Select all that apply.")
+    support_wanted = text("Tell us about the support they would like (optional)")
+    preferred_provider = _radios("Would they like a particular organisation? (optional)", [])
+
+
+class RisksForm(PublicForm):
+    current_risks = text(
+        "Are there any current risks we should know about? (optional)",
+        hint="For example, contact from people who exploited them, self-harm, or risks to staff.",
+    )
+    children_in_household = _radios(
+        "Are there children in their household?",
+        [("yes", "Yes"), ("no", "No"), ("unknown", "I do not know")],
+        required("Select whether there are children in their household"),
+    )
+    other_agencies = text(
+        "Which other services are involved? (optional)", hint="For example, a social worker or the police."
+    )
+
+
+class AccessForm(PublicForm):
+    language = line("Which language do they prefer? (optional)", 60)
+    interpreter = _radios(
+        "Do they need an interpreter?", YES_NO, required("Select whether they need an interpreter")
+    )
+    bsl = _radios("Do they use British Sign Language (BSL)?", YES_NO, required("Select whether they use BSL"))
+    adjustments = text(
+        "Do they need any other changes to take part? (optional)",
+        hint="For example, step-free access or easy-read letters.",
+    )
+
+
+class ProfessionalContactForm(PublicForm):
+    methods = _checkboxes(
+        "How is it safe to contact them?",
+        [*CONTACT_METHODS, REFERRER_INSTEAD],
+        required("Select at least one safe way to contact them, or choose to be contacted instead"),
+        hint="Select all that are safe. We will only use these.",
+    )
+    voicemail = _radios(
+        "Is it safe to leave a voicemail?",
+        YES_NO_UNSURE,
+        required("Select whether it is safe to leave a voicemail"),
+    )
+    say_who = _radios(
+        "Can we say who we are when we call?",
+        YES_NO_UNSURE,
+        required("Select whether we can say who we are"),
+    )
+    safe_times = line(
+        "When is it safe to contact them? (optional)", 200, hint="For example, weekdays after 10am."
+    )
+
+    known_details: frozenset[str] = frozenset()
+    """Set by the view: which of phone, email and address the person page gave."""
+
+    def validate_methods(self, field: Field) -> None:
+        missing = sorted(details_needed(field.data) - self.known_details)
+        if missing:
+            raise ValidationError(
+                f"You chose a way to contact them, but did not give their {' or '.join(missing)}. "
+                "Add it on the page about them, or choose another way."
+            )
+
+
+# -- self-referral ------------------------------------------------------------------------------
+
+
+class AboutYouForm(PublicForm):
+    preferred_name = line(
+        "What would you like us to call you?",
+        NAME_MAX,
+        required("Tell us what you would like us to call you"),
+        hint="This can be any name. It does not need to be your legal name.",
+        autocomplete="nickname",
+    )
+    full_name = line("Your full name (optional)", NAME_MAX, autocomplete="name")
+    date_of_birth = DateOfBirthField(
+        "Your date of birth (optional)",
+        description="For example, 27 3 1998. This helps us find the right support.",
+    )
+
+
+class SelfContactForm(PublicForm):
+    methods = _checkboxes(
+        "How is it safe for us to contact you?",
+        CONTACT_METHODS,
+        required("Select at least one safe way for us to contact you"),
+        hint="Select all that are safe. We will only contact you in these ways.",
+    )
+    phone = line(
+        "Phone number",
+        PHONE_MAX,
+        Optional(),
+        PHONE,
+        hint="For phone calls and text messages.",
+        autocomplete="tel",
+    )
+    email = line("Email address", EMAIL_MAX, Optional(), EMAIL, autocomplete="email")
+    address = text("Address for letters")
+    postcode = line("Postcode", POSTCODE_MAX, Optional(), POSTCODE, autocomplete="postal-code")
+    voicemail = _radios("Is it safe for us to leave a voicemail? (optional)", YES_NO_UNSURE)
+    say_who = _radios("Can we say who we are when we call? (optional)", YES_NO_UNSURE)
+    safe_times = line(
+        "When is it safe to contact you? (optional)", 200, hint="For example, weekdays after 10am."
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        for detail in sorted(details_needed(self.methods.data or [])):
+            if not self[detail].data and not self[detail].errors:
+                self[detail].errors.append(MISSING_DETAIL[detail])
+                valid = False
+        return bool(valid)
+
+
+NEEDS = {"phone": "phone", "text": "phone", "email": "email", "letter": "address"}
+"""The detail each way of contact needs."""
+
+MISSING_DETAIL = {
+    "phone": "Enter a phone number, or choose another way for us to contact you",
+    "email": "Enter an email address, or choose another way for us to contact you",
+    "address": "Enter an address for letters, or choose another way for us to contact you",
+}
+
+
+def details_needed(methods: Sequence[str]) -> set[str]:
+    return {NEEDS[m] for m in methods if m in NEEDS}
+
+
+class ProviderChoiceForm(PublicForm):
+    provider = _radios(
+        "Which organisation would you like support from?",
+        [],
+        DataRequired(message="Choose an organisation, or ask us to help you choose"),
+        hint="If you are not sure, we can help you choose.",
+    )
+
+
+class SelfSupportForm(PublicForm):
+    specialisms = _checkboxes("What would you like help with? (optional)", [], hint="Select all that apply.")
+    support_wanted = text(
+        "Is there anything else you would like us to know? (optional)", hint="Only tell us what you want to."
+    )
+
+
+class StatusForm(PublicForm):
+    reference = line(
+        "Reference",
+        20,
+        required("Enter the reference"),
+        hint="For example, PAS-7KQ4-M2XD",
+        spellcheck="false",
+    )
+    proof = line(
+        "Secret code, or your work email address",
+        EMAIL_MAX,
+        required("Enter the secret code, or the work email address you gave when you made the referral"),
+        hint="If you asked for support yourself, enter the secret code we gave you. "
+        "If you referred someone, enter your work email address.",
+    )

@@ -1,0 +1,288 @@
+"""Taking in a referral: drafts kept sealed between pages, then one transaction that makes the referral.
+
+Answers are kept per page, as ``{page: {field: value}}``, in a sealed :class:`IntakeDraft`; the
+browser only holds the draft's random id. :func:`submit` checks the answers again, builds the
+referral with its flags and blind indexes, queues the acknowledgement email, and removes the draft,
+all in one commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from hub import outbox
+from hub.crypto import Keyring, normalise_email, normalise_name, normalise_phone
+from hub.db import utcnow
+from hub.providers.models import Provider, Specialism
+from hub.referrals.models import IntakeDraft, Referral, ReferralSource
+from hub.referrals.references import new_reference
+from hub.referrals.status import new_status_code
+
+DRAFT_LIFETIME = timedelta(hours=24)
+LOCAL_TIME = ZoneInfo("Europe/London")
+
+PROFESSIONAL_PAGES = ("referrer", "consent", "person", "support", "risks", "access", "contact")
+SELF_PAGES = ("about", "contact", "provider", "support")
+
+
+class IntakeError(Exception):
+    """The answers cannot become a referral yet; ``page`` is where to put it right."""
+
+    def __init__(self, message: str, page: str) -> None:
+        super().__init__(message)
+        self.page = page
+
+
+class ConsentMissing(IntakeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Submitted:
+    reference: str
+    status_code: str | None
+    under_18: bool
+
+
+# -- drafts -------------------------------------------------------------------------------------
+
+
+def load_draft(db: Session, draft_id: Any, source: ReferralSource) -> IntakeDraft | None:
+    """The draft with this id for this journey, if it exists and has not expired."""
+    try:
+        key = uuid.UUID(str(draft_id))
+    except ValueError:
+        return None
+    draft = db.get(IntakeDraft, key)
+    if draft is None or draft.source is not source:
+        return None
+    if draft.expires_at <= utcnow():
+        db.delete(draft)
+        db.commit()
+        return None
+    return draft
+
+
+def save_page(
+    db: Session, draft: IntakeDraft | None, source: ReferralSource, page: str, answers: Mapping[str, Any]
+) -> IntakeDraft:
+    """Keep one page's answers (making the draft on the first page) and push the expiry back."""
+    if draft is None:
+        draft = IntakeDraft(source=source, expires_at=utcnow() + DRAFT_LIFETIME)
+        draft.answers = {}
+        db.add(draft)
+    draft.answers = {**(draft.answers or {}), page: dict(answers)}
+    draft.expires_at = utcnow() + DRAFT_LIFETIME
+    db.commit()
+    return draft
+
+
+def forget_draft(db: Session, draft_id: Any) -> None:
+    """Remove a draft at once (Exit this page). Nothing happens if there is none."""
+    try:
+        key = uuid.UUID(str(draft_id))
+    except ValueError:
+        return
+    db.execute(delete(IntakeDraft).where(IntakeDraft.id == key))
+    db.commit()
+
+
+def purge_expired_drafts(db: Session) -> int:
+    result = db.execute(delete(IntakeDraft).where(IntakeDraft.expires_at <= utcnow()))
+    db.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def answers_of(draft: IntakeDraft | None) -> dict[str, dict[str, Any]]:
+    return dict(draft.answers or {}) if draft is not None else {}
+
+
+def date_of_birth(answers: Mapping[str, Mapping[str, Any]]) -> date | None:
+    for page in ("person", "about"):
+        value = answers.get(page, {}).get("date_of_birth")
+        if value:
+            return date.fromisoformat(value)
+    return None
+
+
+def is_under_18(born: date | None, today: date | None = None) -> bool:
+    if born is None:
+        return False
+    today = today or datetime.now(LOCAL_TIME).date()
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age < 18
+
+
+def missing_pages(source: ReferralSource, answers: Mapping[str, Any]) -> list[str]:
+    pages = PROFESSIONAL_PAGES if source is ReferralSource.PROFESSIONAL else SELF_PAGES
+    return [page for page in pages if page not in answers]
+
+
+# -- submission ---------------------------------------------------------------------------------
+
+
+def submit(db: Session, keyring: Keyring, draft: IntakeDraft) -> Submitted:
+    """Turn a complete draft into a referral, in one transaction."""
+    answers = answers_of(draft)
+    missing = missing_pages(draft.source, answers)
+    if missing:
+        raise IntakeError("Some questions have not been answered yet.", missing[0])
+
+    referral = Referral(reference=_unused_reference(db), source=draft.source)
+    if draft.source is ReferralSource.PROFESSIONAL:
+        _apply_professional(db, referral, answers)
+    else:
+        _apply_self(db, referral, answers)
+    referral.under_18 = is_under_18(referral.date_of_birth)
+    _set_blind_indexes(referral, keyring)
+    referral.possible_duplicate = _mark_duplicates(db, referral)
+
+    status_code = None
+    if draft.source is ReferralSource.SELF:
+        status_code, referral.status_secret_hash = new_status_code()
+    db.add(referral)
+    _acknowledge(db, referral)
+    db.delete(draft)
+    db.commit()
+    return Submitted(referral.reference, status_code, referral.under_18)
+
+
+def _unused_reference(db: Session) -> str:
+    while True:
+        reference = new_reference()
+        if db.scalar(select(Referral.id).where(Referral.reference == reference)) is None:
+            return reference
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _apply_professional(db: Session, referral: Referral, answers: Mapping[str, Mapping[str, Any]]) -> None:
+    referrer, consent, person = answers["referrer"], answers["consent"], answers["person"]
+    if "referral" not in (consent.get("consent") or []):
+        raise ConsentMissing("The person has not agreed to the referral.", "consent")
+    referral.consent_to_referral = True
+    referral.consent_to_share = "share" in consent["consent"]
+    for name in (
+        "referrer_name",
+        "referrer_role",
+        "referrer_organisation",
+        "referrer_email",
+        "referrer_phone",
+    ):
+        setattr(referral, name, _text(referrer.get(name)))
+    _apply_person(referral, person)
+    support = answers["support"]
+    referral.support_wanted = _text(support.get("support_wanted"))
+    referral.specialisms = _specialisms(db, support.get("specialisms"))
+    referral.preferred_provider = _provider(db, support.get("preferred_provider"))
+    risks = answers["risks"]
+    referral.risks = {
+        k: risks.get(k) or "" for k in ("current_risks", "children_in_household", "other_agencies")
+    }
+    access = answers["access"]
+    referral.access_needs = {
+        k: access.get(k) or "" for k in ("language", "interpreter", "bsl", "adjustments")
+    }
+    referral.safe_contact = _safe_contact(answers["contact"])
+
+
+def _apply_self(db: Session, referral: Referral, answers: Mapping[str, Mapping[str, Any]]) -> None:
+    about, contact = answers["about"], answers["contact"]
+    referral.consent_to_referral = True  # asking for support yourself is the consent
+    referral.consent_to_share = True
+    _apply_person(
+        referral, {**about, **{k: contact.get(k) for k in ("email", "phone", "address", "postcode")}}
+    )
+    choice = answers["provider"].get("provider")
+    referral.help_choosing = choice == "help"
+    referral.preferred_provider = _provider(db, choice)
+    support = answers["support"]
+    referral.support_wanted = _text(support.get("support_wanted"))
+    referral.specialisms = _specialisms(db, support.get("specialisms"))
+    referral.safe_contact = _safe_contact(contact)
+
+
+def _apply_person(referral: Referral, person: Mapping[str, Any]) -> None:
+    for name in ("full_name", "preferred_name", "email", "phone", "address", "postcode"):
+        setattr(referral, name, _text(person.get(name)))
+    born = person.get("date_of_birth")
+    referral.date_of_birth = date.fromisoformat(born) if born else None
+
+
+def _safe_contact(contact: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "methods": list(contact.get("methods") or []),
+        "voicemail": contact.get("voicemail") or "",
+        "say_who": contact.get("say_who") or "",
+        "safe_times": contact.get("safe_times") or "",
+    }
+
+
+def _specialisms(db: Session, codes: Any) -> list[Specialism]:
+    if not codes:
+        return []
+    return list(db.scalars(select(Specialism).where(Specialism.code.in_(list(codes)))))
+
+
+def _provider(db: Session, slug: Any) -> Provider | None:
+    if not slug or slug in {"help", "none"}:
+        return None
+    return db.scalar(select(Provider).where(Provider.slug == slug, Provider.active.is_(True)))
+
+
+def _set_blind_indexes(referral: Referral, keyring: Keyring) -> None:
+    if referral.full_name and referral.date_of_birth:
+        identity = f"{normalise_name(referral.full_name)}|{referral.date_of_birth.isoformat()}"
+        referral.identity_index = keyring.blind_index("identity", identity)
+    if referral.email:
+        referral.email_index = keyring.blind_index("email", normalise_email(referral.email))
+    if referral.phone and normalise_phone(referral.phone):
+        referral.phone_index = keyring.blind_index("phone", normalise_phone(referral.phone))
+    if referral.referrer_email:
+        referral.referrer_email_index = keyring.blind_index(
+            "referrer_email", normalise_email(referral.referrer_email)
+        )
+
+
+def _mark_duplicates(db: Session, referral: Referral) -> bool:
+    """Flag earlier referrals that share a name and date of birth, an email or a phone number."""
+    matches = [
+        column == value
+        for column, value in (
+            (Referral.identity_index, referral.identity_index),
+            (Referral.email_index, referral.email_index),
+            (Referral.phone_index, referral.phone_index),
+        )
+        if value
+    ]
+    if not matches:
+        return False
+    earlier = list(db.scalars(select(Referral.id).where(or_(*matches))))
+    if earlier:
+        db.execute(update(Referral).where(Referral.id.in_(earlier)).values(possible_duplicate=True))
+    return bool(earlier)
+
+
+def _acknowledge(db: Session, referral: Referral) -> None:
+    """Tell the referrer (reference only), and the survivor only if they said email is safe."""
+    if referral.referrer_email:
+        outbox.queue(
+            db,
+            to=referral.referrer_email,
+            template="referral_received_referrer",
+            subject="Referral received",
+            reference=referral.reference,
+        )
+    methods = (referral.safe_contact or {}).get("methods", [])
+    if referral.source is ReferralSource.SELF and "email" in methods and referral.email:
+        outbox.queue(db, to=referral.email, template="request_received_self", subject="We have your message")

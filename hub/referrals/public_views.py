@@ -1,0 +1,281 @@
+"""The two ways in (``/refer`` and ``/self-refer``) and the status check (``/status``).
+
+Each question page is one small form. Answers are kept sealed on the server between pages; the
+browser's session holds only the draft's random id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from hub import db
+from hub.extensions import limiter
+from hub.providers.services import active_providers, all_specialisms
+from hub.referrals import forms, intake
+from hub.referrals.models import IntakeDraft, ReferralSource
+from hub.referrals.status import check_status
+
+bp = Blueprint("intake", __name__)
+
+
+@dataclass(frozen=True)
+class Page:
+    slug: str
+    title: str
+    form: type[forms.PublicForm]
+
+
+@dataclass(frozen=True)
+class Journey:
+    name: str
+    source: ReferralSource
+    pages: tuple[Page, ...]
+
+    def page(self, slug: str) -> Page:
+        for page in self.pages:
+            if page.slug == slug:
+                return page
+        abort(404)
+
+    def next_slug(self, slug: str) -> str | None:
+        slugs = [p.slug for p in self.pages]
+        position = slugs.index(slug)
+        return slugs[position + 1] if position + 1 < len(slugs) else None
+
+
+PROFESSIONAL = Journey(
+    "refer",
+    ReferralSource.PROFESSIONAL,
+    (
+        Page("referrer", "About you", forms.ReferrerForm),
+        Page("consent", "The person's agreement", forms.ConsentForm),
+        Page("person", "About the person", forms.PersonForm),
+        Page("support", "Support they would like", forms.SupportForm),
+        Page("risks", "Risks and safeguarding", forms.RisksForm),
+        Page("access", "Language and access needs", forms.AccessForm),
+        Page("contact", "Contacting them safely", forms.ProfessionalContactForm),
+    ),
+)
+SELF = Journey(
+    "self-refer",
+    ReferralSource.SELF,
+    (
+        Page("about", "About you", forms.AboutYouForm),
+        Page("contact", "Contacting you safely", forms.SelfContactForm),
+        Page("provider", "Choosing an organisation", forms.ProviderChoiceForm),
+        Page("support", "The help you would like", forms.SelfSupportForm),
+    ),
+)
+
+
+def _form_limit() -> str:
+    return str(current_app.extensions["hub.config"].form_rate_limit)
+
+
+def _overall_limit() -> str:
+    return str(current_app.extensions["hub.config"].overall_rate_limit)
+
+
+def _status_limit() -> str:
+    return str(current_app.extensions["hub.config"].status_rate_limit)
+
+
+form_limits = [
+    limiter.limit(_form_limit, methods=["POST"]),
+    limiter.shared_limit(_overall_limit, scope="public-forms", key_func=lambda: "everyone", methods=["POST"]),
+]
+
+
+def limited(view: Any) -> Any:
+    for decorator in form_limits:
+        view = decorator(view)
+    return view
+
+
+# -- start pages --------------------------------------------------------------------------------
+
+
+@bp.get("/refer")
+def refer_start() -> str:
+    return render_template("intake/refer_start.html", first=url_for("intake.refer_page", slug="referrer"))
+
+
+@bp.get("/self-refer")
+def self_start() -> str:
+    return render_template("intake/self_start.html", first=url_for("intake.self_page", slug="about"))
+
+
+# -- question pages -----------------------------------------------------------------------------
+
+
+@bp.route("/refer/<slug>", methods=["GET", "POST"])
+@limited
+def refer_page(slug: str) -> str | Response:
+    return _question(PROFESSIONAL, slug)
+
+
+@bp.route("/self-refer/<slug>", methods=["GET", "POST"])
+@limited
+def self_page(slug: str) -> str | Response:
+    return _question(SELF, slug)
+
+
+def _draft(journey: Journey) -> IntakeDraft | None:
+    return intake.load_draft(db.session(), session.get("draft_id"), journey.source)
+
+
+def _question(journey: Journey, slug: str) -> str | Response:
+    if slug == "check":
+        return _check(journey)
+    page = journey.page(slug)
+    draft = _draft(journey)
+    answers = intake.answers_of(draft)
+    form = page.form(data=answers.get(slug))
+    _fill_choices(form, journey)
+    if isinstance(form, forms.ProfessionalContactForm):
+        person = answers.get("person", {})
+        form.known_details = frozenset(k for k in ("phone", "email", "address") if person.get(k))
+    if form.validate_on_submit():
+        if form.is_bot:
+            abort(400)
+        draft = intake.save_page(db.session(), draft, journey.source, slug, form.answers())
+        session["draft_id"] = str(draft.id)
+        following = journey.next_slug(slug)
+        if request.args.get("change") or following is None:
+            return redirect(_url(journey, "check"), code=303)
+        return redirect(_url(journey, following), code=303)
+    return render_template(
+        "intake/question.html",
+        journey=journey,
+        page=page,
+        form=form,
+        back=_back(journey, slug),
+        under_18=intake.is_under_18(intake.date_of_birth(answers)) and slug not in {"about", "person"},
+    )
+
+
+def _fill_choices(form: forms.PublicForm, journey: Journey) -> None:
+    if isinstance(form, forms.SupportForm | forms.SelfSupportForm):
+        form.specialisms.choices = forms.options([(s.code, s.label) for s in all_specialisms(db.session())])
+    providers = [(p.slug, p.name) for p in active_providers(db.session())]
+    if isinstance(form, forms.SupportForm):
+        form.preferred_provider.choices = forms.options([*providers, ("none", "No preference")])
+    if isinstance(form, forms.ProviderChoiceForm):
+        form.provider.choices = forms.options([*providers, ("help", "Help me choose")])
+
+
+def _url(journey: Journey, slug: str, **args: Any) -> str:
+    endpoint = "intake.refer_page" if journey is PROFESSIONAL else "intake.self_page"
+    return url_for(endpoint, slug=slug, **args)
+
+
+def _back(journey: Journey, slug: str) -> str:
+    if request.args.get("change"):
+        return _url(journey, "check")
+    slugs = [p.slug for p in journey.pages]
+    position = slugs.index(slug)
+    if position == 0:
+        return url_for("intake.refer_start" if journey is PROFESSIONAL else "intake.self_start")
+    return _url(journey, slugs[position - 1])
+
+
+# -- check your answers and send ----------------------------------------------------------------
+
+
+def _check(journey: Journey) -> str | Response:
+    draft = _draft(journey)
+    answers = intake.answers_of(draft)
+    missing = intake.missing_pages(journey.source, answers)
+    if draft is None:
+        return render_template(
+            "intake/nothing_to_send.html", journey=journey, start=_url(journey, journey.pages[0].slug)
+        )
+    if missing:
+        return redirect(_url(journey, missing[0]), code=303)
+    form = forms.PublicForm()
+    problem = None
+    if form.validate_on_submit():
+        if form.is_bot:
+            abort(400)
+        try:
+            submitted = intake.submit(db.session(), current_app.extensions["hub.keyring"], draft)
+        except intake.IntakeError as error:
+            db.session().rollback()
+            problem = (str(error), _url(journey, error.page, change=1))
+        else:
+            session.pop("draft_id", None)
+            return render_template("intake/done.html", journey=journey, submitted=submitted)
+    return render_template(
+        "intake/check.html",
+        journey=journey,
+        form=form,
+        problem=problem,
+        sections=_summary(journey, draft, answers),
+        under_18=intake.is_under_18(intake.date_of_birth(answers)),
+    )
+
+
+def _summary(journey: Journey, draft: IntakeDraft, answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each page as a GOV.UK summary list: the question, what was given, and a Change link."""
+    sections = []
+    for page in journey.pages:
+        form = page.form(data=answers.get(page.slug), meta={"csrf": False})
+        _fill_choices(form, journey)
+        rows = []
+        for field in form:
+            if field.name in {"csrf_token", "website"}:
+                continue
+            rows.append(
+                {
+                    "key": {"text": field.label.text.replace(" (optional)", "")},
+                    "value": {"text": _shown(field)},
+                    "actions": {
+                        "items": [
+                            {
+                                "href": _url(journey, page.slug, change=1) + f"#{field.id}",
+                                "text": "Change",
+                                "visuallyHiddenText": field.label.text.replace(" (optional)", "").lower(),
+                            }
+                        ]
+                    },
+                }
+            )
+        sections.append({"title": page.title, "rows": rows})
+    return sections
+
+
+def _shown(field: Any) -> str:
+    choices = {choice.value: choice.label for choice in getattr(field, "choices", None) or []}
+    if isinstance(field.data, list):
+        return "\n".join(str(choices.get(v, v)) for v in field.data) or "Not given"
+    if isinstance(field, forms.DateOfBirthField):
+        return field.data.strftime("%-d %B %Y") if field.data else "Not given"
+    if field.data in (None, ""):
+        return "Not given"
+    return str(choices.get(field.data, field.data))
+
+
+# -- status -------------------------------------------------------------------------------------
+
+
+@bp.route("/status", methods=["GET", "POST"])
+@limiter.limit(_status_limit, methods=["POST"])
+def status() -> str:
+    form = forms.StatusForm()
+    answer = None
+    not_found = False
+    if form.validate_on_submit():
+        if form.is_bot:
+            abort(400)
+        answer = check_status(
+            db.session(),
+            current_app.extensions["hub.keyring"],
+            form.reference.data or "",
+            form.proof.data or "",
+        )
+        not_found = answer is None
+    return render_template("intake/status.html", form=form, answer=answer, not_found=not_found)

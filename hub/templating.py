@@ -1,0 +1,34 @@
+"""Templates: the GOV.UK Frontend macros (govuk-frontend-jinja) and WTForms widgets beside the hub's own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+SERVICE_NAME = "Post-abuse support referrals"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            app.jinja_loader,  # type: ignore[list-item]
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    app.context_processor(_service)
+
+
+def _service() -> dict[str, Any]:
+    config = current_app.extensions["hub.config"]
+    return {"council_name": config.council_name, "service_name": SERVICE_NAME, "hub_config": config}
