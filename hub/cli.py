@@ -10,10 +10,14 @@ from hub import db
 from hub.crypto import CryptoError, Keyring
 
 keys_cli = AppGroup("keys", help="Manage the encryption keys in the key file.")
+outbox_cli = AppGroup("outbox", help="Send the emails waiting in the outbox.")
+retention_cli = AppGroup("retention", help="Remove what is past its retention period.")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(keys_cli)
+    app.cli.add_command(outbox_cli)
+    app.cli.add_command(retention_cli)
     app.cli.add_command(seed_demo_command)
 
 
@@ -82,3 +86,24 @@ def retire_command(key_id: str) -> None:
     except CryptoError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Key {key_id} is retired and no longer in the key file.")
+
+
+@outbox_cli.command("send", help="Send waiting emails through HUB_SMTP_URL; failures are retried.")
+def outbox_send_command() -> None:
+    from hub.outbox import send_pending
+
+    config = current_app.extensions["hub.config"]
+    if not config.smtp_url:
+        raise click.ClickException("HUB_SMTP_URL is not set, so no email can be sent.")
+    sent, failed = send_pending(db.session(), config.smtp_url, config.mail_from)
+    click.echo(f"Sent {sent} emails; {failed} could not be sent and will be tried again.")
+    if failed:
+        raise SystemExit(1)
+
+
+@retention_cli.command("purge", help="Remove unsent form answers more than 24 hours old.")
+def retention_purge_command() -> None:
+    from hub.referrals.intake import purge_expired_drafts
+
+    removed = purge_expired_drafts(db.session())
+    click.echo(f"Removed {removed} unsent drafts past their 24 hours.")

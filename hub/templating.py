@@ -10,6 +10,9 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 SERVICE_NAME = "Post-abuse support referrals"
 
+GOVUK_FRONTEND_FOR_MACROS = {"4.1.0": "6.3.0"}
+"""The GOV.UK Frontend release each govuk-frontend-jinja release was written for (its changelog says)."""
+
 
 def init_app(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader(
