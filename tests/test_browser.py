@@ -1,0 +1,327 @@
+"""The public journeys in a real browser: Debian's Chromium driven by Playwright, with axe-core on every page.
+
+The hub runs as its operators run it (``flask --app hub init``, ``seed-demo``, then a server) in a
+separate process on a loopback port, against this run's database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+
+import port_for
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str:
+    found = os.environ.get("HUB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        pytest.fail(
+            "Chromium was not found: install it with `apt-get install chromium`, or set HUB_CHROMIUM."
+        )
+    return found
+
+
+class Neutral(BaseHTTPRequestHandler):
+    """Stands in for the neutral site that Exit this page goes to (the machine has no internet)."""
+
+    def do_GET(self) -> None:
+        body = b"<!DOCTYPE html><html lang='en'><title>Weather</title><h1>Weather today</h1></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def neutral_site() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), Neutral)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def live_hub(
+    tmp_path_factory: pytest.TempPathFactory, fresh_database: Callable[[str], str], neutral_site: str
+) -> Iterator[str]:
+    instance = tmp_path_factory.mktemp("browser-instance")
+    env = {
+        **os.environ,
+        "HUB_INSTANCE_PATH": str(instance),
+        "HUB_DATABASE_URL": fresh_database("hub_browser"),
+        "HUB_EXIT_URL": neutral_site,
+        "HUB_FORM_RATE_LIMIT": "10000 per minute",
+    }
+    flask = [sys.executable, "-m", "flask", "--app", "hub"]
+    for command in (["init"], ["seed-demo"]):
+        subprocess.run(flask + command, env=env, check=True, capture_output=True, timeout=120)
+    port = port_for.select_random()
+    server = subprocess.Popen(
+        [*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        _wait_for(port, server)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stderr:
+            server.stderr.close()
+
+
+def _wait_for(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the hub stopped: {server.stderr.read().decode() if server.stderr else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the hub did not start within 30 seconds")
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+class Visit:
+    """A browser tab that runs axe-core on every page it reaches and records what it found."""
+
+    def __init__(self, page: Page, check_accessibility: bool = True) -> None:
+        self.page = page
+        self.check_accessibility = check_accessibility
+        self.problems: list[str] = []
+        self.pages_checked: list[str] = []
+
+    def axe(self) -> None:
+        if not self.check_accessibility:
+            return
+        self.page.evaluate(AXE.read_text())
+        result = self.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        for violation in result["violations"]:
+            if violation["impact"] in {"serious", "critical"}:
+                nodes = ", ".join(str(n["target"]) for n in violation["nodes"][:3])
+                self.problems.append(f"{self.page.url}: {violation['id']} ({violation['impact']}) at {nodes}")
+        self.pages_checked.append(self.page.url)
+
+    def continue_(self, label: str = "Continue") -> None:
+        self.page.get_by_role("button", name=label).click()
+        self.page.wait_for_load_state()
+        self.axe()
+
+
+def new_visit(browser: Browser, *, javascript: bool = True) -> Visit:
+    context = browser.new_context(java_script_enabled=javascript)
+    return Visit(context.new_page(), check_accessibility=javascript)
+
+
+def test_a_professional_refers_someone_end_to_end(browser: Browser, live_hub: str) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    page.goto(live_hub + "/")
+    visit.axe()
+    page.get_by_role("button", name="Make a referral").click()
+    visit.axe()
+    page.get_by_role("button", name="Start now").click()
+    visit.axe()
+
+    visit.continue_()  # nothing typed: every error is summarised and linked
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    expect(summary.get_by_role("link", name="Enter your full name")).to_have_attribute(
+        "href", "#referrer_name"
+    )
+    page.get_by_label("Your full name").fill("Avery Browser-Test")
+    page.get_by_label("Your job title or role").fill("Social worker")
+    page.get_by_label("Your organisation").fill("Example Adult Services")
+    page.get_by_label("Your work email address").fill("avery.browser@example.gov.uk")
+    visit.continue_()
+
+    page.get_by_label("They agree to be referred to this service").check()
+    page.get_by_label("They agree to their details being shared").check()
+    visit.continue_()
+
+    page.get_by_label("Their full name").fill("Morgan Browser-Test")
+    page.get_by_label("Day").fill("5")
+    page.get_by_label("Month").fill("6")
+    page.get_by_label("Year").fill("1990")
+    page.get_by_label("Their phone number (optional)").fill("07700 900789")
+    visit.continue_()
+
+    page.get_by_label("Counselling", exact=True).check()
+    page.get_by_label("No preference").check()
+    visit.continue_()
+    page.get_by_label("No", exact=True).check()
+    visit.continue_()
+    page.locator("#interpreter").check()
+    page.locator("#bsl-2").check()
+    visit.continue_()
+    page.get_by_label("Phone call").check()
+    page.locator("#voicemail-2").check()
+    page.locator("#say_who-2").check()
+    visit.continue_()
+
+    expect(page.get_by_role("heading", name="Check your answers before sending")).to_be_visible()
+    expect(page.get_by_text("Morgan Browser-Test")).to_be_visible()
+    visit.continue_("Send")
+    expect(page.get_by_role("heading", name="Referral sent")).to_be_visible()
+    expect(page.locator(".govuk-panel")).to_contain_text("PAS-")
+    assert not visit.problems, "\n".join(visit.problems)
+    assert len(visit.pages_checked) >= 12
+
+
+def test_a_survivor_refers_themselves_with_javascript_turned_off(browser: Browser, live_hub: str) -> None:
+    visit = new_visit(browser, javascript=False)
+    page = visit.page
+    page.goto(live_hub + "/self-refer")
+    page.get_by_role("button", name="Start now").click()
+    page.get_by_label("What would you like us to call you?").fill("Sky")
+    visit.continue_()
+    page.get_by_label("Text message").check()
+    visit.continue_()  # a text needs a phone number
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a phone number")
+    expect(page.get_by_label("Text message")).to_be_checked()
+    page.get_by_label("Phone number").fill("07700 900321")
+    visit.continue_()
+    page.get_by_label("Help me choose").check()
+    visit.continue_()
+    visit.continue_()
+    expect(page.get_by_text("07700 900321")).to_be_visible()
+    visit.continue_("Send")
+    expect(page.get_by_role("heading", name="Request sent")).to_be_visible()
+    code = page.locator("#status-code").inner_text()
+    reference = page.locator(".govuk-panel .hub-code").inner_text()
+
+    page.goto(live_hub + "/status")
+    page.get_by_label("Reference").fill(reference)
+    page.get_by_label("Secret code, or your work email address").fill(code)
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_text("Received")).to_be_visible()
+
+
+def test_exit_this_page_button_leaves_and_forgets(browser: Browser, live_hub: str, neutral_site: str) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    page.goto(live_hub + "/self-refer/about")
+    page.get_by_label("What would you like us to call you?").fill("Left Quickly")
+    visit.continue_()
+    page.get_by_role("button", name="Exit this page").click()
+    page.wait_for_url(neutral_site)
+    expect(page.get_by_role("heading", name="Weather today")).to_be_visible()
+    page.goto(live_hub + "/self-refer/check")
+    expect(page.get_by_role("heading", name="There is nothing to send")).to_be_visible()
+
+
+def test_pressing_shift_three_times_leaves(browser: Browser, live_hub: str, neutral_site: str) -> None:
+    page = new_visit(browser).page
+    page.goto(live_hub + "/")
+    page.wait_for_selector(".govuk-exit-this-page__button")
+    page.wait_for_function("document.body.classList.contains('govuk-frontend-supported')")
+    for _ in range(3):
+        page.keyboard.press("Shift")
+    page.wait_for_url(neutral_site)
+    expect(page.get_by_role("heading", name="Weather today")).to_be_visible()
+
+
+def tab_to(page: Page, element_id: str, limit: int = 80) -> None:
+    """Press Tab until the element has focus, as a keyboard user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == element_id:
+            return
+    raise AssertionError(f"#{element_id} cannot be reached with the Tab key")
+
+
+def tab_to_button(page: Page, text: str, limit: int = 80) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.textContent.trim()") == text:
+            return
+    raise AssertionError(f"the {text!r} button cannot be reached with the Tab key")
+
+
+def test_a_survivor_can_refer_themselves_with_the_keyboard_only(browser: Browser, live_hub: str) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    page.goto(live_hub + "/self-refer/about")
+    visit.axe()
+    tab_to(page, "preferred_name")
+    page.keyboard.type("Keys")
+    tab_to_button(page, "Continue")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/self-refer/contact")
+    visit.axe()
+    tab_to(page, "methods-3")  # Email
+    page.keyboard.press("Space")
+    tab_to(page, "email")
+    page.keyboard.type("keys@example.org")
+    tab_to_button(page, "Continue")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/self-refer/provider")
+    visit.axe()
+    tab_to(page, "provider")
+    page.keyboard.press("Space")
+    tab_to_button(page, "Continue")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/self-refer/support")
+    visit.axe()
+    tab_to_button(page, "Continue")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/self-refer/check")
+    visit.axe()
+    tab_to_button(page, "Send")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Request sent")).to_be_visible()
+    visit.axe()
+    assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_the_public_pages_have_no_serious_accessibility_problems(browser: Browser, live_hub: str) -> None:
+    visit = new_visit(browser)
+    for path in ("/", "/safety", "/status", "/refer", "/self-refer", "/self-refer/check", "/no-such-page"):
+        visit.page.goto(live_hub + path)
+        visit.axe()
+    assert not visit.problems, "\n".join(visit.problems)
