@@ -13,9 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
+from hub.crypto import Keyring
 from hub.outbox import OutboxMessage
 from hub.referrals.models import IntakeDraft, Referral, ReferralSource
-from hub.referrals.status import code_matches
+from hub.referrals.status import hash_code
 
 from . import factories
 from .journeys import errors, professional_journey, reference_and_code, self_journey
@@ -31,7 +32,7 @@ def referrals(db: Session) -> list[Referral]:
 
 
 def test_a_self_referral_is_stored_sealed_with_what_was_typed(
-    client: FlaskClient, db_session: Session, connection: Connection
+    client: FlaskClient, db_session: Session, connection: Connection, keyring: Keyring
 ) -> None:
     provider = factories.provider(db_session, slug="harbour", name="Harbour")
     counselling = factories.specialism(db_session, code="counselling", label="Counselling")
@@ -54,7 +55,7 @@ def test_a_self_referral_is_stored_sealed_with_what_was_typed(
     assert referral.preferred_provider_id == provider.id and not referral.help_choosing
     assert referral.specialisms == [counselling]
     assert not referral.under_18 and not referral.possible_duplicate
-    assert code and code_matches(code, referral.status_secret_hash or "")
+    assert code and hash_code(keyring, code) == referral.status_secret_hash
     dump = dump_every_table(connection)
     for typed in (
         b"Robin",

@@ -147,7 +147,7 @@ def submit(db: Session, keyring: Keyring, draft: IntakeDraft) -> Submitted:
 
     status_code = None
     if draft.source is ReferralSource.SELF:
-        status_code, referral.status_secret_hash = new_status_code()
+        status_code, referral.status_secret_hash = new_status_code(keyring)
     db.add(referral)
     _acknowledge(db, referral)
     db.delete(draft)
