@@ -28,7 +28,6 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_NAME="__Host-hub" if config.secure_cookies else "hub",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session; drafts expire on their own
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_uri,
-        RATELIMIT_HEADERS_ENABLED=True,
     )
     if config.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies)  # type: ignore[method-assign]

@@ -20,5 +20,11 @@ def active_providers(db: Session) -> Sequence[Provider]:
     return db.scalars(query).all()
 
 
+def provider_choices(db: Session) -> list[tuple[str, str]]:
+    """(slug, name) of each active provider, for a form's radios."""
+    query = select(Provider.slug, Provider.name).where(Provider.active.is_(True)).order_by(Provider.name)
+    return [(slug, name) for slug, name in db.execute(query)]
+
+
 def all_specialisms(db: Session) -> Sequence[Specialism]:
     return db.scalars(select(Specialism).order_by(Specialism.label)).all()

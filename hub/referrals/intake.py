@@ -267,10 +267,15 @@ def _mark_duplicates(db: Session, referral: Referral) -> bool:
     ]
     if not matches:
         return False
-    earlier = list(db.scalars(select(Referral.id).where(or_(*matches))))
-    if earlier:
-        db.execute(update(Referral).where(Referral.id.in_(earlier)).values(possible_duplicate=True))
-    return bool(earlier)
+    same_person = or_(*matches)
+    if db.scalar(select(Referral.id).where(same_person).limit(1)) is None:
+        return False
+    db.execute(
+        update(Referral)
+        .where(same_person, Referral.possible_duplicate.is_(False))
+        .values(possible_duplicate=True)
+    )
+    return True
 
 
 def _acknowledge(db: Session, referral: Referral) -> None:

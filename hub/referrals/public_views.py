@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from hub import db
 from hub.extensions import limiter
-from hub.providers.services import active_providers, all_specialisms
+from hub.providers.services import all_specialisms, provider_choices
 from hub.referrals import forms, intake
 from hub.referrals.models import IntakeDraft, ReferralSource
 from hub.referrals.status import check_status
@@ -143,7 +143,8 @@ def _question(journey: Journey, slug: str) -> str | Response:
         if form.is_bot:
             abort(400)
         draft = intake.save_page(db.session(), draft, journey.source, slug, form.answers())
-        session["draft_id"] = str(draft.id)
+        if session.get("draft_id") != str(draft.id):
+            session["draft_id"] = str(draft.id)
         following = journey.next_slug(slug)
         if request.args.get("change") or following is None:
             return redirect(_url(journey, "check"), code=303)
@@ -159,13 +160,14 @@ def _question(journey: Journey, slug: str) -> str | Response:
 
 
 def _fill_choices(form: forms.PublicForm, journey: Journey) -> None:
+    """Specialisms and providers are data, so the pages that offer them read them each time."""
     if isinstance(form, forms.SupportForm | forms.SelfSupportForm):
         form.specialisms.choices = forms.options([(s.code, s.label) for s in all_specialisms(db.session())])
-    providers = [(p.slug, p.name) for p in active_providers(db.session())]
     if isinstance(form, forms.SupportForm):
+        providers = provider_choices(db.session())
         form.preferred_provider.choices = forms.options([*providers, ("none", "No preference")])
     if isinstance(form, forms.ProviderChoiceForm):
-        form.provider.choices = forms.options([*providers, ("help", "Help me choose")])
+        form.provider.choices = forms.options([*provider_choices(db.session()), ("help", "Help me choose")])
 
 
 def _url(journey: Journey, slug: str, **args: Any) -> str:

@@ -1,0 +1,117 @@
+"""Load generator, run in its own process: N clients in threads, each with a keep-alive connection.
+
+``hub`` clients walk the self-referral journey (about, contact, provider, support, send) again and
+again, each POST with the session's CSRF token, as a browser would; ``baseline`` clients POST ten
+text fields. Prints one JSON line: POSTs, seconds, and per-POST latencies (p50, p99) in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import re
+import statistics
+import threading
+import time
+from urllib.parse import urlencode, urlsplit
+
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def journey(n: str) -> list[tuple[str, dict[str, str]]]:
+    """One made-up person's answers; each is a different person, as real referrals are."""
+    return [
+        ("/self-refer/about", {"preferred_name": f"Load {n}", "full_name": f"Load Test Person {n}"}),
+        ("/self-refer/contact", {"methods": "email", "email": f"load.{n}@example.org", "voicemail": "no"}),
+        ("/self-refer/provider", {"provider": "help"}),
+        ("/self-refer/support", {"support_wanted": "Made up by the load test."}),
+        ("/self-refer/check", {}),
+    ]
+
+
+BASELINE = {f"field_{n}": f"value {n} made up by the load test" for n in range(10)}
+
+
+class Client(threading.Thread):
+    def __init__(self, host: str, port: int, kind: str, start_at: float, stop_at: float) -> None:
+        super().__init__(daemon=True)
+        self.connection = http.client.HTTPConnection(host, port, timeout=30)
+        self.kind, self.start_at, self.stop_at = kind, start_at, stop_at
+        self.cookie = ""
+        self.latencies: list[float] = []
+        self.errors = 0
+
+    def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, str]:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        payload = None
+        if body is not None:
+            payload = urlencode(body)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.connection.request(method, path, body=payload, headers=headers)
+        response = self.connection.getresponse()
+        text = response.read().decode()
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        return response.status, text
+
+    def post(self, path: str, body: dict[str, str], expected: set[int]) -> None:
+        began = time.perf_counter()
+        status, _ = self.request("POST", path, body)
+        ended = time.perf_counter()
+        if status not in expected:
+            self.errors += 1
+        if self.start_at <= began and ended <= self.stop_at:
+            self.latencies.append(ended - began)
+
+    def run(self) -> None:
+        token = ""
+        if self.kind == "hub":
+            _, page = self.request("GET", "/self-refer/about")
+            token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
+        while time.perf_counter() < self.stop_at:
+            if self.kind == "hub":
+                for path, values in journey(f"{self.name}-{time.perf_counter_ns()}"):
+                    self.post(
+                        path, {"csrf_token": token, **values}, {200, 303} if path.endswith("check") else {303}
+                    )
+            else:
+                self.post("/submit", BASELINE, {201})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url")
+    parser.add_argument("kind", choices=["hub", "baseline"])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=3)
+    args = parser.parse_args()
+    url = urlsplit(args.url)
+    start_at = time.perf_counter() + args.warmup
+    stop_at = start_at + args.seconds
+    clients = [
+        Client(url.hostname or "127.0.0.1", url.port or 80, args.kind, start_at, stop_at)
+        for _ in range(args.clients)
+    ]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
+    latencies = sorted(x for c in clients for x in c.latencies)
+    print(
+        json.dumps(
+            {
+                "posts": len(latencies),
+                "seconds": args.seconds,
+                "errors": sum(c.errors for c in clients),
+                "p50_ms": statistics.median(latencies) * 1000,
+                "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
