@@ -45,7 +45,7 @@ def expected(n: int) -> dict[str, object]:
         "postcode": "ZZ99 9ZZ",
         "safe_contact": {"methods": ["email"], "voicemail": n % 2 == 0},
         "support_wanted": f"Bench support text {n} " * 4,
-        "risks": f"Bench risk text {n}",
+        "risks": {"current_risks": f"Bench risk text {n}", "children_in_household": "no"},
     }
 
 
@@ -59,14 +59,14 @@ def database(kind: str) -> Iterator[str]:
             yield server.create_database("hub_bench")
 
 
-def fill(app_config: Config) -> None:
+def fill(app_config: Config, people: int = PEOPLE) -> None:
     app = create_app(app_config)
     with app.app_context():
         with db.database().engine.begin() as connection:
             upgrade(connection)
         session = db.session()
-        for start in range(0, PEOPLE, 1000):
-            for n in range(start, start + 1000):
+        for start in range(0, people, 1000):
+            for n in range(start, min(start + 1000, people)):
                 referral = Referral(reference=f"PAS-{n:04d}-{n // 10000:04d}", source=ReferralSource.SELF)
                 for name, value in expected(n).items():
                     setattr(referral, name, value)

@@ -84,6 +84,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _sqlite_behave(engine: Engine) -> None:
     """Foreign keys on, write-ahead log, and transactions (and savepoints) run by SQLAlchemy.
 
+    SQLite is the embedded database for one machine: writes are serialised, and requests wait for
+    each other rather than fail. PostgreSQL is the production database.
+
     pysqlite's own transaction handling breaks SAVEPOINT; this is the recipe in the SQLAlchemy docs.
     """
 
@@ -98,7 +101,9 @@ def _sqlite_behave(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at the start, so two requests that read then write wait
+        # for each other (up to the timeout) instead of one failing with "database is locked".
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def init_app(app: Flask, url: str) -> None:

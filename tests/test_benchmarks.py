@@ -1,0 +1,55 @@
+"""The benchmarks' own code still runs (on a small scale), so `make bench` does not rot between runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks import key_rotation
+from hub import create_app, db
+from hub.config import Config
+from hub.crypto import Keyring
+from hub.keys import rotate
+
+
+def test_the_key_rotation_benchmark_fills_rotates_and_checks(tmp_path: Path) -> None:
+    config = Config(
+        secret_key="bench-" + "x" * 40,
+        database_url=f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+        key_file=Keyring.create(tmp_path / "keys.json").path,
+        instance_path=tmp_path,
+    )
+    key_rotation.fill(config, people=50)
+    app = create_app(config)
+    with app.app_context():
+        report = rotate(db.session(), app.extensions["hub.keyring"], batch_size=7)
+        db.database().engine.dispose()
+    assert report.resealed == 500
+    ok, counts = key_rotation.check_every_value(config)
+    assert ok and counts == {report.key_id: 500}
+
+
+def test_the_load_generator_posts_valid_self_referrals(live_hub: str) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.loadgen",
+            live_hub,
+            "hub",
+            "--clients",
+            "2",
+            "--seconds",
+            "1",
+            "--warmup",
+            "0",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    measured = json.loads(result.stdout)
+    assert measured["posts"] >= 5 and measured["errors"] == 0
