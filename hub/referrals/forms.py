@@ -175,7 +175,14 @@ def _iso_date(value: str) -> date | None:
 
 
 class PublicForm(FlaskForm):
-    """Every public form: CSRF (from Flask-WTF), and a honeypot that only bots fill in."""
+    """Every public form: a honeypot that only bots fill in.
+
+    The CSRF token is checked for every POST by CSRFProtect before any view runs, so the forms do
+    not check it a second time; templates put it in with ``csrf_token()``.
+    """
+
+    class Meta:
+        csrf = False
 
     website = StringField("Leave this box empty", validators=[Optional(), Length(max=200)])
 

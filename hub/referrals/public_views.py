@@ -225,7 +225,7 @@ def _summary(journey: Journey, draft: IntakeDraft, answers: dict[str, Any]) -> l
     """Each page as a GOV.UK summary list: the question, what was given, and a Change link."""
     sections = []
     for page in journey.pages:
-        form = page.form(data=answers.get(page.slug), meta={"csrf": False})
+        form = page.form(data=answers.get(page.slug))
         _fill_choices(form, journey)
         rows = []
         for field in form:
