@@ -7,9 +7,13 @@ import platform
 import sys
 import time
 
-from benchmarks import intake_load, key_rotation
+from benchmarks import audit_write, intake_load, key_rotation
 
-BENCHMARKS = {"key_rotation": key_rotation.run, "intake_load": intake_load.run}
+BENCHMARKS = {
+    "key_rotation": key_rotation.run,
+    "audit_write": audit_write.run,
+    "intake_load": intake_load.run,
+}
 
 
 def main() -> int:

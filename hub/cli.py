@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
@@ -12,12 +15,14 @@ from hub.crypto import CryptoError, Keyring
 keys_cli = AppGroup("keys", help="Manage the encryption keys in the key file.")
 outbox_cli = AppGroup("outbox", help="Send the emails waiting in the outbox.")
 retention_cli = AppGroup("retention", help="Remove what is past its retention period.")
+audit_cli = AppGroup("audit", help="Check the audit log's hash chain.")
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(outbox_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(seed_demo_command)
 
 
@@ -107,3 +112,28 @@ def retention_purge_command() -> None:
 
     removed = purge_expired_drafts(db.session())
     click.echo(f"Removed {removed} unsent drafts past their 24 hours.")
+
+
+@audit_cli.command("verify", help="Recompute the audit log's hash chain and say where it first breaks.")
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.File("r"),
+    help="A checkpoint from `audit checkpoint`: the log must still hold it.",
+)
+def audit_verify_command(checkpoint_file: Any) -> None:
+    from hub.audit import verify
+
+    saved = json.load(checkpoint_file) if checkpoint_file else None
+    verdict = verify(db.session(), saved)
+    if not verdict.intact:
+        click.echo(f"The audit log is broken at entry {verdict.first_break}: {verdict.problem}.", err=True)
+        raise SystemExit(1)
+    click.echo(f"The audit log is intact: {verdict.count} entries, newest hash {verdict.head_hash}.")
+
+
+@audit_cli.command("checkpoint", help="Print the log's length and newest hash, to keep somewhere else.")
+def audit_checkpoint_command() -> None:
+    from hub.audit import checkpoint
+
+    click.echo(json.dumps(checkpoint(db.session())))

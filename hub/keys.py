@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, func, or_, select,
 from sqlalchemy.orm import Session
 
 import hub.models  # noqa: F401  (every sealed attribute registers itself on import)
+from hub import audit
 from hub.crypto import HEADER_LENGTH, KEY_ID_LENGTH, SEALED_FIELDS, Binding, CryptoError, Keyring
 from hub.db import Base
 
@@ -79,6 +80,8 @@ def rotate(
         for table, columns in sealed_tables():
             _rotate_table(db, keyring, table, columns, current, batch_size, report, after_batch)
         report.remaining = {k: n for k, n in count_by_key(db).items() if k != key_id}
+        if not report.remaining:
+            audit.record(db, "keys.rotated", role="operator", object_kind="key", object_id=key_id)
         db.commit()
         if not report.remaining:
             break
@@ -144,3 +147,5 @@ def retire_key(db: Session, keyring: Keyring, key_id: str) -> None:
             "run `flask --app hub keys rotate --resume` first."
         )
     keyring.remove_key(key_id)
+    audit.record(db, "keys.retired", role="operator", object_kind="key", object_id=key_id)
+    db.commit()

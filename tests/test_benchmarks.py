@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks import key_rotation
+import pytest
+
+from benchmarks import audit_write, key_rotation
 from hub import create_app, db
 from hub.config import Config
 from hub.crypto import Keyring
@@ -53,3 +55,9 @@ def test_the_load_generator_posts_valid_self_referrals(live_hub: str) -> None:
     )
     measured = json.loads(result.stdout)
     assert measured["posts"] >= 5 and measured["errors"] == 0
+
+
+def test_the_audit_benchmark_runs_and_leaves_the_chain_intact(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(audit_write, "TRANSACTIONS", 16)
+    [row] = audit_write.run(["sqlite"])
+    assert row["chain after"] == "intact, 32 entries" and row["meets target"] == "yes"

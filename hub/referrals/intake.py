@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from hub import outbox
+from hub import audit, outbox
 from hub.crypto import Keyring, normalise_email, normalise_name, normalise_phone
 from hub.db import utcnow
 from hub.providers.models import Provider, Specialism
@@ -150,6 +150,7 @@ def submit(db: Session, keyring: Keyring, draft: IntakeDraft) -> Submitted:
         status_code, referral.status_secret_hash = new_status_code(keyring)
     db.add(referral)
     _acknowledge(db, referral)
+    audit.record(db, "referral.submitted", role="public", object_kind="referral", object_id=referral.id)
     db.delete(draft)
     db.commit()
     return Submitted(referral.reference, status_code, referral.under_18)

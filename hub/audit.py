@@ -1,0 +1,212 @@
+"""The audit log: an append-only table of who did what, when, to which record, chained by SHA-256.
+
+Services call :func:`record`; the entry is written when their transaction commits, in the same
+transaction, so a change and its audit entry are saved together or not at all. Each entry's hash
+covers its own content and the previous entry's hash, so an entry edited, removed or slipped in
+breaks the chain, and ``flask --app hub audit verify`` says where.
+
+Writers do not fork the chain: the last step before commit locks the one ``audit_head`` row
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's writers are serialised already), takes the next
+position and the previous hash from it, and moves it on. The lock is held only from that step to
+the commit, and only by transactions that write audit entries, so the rest of the hub never waits.
+
+Entries hold no personal data and no secrets: ids, roles, action names, and a staff member's
+network address (never a member of the public's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String, event, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from hub.db import Base, UTCDateTime, utcnow
+
+GENESIS = "0" * 64
+PENDING = "hub.audit.pending"
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entry"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64))
+    object_kind: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(45))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+    def content(self) -> dict[str, Any]:
+        return content_of(self)
+
+
+CHAINED = (
+    "seq",
+    "occurred_at",
+    "actor",
+    "role",
+    "action",
+    "object_kind",
+    "object_id",
+    "address",
+    "prev_hash",
+)
+"""What an entry's hash covers: everything but the hash itself."""
+
+
+def content_of(entry: Any) -> dict[str, Any]:
+    found = {name: getattr(entry, name) for name in CHAINED}
+    found["occurred_at"] = found["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
+    return found
+
+
+class AuditHead(Base):
+    """One row: how many entries the chain holds and the newest entry's hash."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+def entry_hash(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def record(
+    db: Session,
+    action: str,
+    *,
+    role: str,
+    actor: str | None = None,
+    object_kind: str | None = None,
+    object_id: Any = None,
+    address: str | None = None,
+) -> None:
+    """Note an event; it is written to the chain when ``db`` commits, and dropped if it rolls back."""
+    if not db.in_transaction():
+        db.begin()  # so that a rollback, even of nothing else, drops this entry too
+    db.info.setdefault(PENDING, []).append(
+        {
+            "occurred_at": utcnow(),
+            "actor": actor,
+            "role": role,
+            "action": action,
+            "object_kind": object_kind,
+            "object_id": None if object_id is None else str(object_id),
+            "address": address,
+        }
+    )
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending(db: Session) -> None:
+    pending = db.info.pop(PENDING, None)
+    if not pending:
+        return
+    head = db.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    for fields in pending:
+        entry = AuditEntry(seq=head.count + 1, prev_hash=head.head_hash, entry_hash="", **fields)
+        entry.entry_hash = entry_hash(entry.content())
+        db.add(entry)
+        head.count, head.head_hash = entry.seq, entry.entry_hash
+    db.flush()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(db: Session, _previous: Any) -> None:
+    db.info.pop(PENDING, None)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    count: int
+    head_hash: str
+    first_break: int | None = None
+    problem: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None and not self.problem
+
+
+def _entries(db: Session, batch: int = 1000) -> Iterator[Any]:
+    """Every entry in order, as plain rows (read in batches, so the log can be long)."""
+    table = AuditEntry.__table__
+    last = 0
+    while True:
+        rows = db.execute(select(table).where(table.c.seq > last).order_by(table.c.seq).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def verify(db: Session, checkpoint: dict[str, Any] | None = None) -> Verdict:
+    """Recompute the chain from the first entry; name the first entry that does not fit."""
+    expected_seq, previous, at_checkpoint = 1, GENESIS, None
+    for entry in _entries(db):
+        if entry.seq != expected_seq:
+            return Verdict(expected_seq - 1, previous, expected_seq, f"entry {expected_seq} is missing")
+        if entry.prev_hash != previous:
+            return Verdict(
+                expected_seq - 1,
+                previous,
+                entry.seq,
+                f"entry {entry.seq} does not follow entry {entry.seq - 1}",
+            )
+        if entry_hash(content_of(entry)) != entry.entry_hash:
+            return Verdict(
+                expected_seq - 1, previous, entry.seq, f"entry {entry.seq} was changed after it was written"
+            )
+        if checkpoint and entry.seq == checkpoint["count"]:
+            at_checkpoint = entry.entry_hash
+        previous, expected_seq = entry.entry_hash, expected_seq + 1
+    count = expected_seq - 1
+    head = db.get(AuditHead, 1)
+    if head is None or head.count != count or head.head_hash != previous:
+        return Verdict(
+            count, previous, count + 1, f"the log ends at entry {count}, but its head says otherwise"
+        )
+    if checkpoint:
+        if count < checkpoint["count"]:
+            return Verdict(
+                count,
+                previous,
+                count + 1,
+                f"the checkpoint has {checkpoint['count']} entries; the log has {count}",
+            )
+        if at_checkpoint != checkpoint["head_hash"]:
+            return Verdict(
+                count,
+                previous,
+                checkpoint["count"],
+                f"entry {checkpoint['count']} differs from the checkpoint",
+            )
+    return Verdict(count, previous)
+
+
+def checkpoint(db: Session) -> dict[str, Any]:
+    """The chain's length and newest hash now, to keep somewhere else and check against later."""
+    head = db.get(AuditHead, 1)
+    if head is None:
+        raise RuntimeError("the audit log has no head row; run `flask --app hub init` to migrate")
+    return {
+        "count": head.count,
+        "head_hash": head.head_hash,
+        "taken_at": utcnow().isoformat(timespec="seconds"),
+    }
