@@ -9,34 +9,20 @@ chain checked intact afterwards).
 from __future__ import annotations
 
 import statistics
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
+from benchmarks.databases import database
 from hub import audit
 from hub.db import make_engine
 from hub.migrate import upgrade
 from hub.providers.models import Provider
-from tests.postgres_server import running_server
 
 TRANSACTIONS = 2000
 WRITERS = 8
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
-            yield f"sqlite:///{Path(folder) / 'audit.sqlite3'}"
-    else:
-        with running_server() as server:
-            yield server.create_database("hub_audit")
 
 
 def timed(factory: sessionmaker, audited: bool, count: int, writer: int = 0) -> list[float]:
@@ -67,7 +53,7 @@ def together(factory: sessionmaker, audited: bool) -> float:
 def run(kinds: list[str]) -> list[dict[str, str]]:
     rows = []
     for kind in kinds:
-        with database(kind) as url:
+        with database(kind, "hub_audit") as url:
             engine = (
                 make_engine(url, pool_size=WRITERS, max_overflow=0)
                 if kind == "postgresql"

@@ -13,21 +13,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from benchmarks.databases import database
 from hub import create_app, db
 from hub.config import Config
 from hub.crypto import Keyring
 from hub.keys import count_by_key, rotate
 from hub.migrate import upgrade
 from hub.referrals.models import Referral, ReferralSource
-from tests.postgres_server import running_server
 
 PEOPLE = 10_000  # ten sealed values each: 100,000 values
 TARGET_PER_SECOND = 20_000
@@ -48,16 +46,6 @@ def expected(n: int) -> dict[str, object]:
         "support_wanted": f"Bench support text {n} " * 4,
         "risks": {"current_risks": f"Bench risk text {n}", "children_in_household": "no"},
     }
-
-
-@contextmanager
-def database(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
-            yield f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-    else:
-        with running_server() as server:
-            yield server.create_database("hub_bench")
 
 
 def fill(app_config: Config, people: int = PEOPLE) -> None:
@@ -92,7 +80,7 @@ def check_every_value(app_config: Config) -> tuple[bool, dict[str, int]]:
 def run(kinds: list[str]) -> list[dict[str, str]]:
     rows = []
     for kind in kinds:
-        with database(kind) as url, tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
+        with database(kind, "hub_bench") as url, tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
             instance = Path(folder)
             key_file = Keyring.create(instance / "keys.json").path
             app_config = Config(

@@ -205,6 +205,13 @@ def tab_to_button(page: Page, text: str, limit: int = 80) -> None:
     raise AssertionError(f"the {text!r} button cannot be reached with the Tab key")
 
 
+def continue_with_keys(visit: Visit, button: str, next_page: str) -> None:
+    tab_to_button(visit.page, button)
+    visit.page.keyboard.press("Enter")
+    visit.page.wait_for_url(f"**/self-refer/{next_page}")
+    visit.axe()
+
+
 def test_a_survivor_can_refer_themselves_with_the_keyboard_only(browser: Browser, live_hub: str) -> None:
     visit = new_visit(browser)
     page = visit.page
@@ -212,28 +219,16 @@ def test_a_survivor_can_refer_themselves_with_the_keyboard_only(browser: Browser
     visit.axe()
     tab_to(page, "preferred_name")
     page.keyboard.type("Keys")
-    tab_to_button(page, "Continue")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/self-refer/contact")
-    visit.axe()
+    continue_with_keys(visit, "Continue", "contact")
     tab_to(page, "methods-3")  # Email
     page.keyboard.press("Space")
     tab_to(page, "email")
     page.keyboard.type("keys@example.org")
-    tab_to_button(page, "Continue")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/self-refer/provider")
-    visit.axe()
+    continue_with_keys(visit, "Continue", "provider")
     tab_to(page, "provider")
     page.keyboard.press("Space")
-    tab_to_button(page, "Continue")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/self-refer/support")
-    visit.axe()
-    tab_to_button(page, "Continue")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/self-refer/check")
-    visit.axe()
+    continue_with_keys(visit, "Continue", "support")
+    continue_with_keys(visit, "Continue", "check")
     tab_to_button(page, "Send")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Request sent")).to_be_visible()
