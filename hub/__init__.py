@@ -11,6 +11,8 @@ from hub.config import Config
 def create_app(config: Config | None = None) -> Flask:
     """Build the app. Reads settings (and stops with a clear sentence if any is missing); no writes."""
     from hub import cli, db, errors, security, templating
+    from hub.auth import access
+    from hub.auth.views import bp as auth_bp
     from hub.crypto import Keyring
     from hub.extensions import csrf, limiter
     from hub.public import bp as public_bp
@@ -40,7 +42,9 @@ def create_app(config: Config | None = None) -> Flask:
     templating.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    access.init_app(app)
     app.register_blueprint(public_bp)
     app.register_blueprint(intake_bp)
+    app.register_blueprint(auth_bp)
     cli.init_app(app)
     return app

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from hub import db
+from hub.auth.models import Role
 from hub.crypto import CryptoError, Keyring
 
 keys_cli = AppGroup("keys", help="Manage the encryption keys in the key file.")
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(retention_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)
 
 
 def _keyring() -> Keyring:
@@ -137,3 +139,40 @@ def audit_checkpoint_command() -> None:
     from hub.audit import checkpoint
 
     click.echo(json.dumps(checkpoint(db.session())))
+
+
+@click.command("create-user", help="Create a staff account. The password is asked for, never echoed.")
+@click.option("--email", required=True, help="The person's work email address; they sign in with it.")
+@click.option("--name", "display_name", required=True, help="The name shown to colleagues.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--provider", "provider_slug", help="For provider staff: the provider's short name, e.g. rise.")
+@click.password_option(help="At least 12 characters; asked for if not given.")
+@with_appcontext
+def create_user_command(
+    email: str, display_name: str, role: str, provider_slug: str | None, password: str
+) -> None:
+    from sqlalchemy import select
+
+    from hub.auth.services import AccountError, Actor, create_user
+    from hub.providers.models import Provider
+
+    provider_id = None
+    if provider_slug:
+        provider_id = db.session().scalar(select(Provider.id).where(Provider.slug == provider_slug))
+        if provider_id is None:
+            raise click.ClickException(f"There is no provider called {provider_slug!r}.")
+    try:
+        user = create_user(
+            db.session(),
+            email=email,
+            display_name=display_name,
+            role=Role(role),
+            password=password,
+            provider_id=provider_id,
+            actor=Actor(id=None, role="operator"),
+        )
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Created a {user.role.label.lower()} account. They set up their authenticator app at first sign-in."
+    )

@@ -45,6 +45,8 @@ OPTIONAL_SETTINGS = (
     "overall_rate_limit",
     "status_rate_limit",
     "trusted_proxies",
+    "idle_timeout_minutes",
+    "absolute_timeout_hours",
 )
 """Settings with a default, each read from ``HUB_<NAME>``."""
 
@@ -69,6 +71,8 @@ class Config:
     overall_rate_limit: str = "3000 per minute"
     status_rate_limit: str = "10 per minute;40 per hour"
     trusted_proxies: int = 0
+    idle_timeout_minutes: int = 30
+    absolute_timeout_hours: int = 12
 
     @classmethod
     def load(cls, instance_path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:

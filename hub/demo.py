@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from sqlalchemy import func, select
@@ -86,4 +87,43 @@ def seed(db: Session) -> list[str]:
             db.add(referral)
         said.append(f"Added {len(DEMO_PEOPLE)} demo referrals (made-up people).")
     db.commit()
+    said += _demo_accounts(db)
     return said or ["The demo data is already there; nothing was added."]
+
+
+def _demo_accounts(db: Session) -> list[str]:
+    """One account per role and one per provider, each with a new random password, printed once."""
+    from hub.auth.models import Role, StaffUser
+    from hub.auth.services import Actor, create_user
+
+    if db.scalar(select(func.count()).select_from(StaffUser)):
+        return []
+    wanted: list[tuple[str, str, Role, int | None]] = [
+        ("allocator@demo.invalid", "Demo Allocator", Role.ALLOCATOR, None),
+        ("commissioner@demo.invalid", "Demo Commissioner", Role.COMMISSIONER, None),
+        ("admin@demo.invalid", "Demo Administrator", Role.ADMIN, None),
+    ]
+    for provider in db.scalars(select(Provider).order_by(Provider.slug)):
+        wanted.append(
+            (
+                f"{provider.slug}@demo.invalid",
+                f"Demo {provider.name} worker",
+                Role.PROVIDER_STAFF,
+                provider.id,
+            )
+        )
+    said = ["Demo accounts (sign in at /login; each sets up an authenticator app at first sign-in):"]
+    for email, name, role, provider_id in wanted:
+        password = "-".join(secrets.token_hex(3) for _ in range(4))
+        create_user(
+            db,
+            email=email,
+            display_name=name,
+            role=role,
+            password=password,
+            provider_id=provider_id,
+            actor=Actor(id=None, role="operator"),
+        )
+        said.append(f"  {email:28} password {password}   ({role.label})")
+    said.append("These passwords are shown only now. Use `flask --app hub create-user` for real accounts.")
+    return said

@@ -7,6 +7,10 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
     400: ("Sorry, there is a problem with that request", "Please go back and try again."),
+    403: (
+        "You cannot see this page",
+        "Your account does not give you access to it. Ask an administrator if you need it.",
+    ),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Sorry, that did not work", "Please go back and try again."),
     413: ("That was too much to send at once", "Please go back, shorten your answers, and try again."),

@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all the tables."""
 
 from hub.audit import AuditEntry, AuditHead
+from hub.auth.models import RecoveryCode, StaffUser
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism, provider_specialism
 from hub.referrals.models import Allocation, IntakeDraft, Referral, referral_specialism
@@ -13,8 +14,10 @@ __all__ = [
     "OutboxMessage",
     "Provider",
     "ProviderCapacity",
+    "RecoveryCode",
     "Referral",
     "Specialism",
+    "StaffUser",
     "provider_specialism",
     "referral_specialism",
 ]

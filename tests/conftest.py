@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -132,6 +133,15 @@ def connection(engine: Engine) -> Iterator[Connection]:
         outer.rollback()
 
 
+class OwnContextClient(FlaskClient):
+    """Each request gets its own app context (its own ``g`` and database session), as in production,
+    while the test keeps its own context for looking at the database."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path: Path, engine: Engine, connection: Connection, key_file: Path) -> Iterator[Flask]:
     """The app, with every session it opens joined to the test's rolled-back transaction."""
@@ -139,6 +149,7 @@ def app(tmp_path: Path, engine: Engine, connection: Connection, key_file: Path) 
     database = app.extensions["hub.database"]
     database.engine.dispose()
     database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    app.test_client_class = OwnContextClient
     with app.app_context():
         yield app
 

@@ -8,6 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub.auth.models import Role, StaffUser
+from hub.auth.passwords import hash_password
+from hub.auth.services import email_index
 from hub.db import utcnow
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism
@@ -79,10 +82,32 @@ def outbox_message(db: Session, **fields: Any) -> OutboxMessage:
     return item
 
 
+TEST_PASSWORD = "purple elephant lighthouse 42"
+_TEST_PASSWORD_HASH: list[str] = []
+
+
+def staff_user(db: Session, **fields: Any) -> StaffUser:
+    """A staff account with TEST_PASSWORD (hashed once per run: Argon2id is slow on purpose)."""
+    if not _TEST_PASSWORD_HASH:
+        _TEST_PASSWORD_HASH.append(hash_password(TEST_PASSWORD))
+    n = next(_numbers)
+    email = fields.pop("email", f"staff{n}@example.org")
+    role = fields.pop("role", Role.ALLOCATOR)
+    item = StaffUser(email_index=email_index(email), role=role, password_hash=_TEST_PASSWORD_HASH[0])
+    item.email = email
+    item.display_name = fields.pop("display_name", f"Staff Member {n}")
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
 BUILDERS = {
     Referral: referral,
     Allocation: allocation,
     IntakeDraft: intake_draft,
     OutboxMessage: outbox_message,
+    StaffUser: staff_user,
 }
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""

@@ -1,0 +1,98 @@
+"""Deny by default: every endpoint needs a fully signed-in member of staff unless it is public.
+
+A member of staff is fully signed in once both the password and the second factor are right. The
+session then holds only the account's id, the account's session version, and two times; it ends
+after ``idle_timeout_minutes`` without a request, after ``absolute_timeout_hours`` in all, and at
+once when the account's password, role or status changes (the session version moves on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
+
+from hub import db
+from hub.auth.models import Role, StaffUser
+from hub.db import utcnow
+from hub.extensions import login_manager
+
+PUBLIC_BLUEPRINTS = {"public", "intake"}
+PUBLIC_ENDPOINTS = {"static", "auth.sign_in", "auth.second_factor", "auth.enrol", "auth.signed_out"}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # the hub's own checks below; no IP pinning for mobile staff
+    app.before_request(_deny_by_default)
+
+
+@login_manager.user_loader  # type: ignore[untyped-decorator]
+def _load(user_id: str) -> StaffUser | None:
+    from hub.auth.services import load_user
+
+    user = load_user(db.session(), user_id)
+    if user is None or user.disabled or session.get("version") != user.session_version:
+        return None
+    return user
+
+
+def is_public(endpoint: str | None) -> bool:
+    return endpoint is None or endpoint in PUBLIC_ENDPOINTS or endpoint.split(".")[0] in PUBLIC_BLUEPRINTS
+
+
+def _deny_by_default() -> Response | None:
+    if is_public(request.endpoint):
+        return None
+    if not current_user.is_authenticated or _expired():
+        logout_user()
+        session.clear()
+        return redirect(url_for("auth.sign_in"))
+    session["seen_at"] = utcnow().isoformat()
+    return None
+
+
+def _expired() -> bool:
+    config = current_app.extensions["hub.config"]
+    try:
+        signed_in = datetime.fromisoformat(session["signed_in_at"])
+        seen = datetime.fromisoformat(session["seen_at"])
+    except (KeyError, ValueError):
+        return True
+    now = utcnow()
+    return now - seen > timedelta(minutes=config.idle_timeout_minutes) or now - signed_in > timedelta(
+        hours=config.absolute_timeout_hours
+    )
+
+
+def start_session(user: StaffUser) -> None:
+    """A new session for a fully signed-in account (the old one, and anything in it, is dropped)."""
+    from flask_login import login_user
+
+    session.clear()
+    login_user(user)
+    now = utcnow().isoformat()
+    session.update(version=user.session_version, signed_in_at=now, seen_at=now)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """The one place a staff view says who may use it; anyone else gets a 403 page."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated or current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,114 @@
+"""Signing in and out: a password, then a second factor (set up at the first sign-in)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
+
+from hub import db
+from hub.auth import services, totp
+from hub.auth.access import roles_required, start_session
+from hub.auth.forms import CodeForm, SignInForm, StaffForm
+from hub.auth.models import Role, StaffUser
+from hub.db import utcnow
+from hub.extensions import limiter
+
+bp = Blueprint("auth", __name__)
+
+PENDING_FOR = timedelta(minutes=5)
+
+
+def _sign_in_limit() -> str:
+    return str(current_app.extensions["hub.config"].form_rate_limit)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def sign_in() -> str | Response:
+    form = SignInForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            user = services.check_password(
+                db.session(), form.email.data or "", form.password.data or "", request.remote_addr
+            )
+        except services.SignInFailed as failed:
+            problem = str(failed)
+        else:
+            session.clear()
+            session.update(pending_user=str(user.id), pending_at=utcnow().isoformat())
+            return redirect(url_for("auth.second_factor" if user.enrolled else "auth.enrol"), code=303)
+    return render_template("auth/sign_in.html", form=form, problem=problem)
+
+
+def _pending_user() -> StaffUser:
+    """The account whose password was right in the last few minutes, or back to the start."""
+    try:
+        started = datetime.fromisoformat(session["pending_at"])
+        user = services.load_user(db.session(), session["pending_user"])
+    except (KeyError, ValueError):
+        user = None
+    if user is None or user.disabled or utcnow() - started > PENDING_FOR:
+        abort(redirect(url_for("auth.sign_in")))
+    return user
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def second_factor() -> str | Response:
+    user = _pending_user()
+    if not user.enrolled:
+        return redirect(url_for("auth.enrol"))
+    form = CodeForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            services.check_second_factor(db.session(), user, form.code.data or "", request.remote_addr)
+        except services.CodeRefused as refused:
+            problem = str(refused)
+        else:
+            start_session(user)
+            return redirect(url_for("auth.home"), code=303)
+    return render_template("auth/second_factor.html", form=form, problem=problem)
+
+
+@bp.route("/login/set-up", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"])
+def enrol() -> str | Response:
+    user = _pending_user()
+    if user.enrolled:
+        return redirect(url_for("auth.second_factor"))
+    secret = services.pending_secret(db.session(), user)
+    form = CodeForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            codes = services.confirm_enrolment(db.session(), user, form.code.data or "", request.remote_addr)
+        except services.CodeRefused as refused:
+            problem = str(refused)
+        else:
+            start_session(user)
+            return render_template("auth/recovery_codes.html", codes=codes)
+    uri = totp.provisioning_uri(secret, user.email or "")
+    return render_template("auth/enrol.html", form=form, problem=problem, qr=totp.qr_svg(uri), secret=secret)
+
+
+@bp.post("/logout")
+def sign_out() -> Response:
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.signed_out"), code=303)
+
+
+@bp.get("/signed-out")
+def signed_out() -> str:
+    return render_template("auth/signed_out.html", form=StaffForm())
+
+
+@bp.get("/staff")
+@roles_required(*Role)
+def home() -> str:
+    return render_template("auth/home.html", user=current_user, form=StaffForm())
