@@ -12,6 +12,7 @@ def create_app(config: Config | None = None) -> Flask:
     """Build the app. Reads settings (and stops with a clear sentence if any is missing); no writes."""
     from hub import cli, db, errors, security, templating
     from hub.auth import access
+    from hub.auth.admin_views import bp as admin_bp
     from hub.auth.views import bp as auth_bp
     from hub.crypto import Keyring
     from hub.extensions import csrf, limiter
@@ -46,5 +47,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     cli.init_app(app)
     return app

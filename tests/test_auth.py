@@ -283,3 +283,56 @@ def test_create_user_makes_an_account_and_refuses_bad_ones(app: Flask, db_sessio
         input="password1234\npassword1234\n",
     )
     assert weak.exit_code != 0 and "too common" in weak.output
+
+
+def signed_in_admin(app: Flask, db_session: Session) -> FlaskClient:
+    from .test_access import sign_in as sign_in_with_code
+
+    secret = pyotp.random_base32()
+    admin = factories.staff_user(db_session, role=Role.ADMIN, totp_secret=secret, totp_last_step=1)
+    db_session.commit()
+    client = app.test_client()
+    sign_in_with_code(client, admin, secret)
+    return client
+
+
+def test_an_admin_adds_an_account_and_mistakes_are_explained(
+    app: Flask, db_session: Session, clock: time_machine.Coordinates
+) -> None:
+    factories.provider(db_session, slug="harbour", name="Harbour")
+    admin = signed_in_admin(app, db_session)
+    form = {
+        "csrf_token": token(admin, "/admin/users/new"),
+        "display_name": "Robin Worker",
+        "email": "robin.w@example.org",
+    }
+    weak = admin.post("/admin/users/new", data={**form, "role": "allocator", "password": "password1234"})
+    assert "too common" in problem(weak) and 'value="Robin Worker"' in weak.get_data(as_text=True)
+    made = admin.post(
+        "/admin/users/new", data={**form, "role": "allocator", "password": "river stone lantern 5"}
+    )
+    assert made.headers["Location"] == "/admin/users"
+    listing = admin.get("/admin/users").get_data(as_text=True)
+    assert "Robin Worker" in listing and "robin.w@example.org" in listing and "Not set up yet" in listing
+    actions = [e.action for e in db_session.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
+    assert "account.created" in actions
+
+
+def test_changing_your_password_signs_you_out_everywhere(
+    app: Flask, db_session: Session, clock: time_machine.Coordinates
+) -> None:
+    admin = signed_in_admin(app, db_session)
+    other_device = app.test_client()
+    other_device.set_cookie("hub", admin.get_cookie("hub").value)  # type: ignore[union-attr]
+    assert other_device.get("/staff").status_code == 200
+    changed = admin.post(
+        "/account/password",
+        data={
+            "csrf_token": token(admin, "/account/password"),
+            "current": TEST_PASSWORD,
+            "new": "lantern river stone 8",
+        },
+    )
+    assert changed.headers["Location"] == "/login"
+    assert other_device.get("/staff").headers["Location"] == "/login"
+    assert admin.get("/staff").headers["Location"] == "/login"

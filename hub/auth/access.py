@@ -52,8 +52,9 @@ def _deny_by_default() -> Response | None:
     if is_public(request.endpoint):
         return None
     if not current_user.is_authenticated or _expired():
-        logout_user()
-        session.clear()
+        if "_user_id" in session:  # a session that has ended: drop everything in it
+            logout_user()
+            session.clear()
         return redirect(url_for("auth.sign_in"))
     session["seen_at"] = utcnow().isoformat()
     return None

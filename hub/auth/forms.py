@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
-from wtforms import PasswordField, StringField
-from wtforms.validators import InputRequired, Length
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovTextInput
+from wtforms import PasswordField, RadioField, StringField
+from wtforms.validators import InputRequired, Length, Optional
 
 
 class StaffForm(FlaskForm):
@@ -40,4 +40,43 @@ class CodeForm(StaffForm):
             "spellcheck": "false",
             "maxlength": 20,
         },
+    )
+
+
+class NewAccountForm(StaffForm):
+    display_name = StringField(
+        "Name", validators=[InputRequired("Enter the person's name"), Length(max=100)], widget=GovTextInput()
+    )
+    email = StringField(
+        "Work email address",
+        validators=[InputRequired("Enter their work email address"), Length(max=254)],
+        widget=GovTextInput(),
+        render_kw={"spellcheck": "false"},
+    )
+    role = RadioField("Role", validators=[InputRequired("Choose a role")], widget=GovRadioInput())
+    provider = RadioField(
+        "Provider (for provider staff only)", validators=[Optional()], widget=GovRadioInput()
+    )
+    password = PasswordField(
+        "First password",
+        validators=[InputRequired("Enter a first password"), Length(max=128)],
+        description="At least 12 characters. Give it to them in person or by phone; they can change it.",
+        widget=GovPasswordInput(),
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChangePasswordForm(StaffForm):
+    current = PasswordField(
+        "Current password",
+        validators=[InputRequired("Enter your current password"), Length(max=128)],
+        widget=GovPasswordInput(),
+        render_kw={"autocomplete": "current-password"},
+    )
+    new = PasswordField(
+        "New password",
+        validators=[InputRequired("Enter a new password"), Length(max=128)],
+        description="At least 12 characters. Three or four random words work well.",
+        widget=GovPasswordInput(),
+        render_kw={"autocomplete": "new-password"},
     )

@@ -1,0 +1,181 @@
+"""The access matrix: every route of the app, for every kind of visitor, has one expected outcome.
+
+The route list comes from the app's URL map, so a new route without a row here fails the test.
+Outcomes: ``ok`` (the page, or its redirect onward), ``login`` (sent to sign in), ``forbidden``
+(403), ``not_found`` (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pyotp
+import pytest
+import time_machine
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+from werkzeug.test import TestResponse
+
+from hub.auth.models import Role, StaffUser
+
+from . import factories
+from .journeys import TOKEN
+
+PERSONAS = ("anonymous", "allocator", "provider_a", "provider_b", "commissioner", "admin")
+STAFF = PERSONAS[1:]
+EVERYONE = dict.fromkeys(PERSONAS, "ok")
+SIGNED_IN = {"anonymous": "login", **dict.fromkeys(STAFF, "ok")}
+ADMIN_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "admin": "ok"}
+
+MATRIX: dict[str, dict[str, str]] = {
+    "public.start": EVERYONE,
+    "public.safety": EVERYONE,
+    "public.brand_css": EVERYONE,
+    "public.healthz": EVERYONE,
+    "intake.refer_start": EVERYONE,
+    "intake.self_start": EVERYONE,
+    "intake.refer_page": EVERYONE,
+    "intake.self_page": EVERYONE,
+    "intake.status": EVERYONE,
+    "auth.sign_in": EVERYONE,
+    "auth.second_factor": dict.fromkeys(PERSONAS, "login"),  # only just after a right password
+    "auth.enrol": dict.fromkeys(PERSONAS, "login"),
+    "auth.signed_out": EVERYONE,
+    "auth.home": SIGNED_IN,
+    "admin.change_password": SIGNED_IN,
+    "admin.users": ADMIN_ONLY,
+    "admin.new_user": ADMIN_ONLY,
+    "admin.disable": ADMIN_ONLY,
+    "admin.enable": ADMIN_ONLY,
+    "admin.reset_second_factor": ADMIN_ONLY,
+    # These end the visit, so they run last.
+    "auth.sign_out": SIGNED_IN,
+    "public.exit_page": EVERYONE,
+}
+ENDS_THE_VISIT = ("auth.sign_out", "public.exit_page")
+
+
+def routes(app: Flask) -> dict[str, tuple[str, str]]:
+    """endpoint -> (method, example url) for every route except static files."""
+    found = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        method = "GET" if "GET" in (rule.methods or ()) else "POST"
+        arguments = {name: example(name, rule.endpoint) for name in rule.arguments}
+        found[rule.endpoint] = (method, rule.build(arguments)[1])  # type: ignore[index]
+    return found
+
+
+EXAMPLES = {
+    "slug": {"intake.refer_page": "referrer", "intake.self_page": "about"},
+    "user_id": "00000000-0000-4000-8000-000000000000",
+}
+
+
+def example(name: str, endpoint: str) -> str:
+    value = EXAMPLES[name]
+    return value if isinstance(value, str) else value[endpoint]
+
+
+def outcome(response: TestResponse) -> str:
+    location = response.headers.get("Location", "")
+    if response.status_code in {301, 302, 303} and location.startswith("/login"):
+        return "login"
+    return {200: "ok", 303: "ok", 302: "ok", 403: "forbidden", 404: "not_found"}.get(
+        response.status_code, str(response.status_code)
+    )
+
+
+def sign_in(client: FlaskClient, user: StaffUser, secret: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = TOKEN.search(page)
+    assert token
+    data = {"csrf_token": token.group(1), "email": user.email, "password": factories.TEST_PASSWORD}
+    assert client.post("/login", data=data).headers["Location"] == "/login/two-factor"
+    token = TOKEN.search(client.get("/login/two-factor").get_data(as_text=True))  # a new session, a new token
+    assert token
+    code = {"csrf_token": token.group(1), "code": pyotp.TOTP(secret).now()}
+    assert client.post("/login/two-factor", data=code).headers["Location"] == "/staff"
+
+
+@pytest.fixture
+def visitors(app: Flask, db_session: Session) -> Iterator[dict[str, FlaskClient]]:
+    provider_a = factories.provider(db_session, name="Provider A")
+    provider_b = factories.provider(db_session, name="Provider B")
+    roles: dict[str, tuple[Role, Any]] = {
+        "allocator": (Role.ALLOCATOR, None),
+        "provider_a": (Role.PROVIDER_STAFF, provider_a.id),
+        "provider_b": (Role.PROVIDER_STAFF, provider_b.id),
+        "commissioner": (Role.COMMISSIONER, None),
+        "admin": (Role.ADMIN, None),
+    }
+    clients = {"anonymous": app.test_client()}
+    with time_machine.travel("2026-11-02 09:00:00+00:00", tick=False):
+        for persona, (role, provider_id) in roles.items():
+            secret = pyotp.random_base32()
+            user = factories.staff_user(
+                db_session, role=role, provider_id=provider_id, totp_secret=secret, totp_last_step=1
+            )
+            db_session.commit()
+            clients[persona] = app.test_client()
+            sign_in(clients[persona], user, secret)
+        yield clients
+
+
+def test_every_route_has_a_row(app: Flask) -> None:
+    missing = set(routes(app)) - set(MATRIX)
+    assert not missing, f"add these routes to the access matrix: {sorted(missing)}"
+    assert not set(MATRIX) - set(routes(app)), "the matrix lists routes that no longer exist"
+    assert all(set(row) == set(PERSONAS) for row in MATRIX.values())
+
+
+def test_every_visitor_gets_the_expected_outcome_on_every_route(
+    app: Flask, db_session: Session, visitors: dict[str, FlaskClient]
+) -> None:
+    target = factories.staff_user(db_session, role=Role.COMMISSIONER)
+    db_session.commit()
+    examples = {"user_id": str(target.id)}
+    table = routes(app)
+    order = [e for e in MATRIX if e not in ENDS_THE_VISIT] + list(ENDS_THE_VISIT)
+    wrong = []
+    with time_machine.travel("2026-11-02 09:05:00+00:00", tick=False):
+        for persona, client in visitors.items():
+            token = TOKEN.search(client.get("/login").get_data(as_text=True))
+            assert token
+            for endpoint in order:
+                method, url = table[endpoint]
+                url = url.replace(str(EXAMPLES["user_id"]), examples["user_id"])
+                response = client.open(
+                    url, method=method, data={"csrf_token": token.group(1)} if method == "POST" else None
+                )
+                if outcome(response) != MATRIX[endpoint][persona]:
+                    wrong.append(
+                        f"{persona} {method} {url}: {outcome(response)}, expected {MATRIX[endpoint][persona]}"
+                    )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_an_unknown_account_id_is_a_404_for_an_admin(visitors: dict[str, FlaskClient]) -> None:
+    admin = visitors["admin"]
+    token = TOKEN.search(admin.get("/login").get_data(as_text=True))
+    assert token
+    with time_machine.travel("2026-11-02 09:05:00+00:00", tick=False):
+        for bad in ("00000000-0000-4000-8000-000000000000", "not-an-id"):
+            response = admin.post(f"/admin/users/{bad}/disable", data={"csrf_token": token.group(1)})
+            assert response.status_code == 404
+
+
+def test_a_post_without_a_csrf_token_is_refused_on_every_post_route(
+    app: Flask, visitors: dict[str, FlaskClient]
+) -> None:
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())]
+    assert len(posts) >= 8
+    with time_machine.travel("2026-11-02 09:05:00+00:00", tick=False):
+        for persona in ("anonymous", "admin"):
+            for rule in posts:
+                url = rule.build({name: example(name, rule.endpoint) for name in rule.arguments})[1]  # type: ignore[index]
+                response = visitors[persona].post(url, data={"anything": "x"})
+                assert response.status_code == 400, f"{persona} POST {url}: {response.status_code}"
