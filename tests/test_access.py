@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -179,3 +180,64 @@ def test_a_post_without_a_csrf_token_is_refused_on_every_post_route(
                 url = rule.build({name: example(name, rule.endpoint) for name in rule.arguments})[1]  # type: ignore[index]
                 response = visitors[persona].post(url, data={"anything": "x"})
                 assert response.status_code == 400, f"{persona} POST {url}: {response.status_code}"
+
+
+def test_provider_staff_see_only_their_own_providers_records(app: Flask, db_session: Session) -> None:
+    from hub.audit import AuditEntry
+    from hub.auth.access import owned_or_404
+    from hub.referrals.models import Allocation
+
+    app.add_url_rule(
+        "/test/allocation/<item>", "test_allocation", lambda item: owned_or_404(Allocation, item).reason or ""
+    )
+    own_provider, other_provider = factories.provider(db_session), factories.provider(db_session)
+    own = factories.allocation(db_session, provider_id=own_provider.id, reason="ours")
+    other = factories.allocation(db_session, provider_id=other_provider.id, reason="theirs")
+    secret = pyotp.random_base32()
+    user = factories.staff_user(
+        db_session,
+        role=Role.PROVIDER_STAFF,
+        provider_id=own_provider.id,
+        totp_secret=secret,
+        totp_last_step=1,
+    )
+    db_session.commit()
+    client = app.test_client()
+    with time_machine.travel("2026-11-02 09:00:00+00:00", tick=False):
+        sign_in(client, user, secret)
+        assert client.get(f"/test/allocation/{own.id}").get_data(as_text=True) == "ours"
+        refused = client.get(f"/test/allocation/{other.id}")
+        assert refused.status_code == 404 and "theirs" not in refused.get_data(as_text=True)
+        assert client.get("/test/allocation/00000000-0000-4000-8000-000000000000").status_code == 404
+        assert client.get("/test/allocation/not-an-id").status_code == 404
+    db_session.expire_all()
+    refusals = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "access.refused")).all()
+    assert [(e.actor, e.object_id) for e in refusals] == [(str(user.id), str(other.id))]
+
+
+def test_a_role_change_ends_the_accounts_sessions(app: Flask, db_session: Session) -> None:
+    from hub.auth import services
+
+    secret = pyotp.random_base32()
+    user = factories.staff_user(db_session, role=Role.ALLOCATOR, totp_secret=secret, totp_last_step=1)
+    db_session.commit()
+    client = app.test_client()
+    with time_machine.travel("2026-11-02 09:00:00+00:00", tick=False):
+        sign_in(client, user, secret)
+        assert client.get("/staff").status_code == 200
+        services.set_role(db_session, user, Role.COMMISSIONER, None, services.Actor(id="admin", role="admin"))
+        assert client.get("/staff").headers["Location"] == "/login"
+
+
+def test_sign_in_attempts_are_limited_per_address(app: Flask) -> None:
+    import dataclasses
+
+    app.extensions["hub.config"] = dataclasses.replace(
+        app.extensions["hub.config"], form_rate_limit="3 per minute"
+    )
+    client = app.test_client()
+    token = TOKEN.search(client.get("/login").get_data(as_text=True))
+    assert token
+    data = {"csrf_token": token.group(1), "email": "someone@example.org", "password": "wrong password here"}
+    codes = [client.post("/login", data=data).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]

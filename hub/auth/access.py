@@ -8,6 +8,7 @@ once when the account's password, role or status changes (the session version mo
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from sqlalchemy import Uuid, inspect
 from werkzeug.wrappers import Response
 
 from hub import db
@@ -81,6 +83,43 @@ def start_session(user: StaffUser) -> None:
     login_user(user)
     now = utcnow().isoformat()
     session.update(version=user.session_version, signed_in_at=now, seen_at=now)
+
+
+T = TypeVar("T")
+
+
+def owned_or_404(model: type[T], object_id: Any) -> T:
+    """Load a record and check the signed-in member of staff may see it, in one step.
+
+    Provider staff see only records of their own provider; anything else is "not found", so they
+    cannot even learn that it exists. Other staff roles are limited by ``roles_required``.
+    """
+    try:
+        if isinstance(inspect(model).primary_key[0].type, Uuid) and not isinstance(object_id, uuid.UUID):
+            object_id = uuid.UUID(str(object_id))
+        found = db.session().get(model, object_id)
+    except ValueError:
+        found = None
+    if found is None:
+        abort(404)
+    if (
+        current_user.role is Role.PROVIDER_STAFF
+        and getattr(found, "provider_id", None) != current_user.provider_id
+    ):
+        from hub import audit
+
+        audit.record(
+            db.session(),
+            "access.refused",
+            role=current_user.role.value,
+            actor=str(current_user.id),
+            object_kind=getattr(model, "__tablename__", model.__name__),
+            object_id=object_id,
+            address=request.remote_addr,
+        )
+        db.session().commit()
+        abort(404)
+    return found
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

@@ -245,6 +245,24 @@ def set_disabled(db: Session, user: StaffUser, disabled: bool, actor: Actor) -> 
     db.commit()
 
 
+def set_role(db: Session, user: StaffUser, role: Role, provider_id: int | None, actor: Actor) -> None:
+    """Change what an account may do; its sessions end, so the new role applies from the next sign-in."""
+    if (role is Role.PROVIDER_STAFF) != (provider_id is not None):
+        raise AccountError("Provider staff need a provider, and only provider staff have one")
+    user.role, user.provider_id = role, provider_id
+    user.session_version += 1
+    audit.record(
+        db,
+        "account.role_changed",
+        role=actor.role,
+        actor=actor.id,
+        object_kind="staff_user",
+        object_id=user.id,
+        address=actor.address,
+    )
+    db.commit()
+
+
 def reset_second_factor(db: Session, user: StaffUser, actor: Actor) -> None:
     """An administrator's action: the person enrols a new authenticator at their next sign-in."""
     user.totp_secret = None
