@@ -75,8 +75,7 @@ def create_user(
     provider_id: int | None = None,
     actor: Actor,
 ) -> StaffUser:
-    if (role is Role.PROVIDER_STAFF) != (provider_id is not None):
-        raise AccountError("Provider staff need a provider, and only provider staff have one")
+    _check_provider(role, provider_id)
     problem = passwords.problem_with(password, email)
     if problem:
         raise AccountError(problem)
@@ -92,16 +91,7 @@ def create_user(
     user.display_name = display_name.strip()
     db.add(user)
     db.flush()
-    audit.record(
-        db,
-        "account.created",
-        role=actor.role,
-        actor=actor.id,
-        object_kind="staff_user",
-        object_id=user.id,
-        address=actor.address,
-    )
-    db.commit()
+    _account_changed(db, "account.created", user, actor)
     return user
 
 
@@ -113,10 +103,7 @@ def check_password(db: Session, email: str, password: str, address: str | None) 
     right = passwords.check_password(user.password_hash if user else None, password)
     if user is None or locked or user.disabled or not right:
         if user is not None and not locked:
-            user.failed_sign_ins += 1
-            if user.failed_sign_ins >= MAX_FAILURES:
-                user.locked_until = now + LOCK_FOR
-                user.failed_sign_ins = 0
+            _count_failure(user)
         audit.record(
             db,
             "sign_in.failed",
@@ -170,10 +157,7 @@ def check_second_factor(db: Session, user: StaffUser, code: str, address: str | 
         _signed_in(db, user, "sign_in.recovery_code_used", address)
         return
     audit.record(db, "sign_in.failed", role=user.role.value, actor=str(user.id), address=address)
-    user.failed_sign_ins += 1
-    if user.failed_sign_ins >= MAX_FAILURES:
-        user.locked_until = utcnow() + LOCK_FOR
-        user.failed_sign_ins = 0
+    _count_failure(user)
     db.commit()
     raise CodeRefused
 
@@ -217,22 +201,36 @@ def change_password(db: Session, user: StaffUser, current: str, new: str, addres
         raise AccountError(problem)
     user.password_hash = passwords.hash_password(new)
     user.session_version += 1  # every other session of this account ends
-    audit.record(
-        db,
-        "account.password_changed",
-        role=user.role.value,
-        actor=str(user.id),
-        object_kind="staff_user",
-        object_id=user.id,
-        address=address,
+    _account_changed(
+        db, "account.password_changed", user, Actor(id=str(user.id), role=user.role.value, address=address)
     )
-    db.commit()
 
 
 def set_disabled(db: Session, user: StaffUser, disabled: bool, actor: Actor) -> None:
     user.disabled = disabled
     user.session_version += 1
-    action = "account.disabled" if disabled else "account.enabled"
+    _account_changed(db, "account.disabled" if disabled else "account.enabled", user, actor)
+
+
+def set_role(db: Session, user: StaffUser, role: Role, provider_id: int | None, actor: Actor) -> None:
+    """Change what an account may do; its sessions end, so the new role applies from the next sign-in."""
+    _check_provider(role, provider_id)
+    user.role, user.provider_id = role, provider_id
+    user.session_version += 1
+    _account_changed(db, "account.role_changed", user, actor)
+
+
+def reset_second_factor(db: Session, user: StaffUser, actor: Actor) -> None:
+    """An administrator's action: the person enrols a new authenticator at their next sign-in."""
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.session_version += 1
+    db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    _account_changed(db, "account.second_factor_reset", user, actor)
+
+
+def _account_changed(db: Session, action: str, user: StaffUser, actor: Actor) -> None:
+    """Audit a change to an account and commit it with the change."""
     audit.record(
         db,
         action,
@@ -245,40 +243,17 @@ def set_disabled(db: Session, user: StaffUser, disabled: bool, actor: Actor) -> 
     db.commit()
 
 
-def set_role(db: Session, user: StaffUser, role: Role, provider_id: int | None, actor: Actor) -> None:
-    """Change what an account may do; its sessions end, so the new role applies from the next sign-in."""
+def _check_provider(role: Role, provider_id: int | None) -> None:
     if (role is Role.PROVIDER_STAFF) != (provider_id is not None):
         raise AccountError("Provider staff need a provider, and only provider staff have one")
-    user.role, user.provider_id = role, provider_id
-    user.session_version += 1
-    audit.record(
-        db,
-        "account.role_changed",
-        role=actor.role,
-        actor=actor.id,
-        object_kind="staff_user",
-        object_id=user.id,
-        address=actor.address,
-    )
-    db.commit()
 
 
-def reset_second_factor(db: Session, user: StaffUser, actor: Actor) -> None:
-    """An administrator's action: the person enrols a new authenticator at their next sign-in."""
-    user.totp_secret = None
-    user.totp_last_step = None
-    user.session_version += 1
-    db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    audit.record(
-        db,
-        "account.second_factor_reset",
-        role=actor.role,
-        actor=actor.id,
-        object_kind="staff_user",
-        object_id=user.id,
-        address=actor.address,
-    )
-    db.commit()
+def _count_failure(user: StaffUser) -> None:
+    """One more wrong try; at MAX_FAILURES the account locks for LOCK_FOR."""
+    user.failed_sign_ins += 1
+    if user.failed_sign_ins >= MAX_FAILURES:
+        user.locked_until = utcnow() + LOCK_FOR
+        user.failed_sign_ins = 0
 
 
 def load_user(db: Session, user_id: str) -> StaffUser | None:
