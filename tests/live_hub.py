@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -14,6 +15,9 @@ from typing import Any
 
 import port_for
 import pytest
+
+DEMO_PASSWORDS: dict[str, str] = {}
+"""The demo accounts' emails and passwords, as `seed-demo` printed them for the live hub."""
 
 
 class Neutral(BaseHTTPRequestHandler):
@@ -54,8 +58,11 @@ def live_hub(
         "HUB_FORM_RATE_LIMIT": "10000 per minute",
     }
     flask = [sys.executable, "-m", "flask", "--app", "hub"]
-    for command in (["init"], ["seed-demo"]):
-        subprocess.run(flask + command, env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run([*flask, "init"], env=env, check=True, capture_output=True, timeout=120)
+    seeded = subprocess.run(
+        [*flask, "seed-demo"], env=env, check=True, capture_output=True, text=True, timeout=120
+    )
+    DEMO_PASSWORDS.update(re.findall(r"^\s+(\S+@demo\.invalid)\s+password (\S+)", seeded.stdout, re.M))
     port = port_for.select_random()
     server = subprocess.Popen(
         [*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],

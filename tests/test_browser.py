@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from tests.live_hub import DEMO_PASSWORDS
+
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -238,7 +240,42 @@ def test_a_survivor_can_refer_themselves_with_the_keyboard_only(browser: Browser
 
 def test_the_public_pages_have_no_serious_accessibility_problems(browser: Browser, live_hub: str) -> None:
     visit = new_visit(browser)
-    for path in ("/", "/safety", "/status", "/refer", "/self-refer", "/self-refer/check", "/no-such-page"):
+    for path in (
+        "/",
+        "/safety",
+        "/status",
+        "/refer",
+        "/self-refer",
+        "/self-refer/check",
+        "/no-such-page",
+        "/login",
+    ):
         visit.page.goto(live_hub + path)
         visit.axe()
+    assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(browser: Browser, live_hub: str) -> None:
+    import re
+
+    import pyotp
+
+    visit = new_visit(browser)
+    page = visit.page
+    page.goto(live_hub + "/login")
+    page.get_by_label("Email address").fill("allocator@demo.invalid")
+    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORDS["allocator@demo.invalid"])
+    visit.continue_()
+    expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+    expect(page.locator(".hub-qr svg")).to_be_visible()
+    secret = page.locator("#totp-key").inner_text()
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    visit.continue_()
+    expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    assert len(re.findall(r"[0-9A-Z]{5}-[0-9A-Z]{5}", page.locator("#recovery-codes").inner_text())) == 10
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name=re.compile("Hello, Demo"))).to_be_visible()
+    visit.axe()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
     assert not visit.problems, "\n".join(visit.problems)
