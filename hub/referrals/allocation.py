@@ -1,0 +1,200 @@
+"""Allocating a referral to a provider: capacity, the recommendation, and one safe transaction.
+
+Capacity: a provider may set how many new people it can start each quarter and how many it can hold
+at once. Allocations waiting for the provider's decision count against both, as do accepted ones;
+declined and cancelled ones do not.
+
+Safety under concurrency: :func:`allocate` locks the referral's row and the provider's capacity row
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite runs one writer at a time), checks again, writes, and
+commits once. Two allocators at once can never push a provider past its capacity or allocate one
+referral twice; the one who loses gets a typed error with a plain message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub import audit
+from hub.db import utcnow
+from hub.providers.models import Provider, ProviderCapacity
+from hub.referrals.models import Allocation, AllocationStatus, Referral, ReferralStatus
+
+HOLDING = (AllocationStatus.PENDING, AllocationStatus.ACCEPTED)
+ALLOCATABLE = (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER)
+
+
+class AllocationError(Exception):
+    """The allocation was not made; the message says why, for the allocator."""
+
+
+class CapacityExceeded(AllocationError):
+    pass
+
+
+class AlreadyAllocated(AllocationError):
+    pass
+
+
+def quarter_start(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return datetime(moment.year, 3 * ((moment.month - 1) // 3) + 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Headroom:
+    """How many more people a provider can take: None means no limit was set."""
+
+    new_starts: int | None
+    holding: int | None
+
+    @property
+    def places(self) -> int | None:
+        limits = [n for n in (self.new_starts, self.holding) if n is not None]
+        return min(limits) if limits else None
+
+    @property
+    def full(self) -> bool:
+        return self.places is not None and self.places <= 0
+
+
+def headroom(
+    db: Session, provider_id: int, capacity: ProviderCapacity | None, now: datetime | None = None
+) -> Headroom:
+    now = now or utcnow()
+    holding = db.scalar(
+        select(func.count()).where(Allocation.provider_id == provider_id, Allocation.status.in_(HOLDING))
+    )
+    started = db.scalar(
+        select(func.count()).where(
+            Allocation.provider_id == provider_id,
+            Allocation.status.in_(HOLDING),
+            Allocation.created_at >= quarter_start(now),
+        )
+    )
+    return Headroom(
+        new_starts=None
+        if capacity is None or capacity.new_starts_per_quarter is None
+        else capacity.new_starts_per_quarter - (started or 0),
+        holding=None
+        if capacity is None or capacity.max_active is None
+        else capacity.max_active - (holding or 0),
+    )
+
+
+def allocate(
+    db: Session,
+    referral_id: uuid.UUID,
+    provider_id: int,
+    *,
+    actor_id: str,
+    actor_role: str,
+    reason: str | None = None,
+    address: str | None = None,
+) -> Allocation:
+    """Offer the referral to the provider, in one transaction that re-checks everything under locks."""
+    try:
+        referral = db.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
+        if referral is None or referral.status not in ALLOCATABLE:
+            raise AlreadyAllocated(
+                "Someone else has already dealt with this referral. Refresh the queue to see it."
+            )
+        provider = db.get(Provider, provider_id)
+        if provider is None or not provider.active:
+            raise AllocationError("That provider is not taking referrals.")
+        capacity = db.scalar(
+            select(ProviderCapacity).where(ProviderCapacity.provider_id == provider_id).with_for_update()
+        )
+        if headroom(db, provider_id, capacity).full:
+            raise CapacityExceeded(f"{provider.name} has no space left. Choose another provider or wait.")
+        allocation = Allocation(referral_id=referral.id, provider_id=provider_id)
+        allocation.reason = reason or None
+        db.add(allocation)
+        referral.status = ReferralStatus.ALLOCATED
+        referral.status_changed_at = utcnow()
+        audit.record(
+            db,
+            "referral.allocated",
+            role=actor_role,
+            actor=actor_id,
+            object_kind="referral",
+            object_id=referral.id,
+            address=address,
+        )
+        db.commit()
+    except AllocationError:
+        db.rollback()
+        raise
+    return allocation
+
+
+@dataclass
+class Recommendation:
+    provider: Provider
+    covers_all: bool
+    chosen: bool
+    room: Headroom
+    share: int
+    reasons: list[str] = field(default_factory=list)
+
+    def rank(self) -> tuple[int, int, int, int]:
+        places = self.room.places
+        return (
+            0 if self.covers_all else 1,
+            0 if self.chosen else 1,
+            0 if places is None or places > 0 else 1,
+            self.share,
+        )
+
+
+def recommend(
+    db: Session, referral: Referral, providers: Sequence[Provider], now: datetime | None = None
+) -> list[Recommendation]:
+    """Providers, best first: every specialism asked for, the person's choice, space, a fair share."""
+    now = now or utcnow()
+    wanted = {s.code for s in referral.specialisms}
+    shares = dict(
+        db.execute(
+            select(Allocation.provider_id, func.count())
+            .where(
+                Allocation.created_at >= quarter_start(now), Allocation.status != AllocationStatus.CANCELLED
+            )
+            .group_by(Allocation.provider_id)
+        ).all()
+    )
+    found = []
+    for provider in providers:
+        offered = {s.code for s in provider.specialisms}
+        missing = sorted(s.label for s in referral.specialisms if s.code not in offered)
+        item = Recommendation(
+            provider=provider,
+            covers_all=wanted <= offered,
+            chosen=referral.preferred_provider_id == provider.id,
+            room=headroom(db, provider.id, provider.capacity, now),
+            share=int(shares.get(provider.id, 0)),
+        )
+        if not wanted:
+            item.reasons.append("No particular kind of support was asked for.")
+        elif item.covers_all:
+            item.reasons.append("Offers every kind of support asked for.")
+        else:
+            item.reasons.append(f"Does not offer: {', '.join(missing)}.")
+        if item.chosen:
+            item.reasons.append("The person chose this organisation.")
+        places = item.room.places
+        if places is None:
+            item.reasons.append("Has not set a limit on new referrals.")
+        elif places > 0:
+            item.reasons.append(f"Has space for {places} more {'person' if places == 1 else 'people'}.")
+        else:
+            item.reasons.append("Has no space left.")
+        item.reasons.append(
+            f"Has had {item.share} new {'referral' if item.share == 1 else 'referrals'} this quarter."
+        )
+        found.append(item)
+    return sorted(found, key=Recommendation.rank)

@@ -1,0 +1,195 @@
+"""Allocation: capacity counted right, the recommendation's order and reasons, and no race can break it."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.audit import AuditEntry, verify
+from hub.db import make_engine
+from hub.migrate import upgrade
+from hub.providers.models import Provider, ProviderCapacity, Specialism
+from hub.referrals.allocation import (
+    AlreadyAllocated,
+    CapacityExceeded,
+    allocate,
+    headroom,
+    quarter_start,
+    recommend,
+)
+from hub.referrals.models import Allocation, AllocationStatus, Referral, ReferralSource, ReferralStatus
+
+from . import factories
+
+
+def give(db: Session, referral: Referral, provider: Provider) -> Allocation:
+    return allocate(db, referral.id, provider.id, actor_id="allocator-1", actor_role="allocator")
+
+
+def test_an_allocation_is_recorded_and_the_referral_moves_on(db_session: Session) -> None:
+    provider = factories.provider(db_session)
+    referral = factories.referral(db_session)
+    made = allocate(
+        db_session, referral.id, provider.id, actor_id="a1", actor_role="allocator", reason="their choice"
+    )
+    db_session.expire_all()
+    assert made.status is AllocationStatus.PENDING and made.reason == "their choice"
+    assert db_session.get(Referral, referral.id).status is ReferralStatus.ALLOCATED  # type: ignore[union-attr]
+    [entry] = db_session.scalars(select(AuditEntry)).all()
+    assert (entry.action, entry.object_id, entry.actor) == ("referral.allocated", str(referral.id), "a1")
+
+
+def test_a_referral_cannot_be_allocated_twice(db_session: Session) -> None:
+    provider = factories.provider(db_session)
+    referral = factories.referral(db_session)
+    give(db_session, referral, provider)
+    with pytest.raises(AlreadyAllocated, match="already dealt with"):
+        give(db_session, referral, provider)
+
+
+def test_pending_and_accepted_allocations_count_against_capacity(db_session: Session) -> None:
+    provider = factories.provider(db_session, new_starts=None, max_active=2)
+    first, second, third = (factories.referral(db_session) for _ in range(3))
+    give(db_session, first, provider)
+    give(db_session, second, provider)
+    with pytest.raises(CapacityExceeded, match="has no space left"):
+        give(db_session, third, provider)
+    declined = db_session.scalars(select(Allocation).where(Allocation.referral_id == first.id)).one()
+    declined.status = AllocationStatus.DECLINED
+    db_session.commit()
+    give(db_session, third, provider)
+    assert headroom(db_session, provider.id, provider.capacity).holding == 0
+
+
+def test_new_starts_are_counted_per_quarter(db_session: Session) -> None:
+    provider = factories.provider(db_session, new_starts=1, max_active=None)
+    old, new = factories.referral(db_session), factories.referral(db_session)
+    earlier = give(db_session, old, provider)
+    earlier.created_at = datetime(2020, 1, 5, tzinfo=UTC)
+    db_session.commit()
+    give(db_session, new, provider)
+    assert headroom(db_session, provider.id, provider.capacity).new_starts == 0
+    assert quarter_start(datetime(2026, 11, 26, 13, tzinfo=UTC)) == datetime(2026, 10, 1, tzinfo=UTC)
+
+
+def specialisms(db: Session, *codes: str) -> list[Specialism]:
+    return [factories.specialism(db, code=code, label=code.title()) for code in codes]
+
+
+def test_the_recommendation_ranks_and_explains(db_session: Session) -> None:
+    counselling, group, advocacy = specialisms(db_session, "counselling", "group", "advocacy")
+    full_fit = factories.provider(
+        db_session, name="Full Fit", specialisms=[counselling, group], new_starts=None, max_active=1
+    )
+    chosen = factories.provider(
+        db_session, name="Chosen", specialisms=[counselling], max_active=None, new_starts=None
+    )
+    roomy = factories.provider(
+        db_session, name="Roomy", specialisms=[counselling, group, advocacy], new_starts=None, max_active=9
+    )
+    referral = factories.referral(db_session, preferred_provider_id=chosen.id)
+    referral.specialisms = [counselling, group]
+    give(db_session, factories.referral(db_session), full_fit)  # full_fit is now full
+    db_session.commit()
+
+    ranked = recommend(db_session, referral, [full_fit, chosen, roomy])
+
+    assert [r.provider.name for r in ranked] == ["Roomy", "Full Fit", "Chosen"]
+    assert ranked[0].reasons == [
+        "Offers every kind of support asked for.",
+        "Has space for 9 more people.",
+        "Has had 0 new referrals this quarter.",
+    ]
+    assert "Has no space left." in ranked[1].reasons
+    assert ranked[2].reasons[:2] == ["Does not offer: Group.", "The person chose this organisation."]
+
+
+def test_a_fair_share_breaks_ties(db_session: Session) -> None:
+    busy, quiet = (
+        factories.provider(db_session, name="Busy", max_active=None),
+        factories.provider(db_session, name="Quiet", max_active=None),
+    )
+    for _ in range(2):
+        give(db_session, factories.referral(db_session), busy)
+    ranked = recommend(db_session, factories.referral(db_session), [busy, quiet])
+    assert [r.provider.name for r in ranked] == ["Quiet", "Busy"]
+
+
+def test_allocators_racing_never_overfill_or_double_allocate(
+    fresh_database: Callable[[str], str], session_key_file: object, tmp_path: Path
+) -> None:
+    """8 threads, hundreds of tries, on a committed database: capacity and one-allocation both hold."""
+    from hub import create_app
+    from hub.config import Config
+
+    url = fresh_database("hub_allocation_race")
+    app = create_app(
+        Config(
+            secret_key="race-" + "x" * 40,
+            database_url=url,
+            key_file=Path(str(session_key_file)),
+            instance_path=tmp_path,
+        )
+    )
+    engine = make_engine(url, pool_size=8, max_overflow=0)
+    with engine.begin() as connection:
+        upgrade(connection)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with app.app_context(), factory() as db:
+        providers = [Provider(slug=f"p{n}", name=f"P{n}") for n in range(2)]
+        for provider in providers:
+            provider.capacity = ProviderCapacity(new_starts_per_quarter=None, max_active=7)
+        referrals = [Referral(reference=f"PAS-RACE-{n:04d}", source=ReferralSource.SELF) for n in range(40)]
+        db.add_all([*providers, *referrals])
+        db.commit()
+        provider_ids, referral_ids = [p.id for p in providers], [r.id for r in referrals]
+    outcomes: list[str] = []
+
+    def allocator(seed: int) -> None:
+        chooser = random.Random(seed)
+        with app.app_context(), factory() as db:
+            for _ in range(40):
+                try:
+                    allocate(
+                        db,
+                        chooser.choice(referral_ids),
+                        chooser.choice(provider_ids),
+                        actor_id=f"t{seed}",
+                        actor_role="allocator",
+                    )
+                    outcomes.append("made")
+                except (CapacityExceeded, AlreadyAllocated):
+                    outcomes.append("refused")
+                except Exception as error:
+                    outcomes.append(f"error: {error!r}")
+
+    threads = [threading.Thread(target=allocator, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert len(outcomes) == 320 and not [o for o in outcomes if o.startswith("error")], outcomes[:5]
+        with app.app_context(), factory() as db:
+            per_provider = dict(
+                db.execute(
+                    select(Allocation.provider_id, func.count()).group_by(Allocation.provider_id)
+                ).all()
+            )
+            per_referral = db.execute(
+                select(Allocation.referral_id, func.count()).group_by(Allocation.referral_id)
+            ).all()
+            assert all(count <= 7 for count in per_provider.values()), per_provider
+            assert sum(per_provider.values()) == 14 == outcomes.count("made")
+            assert all(count == 1 for _, count in per_referral)
+            assert verify(db).intact and verify(db).count == 14
+    finally:
+        engine.dispose()
+        app.extensions["hub.database"].engine.dispose()
