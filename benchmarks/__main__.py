@@ -7,11 +7,12 @@ import platform
 import sys
 import time
 
-from benchmarks import audit_write, intake_load, key_rotation
+from benchmarks import audit_write, intake_load, key_rotation, plan
 
 BENCHMARKS = {
     "key_rotation": key_rotation.run,
     "audit_write": audit_write.run,
+    "plan": plan.run,
     "intake_load": intake_load.run,
 }
 

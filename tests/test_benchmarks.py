@@ -61,3 +61,11 @@ def test_the_audit_benchmark_runs_and_leaves_the_chain_intact(monkeypatch: pytes
     monkeypatch.setattr(audit_write, "TRANSACTIONS", 16)
     [row] = audit_write.run(["sqlite"])
     assert row["chain after"] == "intact, 32 entries" and row["meets target"] == "yes"
+
+
+def test_the_plan_benchmark_runs_and_agrees_with_networkx(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import plan
+
+    monkeypatch.setattr(plan, "SIZES", [(40, 3)])
+    [row] = plan.run(["sqlite"])
+    assert row["cost = networkx"] == "yes" and row["meets target"] == "yes"

@@ -1,0 +1,116 @@
+"""A plan for the whole queue at once: the best assignment of waiting referrals to providers.
+
+It is a minimum-cost flow (a transportation problem), solved with OR-Tools:
+
+    source -> each referral (1) -> each provider that offers every specialism it asks for (1)
+           -> sink (the provider's places)
+    each referral -> "not allocated this round" (1) -> sink
+
+The stated objective, in order of weight:
+
+1. allocate as many referrals as there are places for: leaving one out costs ``LEFT_OUT``, plus one
+   for each day it has waited, so when places are short the longest-waiting go first;
+2. honour the person's own choice of provider: any other provider costs ``MISSED_CHOICE``;
+3. spread new work fairly: each provider costs as many as the referrals it has had this quarter
+   (capped at ``MISSED_CHOICE - 1``, so fairness never outweighs a choice).
+
+No capacity is ever exceeded, and nothing is allocated: the allocator reviews the plan and confirms
+all or part of it, each confirmation going through ``allocation.allocate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+
+from ortools.graph.python import min_cost_flow
+
+LEFT_OUT = 1_000_000
+MISSED_CHOICE = 1_000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    referral_id: Hashable
+    specialisms: frozenset[str]
+    preferred_provider: int | None = None
+    waiting_days: int = 0
+
+
+@dataclass(frozen=True)
+class Place:
+    provider_id: int
+    specialisms: frozenset[str]
+    places: int | None  # None: no limit set
+    share: int = 0
+
+
+@dataclass
+class Plan:
+    assignments: dict[Hashable, int] = field(default_factory=dict)
+    left_out: list[Hashable] = field(default_factory=list)
+    cost: int = 0
+
+
+def fits(candidate: Candidate, place: Place) -> bool:
+    return candidate.specialisms <= place.specialisms and (place.places is None or place.places > 0)
+
+
+def cost(candidate: Candidate, place: Place) -> int:
+    missed = candidate.preferred_provider is not None and candidate.preferred_provider != place.provider_id
+    return (MISSED_CHOICE if missed else 0) + min(place.share, MISSED_CHOICE - 1)
+
+
+def left_out_cost(candidate: Candidate) -> int:
+    return LEFT_OUT + min(candidate.waiting_days, LEFT_OUT - 1)
+
+
+def propose(candidates: Sequence[Candidate], places: Sequence[Place]) -> Plan:
+    """The optimal plan for the stated objective (see the module's description)."""
+    if not candidates:
+        return Plan()
+    flow = min_cost_flow.SimpleMinCostFlow()
+    source, sink, left_out = 0, 1, 2
+    referral_node = {c.referral_id: 3 + i for i, c in enumerate(candidates)}
+    provider_node = {p.provider_id: 3 + len(candidates) + i for i, p in enumerate(places)}
+    edges: dict[int, tuple[Hashable, int | None]] = {}
+    for candidate in candidates:
+        node = referral_node[candidate.referral_id]
+        flow.add_arc_with_capacity_and_unit_cost(source, node, 1, 0)
+        for place in places:
+            if fits(candidate, place):
+                arc = flow.add_arc_with_capacity_and_unit_cost(
+                    node, provider_node[place.provider_id], 1, cost(candidate, place)
+                )
+                edges[arc] = (candidate.referral_id, place.provider_id)
+        arc = flow.add_arc_with_capacity_and_unit_cost(node, left_out, 1, left_out_cost(candidate))
+        edges[arc] = (candidate.referral_id, None)
+    for place in places:
+        room = len(candidates) if place.places is None else max(place.places, 0)
+        flow.add_arc_with_capacity_and_unit_cost(provider_node[place.provider_id], sink, room, 0)
+    flow.add_arc_with_capacity_and_unit_cost(left_out, sink, len(candidates), 0)
+    flow.set_node_supply(source, len(candidates))
+    flow.set_node_supply(sink, -len(candidates))
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"the plan could not be solved (status {status})")
+    plan = Plan(cost=flow.optimal_cost())
+    for arc, (referral_id, provider_id) in edges.items():
+        if flow.flow(arc):
+            if provider_id is None:
+                plan.left_out.append(referral_id)
+            else:
+                plan.assignments[referral_id] = provider_id
+    return plan
+
+
+def plan_cost(
+    plan_assignments: dict[Hashable, int], candidates: Sequence[Candidate], places: Sequence[Place]
+) -> int:
+    """The objective's value for any assignment, to compare plans made another way."""
+    by_id = {p.provider_id: p for p in places}
+    total = 0
+    for candidate in candidates:
+        provider = plan_assignments.get(candidate.referral_id)
+        total += left_out_cost(candidate) if provider is None else cost(candidate, by_id[provider])
+    return total

@@ -1,0 +1,131 @@
+"""The whole-queue plan is optimal for its stated objective and never exceeds a capacity.
+
+Its cost is checked against brute force on small random instances and against networkx's
+min-cost flow (a different solver) on larger ones.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter
+from collections.abc import Hashable, Sequence
+
+import networkx as nx
+import pytest
+
+from hub.referrals.planning import Candidate, Place, Plan, cost, fits, left_out_cost, plan_cost, propose
+
+KINDS = ["counselling", "group", "advocacy", "justice", "women", "men"]
+
+
+def random_instance(
+    chooser: random.Random, referrals: int, providers: int
+) -> tuple[list[Candidate], list[Place]]:
+    places = [
+        Place(
+            provider_id=n + 1,
+            specialisms=frozenset(chooser.sample(KINDS, chooser.randint(2, 5))),
+            places=chooser.choice([None, 0, 1, 2, 3, referrals // 3]),
+            share=chooser.randint(0, 20),
+        )
+        for n in range(providers)
+    ]
+    candidates = [
+        Candidate(
+            referral_id=f"r{n}",
+            specialisms=frozenset(chooser.sample(KINDS, chooser.randint(0, 2))),
+            preferred_provider=chooser.choice([None, *range(1, providers + 1)]),
+            waiting_days=chooser.randint(0, 60),
+        )
+        for n in range(referrals)
+    ]
+    return candidates, places
+
+
+def check_feasible(plan: Plan, candidates: Sequence[Candidate], places: Sequence[Place]) -> None:
+    by_id = {p.provider_id: p for p in places}
+    assert set(plan.assignments) | set(plan.left_out) == {c.referral_id for c in candidates}
+    assert not set(plan.assignments) & set(plan.left_out)
+    for candidate in candidates:
+        provider = plan.assignments.get(candidate.referral_id)
+        if provider is not None:
+            assert candidate.specialisms <= by_id[provider].specialisms
+    for provider_id, used in Counter(plan.assignments.values()).items():
+        limit = by_id[provider_id].places
+        assert limit is None or used <= limit
+
+
+def brute_force(candidates: Sequence[Candidate], places: Sequence[Place]) -> int:
+    options = [[None] + [p.provider_id for p in places if fits(c, p)] for c in candidates]
+    best = None
+    for choice in itertools.product(*options):
+        used = Counter(p for p in choice if p is not None)
+        if any(p.places is not None and used[p.provider_id] > p.places for p in places):
+            continue
+        total = plan_cost(
+            {c.referral_id: p for c, p in zip(candidates, choice, strict=True) if p is not None},
+            candidates,
+            places,
+        )
+        best = total if best is None else min(best, total)
+    assert best is not None
+    return best
+
+
+def networkx_cost(candidates: Sequence[Candidate], places: Sequence[Place]) -> int:
+    graph = nx.DiGraph()
+    total = len(candidates)
+    graph.add_node("source", demand=-total)
+    graph.add_node("sink", demand=total)
+    for candidate in candidates:
+        node: Hashable = ("r", candidate.referral_id)
+        graph.add_edge("source", node, capacity=1, weight=0)
+        graph.add_edge(node, "left out", capacity=1, weight=left_out_cost(candidate))
+        for place in places:
+            if fits(candidate, place):
+                graph.add_edge(node, ("p", place.provider_id), capacity=1, weight=cost(candidate, place))
+    for place in places:
+        graph.add_edge(
+            ("p", place.provider_id),
+            "sink",
+            capacity=total if place.places is None else place.places,
+            weight=0,
+        )
+    graph.add_edge("left out", "sink", capacity=total, weight=0)
+    return int(nx.min_cost_flow_cost(graph))
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_the_plan_equals_brute_force_on_small_instances(seed: int) -> None:
+    candidates, places = random_instance(
+        random.Random(seed), referrals=random.Random(seed).randint(1, 6), providers=3
+    )
+    plan = propose(candidates, places)
+    check_feasible(plan, candidates, places)
+    assert plan.cost == plan_cost(plan.assignments, candidates, places) == brute_force(candidates, places)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_plan_equals_another_solver_on_larger_instances(seed: int) -> None:
+    candidates, places = random_instance(random.Random(1000 + seed), referrals=300, providers=6)
+    plan = propose(candidates, places)
+    check_feasible(plan, candidates, places)
+    assert plan.cost == networkx_cost(candidates, places)
+
+
+def test_the_longest_waiting_get_the_places_and_choices_are_honoured() -> None:
+    places = [Place(1, frozenset({"counselling"}), places=1), Place(2, frozenset({"counselling"}), places=1)]
+    candidates = [
+        Candidate("new", frozenset({"counselling"}), preferred_provider=2, waiting_days=1),
+        Candidate("old", frozenset({"counselling"}), preferred_provider=2, waiting_days=30),
+        Candidate("oldest", frozenset({"counselling"}), preferred_provider=None, waiting_days=40),
+    ]
+    plan = propose(candidates, places)
+    assert plan.left_out == ["new"]
+    assert plan.assignments == {"old": 2, "oldest": 1}
+
+
+def test_a_referral_no_provider_fits_is_left_out_and_shown() -> None:
+    plan = propose([Candidate("r", frozenset({"men"}))], [Place(1, frozenset({"women"}), places=None)])
+    assert plan.left_out == ["r"] and plan.assignments == {}
