@@ -18,6 +18,7 @@ def create_app(config: Config | None = None) -> Flask:
     from hub.extensions import csrf, limiter
     from hub.public import bp as public_bp
     from hub.referrals.public_views import bp as intake_bp
+    from hub.referrals.staff_views import bp as triage_bp
 
     config = config or Config.load()
     app = Flask(__name__, instance_path=str(config.instance_path), instance_relative_config=True)
@@ -48,5 +49,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(intake_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(triage_bp)
     cli.init_app(app)
     return app

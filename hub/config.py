@@ -46,6 +46,7 @@ OPTIONAL_SETTINGS = (
     "status_rate_limit",
     "trusted_proxies",
     "idle_timeout_minutes",
+    "overdue_working_days",
     "absolute_timeout_hours",
 )
 """Settings with a default, each read from ``HUB_<NAME>``."""
@@ -72,6 +73,7 @@ class Config:
     status_rate_limit: str = "10 per minute;40 per hour"
     trusted_proxies: int = 0
     idle_timeout_minutes: int = 30
+    overdue_working_days: int = 5
     absolute_timeout_hours: int = 12
 
     @classmethod

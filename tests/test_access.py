@@ -47,6 +47,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "auth.home": SIGNED_IN,
     "admin.change_password": SIGNED_IN,
     "admin.users": ADMIN_ONLY,
+    "triage.queue_page": {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "allocator": "ok"},
     "admin.new_user": ADMIN_ONLY,
     "admin.disable": ADMIN_ONLY,
     "admin.enable": ADMIN_ONLY,

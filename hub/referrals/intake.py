@@ -190,6 +190,7 @@ def _apply_professional(db: Session, referral: Referral, answers: Mapping[str, M
     referral.risks = {
         k: risks.get(k) or "" for k in ("current_risks", "children_in_household", "other_agencies")
     }
+    referral.risk_flagged = bool(risks.get("current_risks")) or risks.get("children_in_household") == "yes"
     access = answers["access"]
     referral.access_needs = {
         k: access.get(k) or "" for k in ("language", "interpreter", "bsl", "adjustments")

@@ -11,7 +11,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, Uuid
+from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.crypto import Sealed
@@ -58,6 +58,7 @@ referral_specialism = Table(
 
 class Referral(SealedRowMixin, Base):
     __tablename__ = "referral"
+    __table_args__ = (Index("ix_referral_queue", "status", "risk_flagged", "created_at"),)
 
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     source: Mapped[ReferralSource] = mapped_column(_enum(ReferralSource))
@@ -71,6 +72,8 @@ class Referral(SealedRowMixin, Base):
     under_18: Mapped[bool] = mapped_column(default=False)
     possible_duplicate: Mapped[bool] = mapped_column(default=False)
     help_choosing: Mapped[bool] = mapped_column(default=False)
+    # Current risks or children in the household were reported: such referrals head the queue.
+    risk_flagged: Mapped[bool] = mapped_column(default=False)
     preferred_provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id", ondelete="SET NULL"))
 
     # Keyed hashes of normalised identifiers, for duplicate checks.
