@@ -7,12 +7,13 @@ import platform
 import sys
 import time
 
-from benchmarks import audit_write, intake_load, key_rotation, plan
+from benchmarks import audit_write, intake_load, key_rotation, plan, queue_page
 
 BENCHMARKS = {
     "key_rotation": key_rotation.run,
     "audit_write": audit_write.run,
     "plan": plan.run,
+    "queue_page": queue_page.run,
     "intake_load": intake_load.run,
 }
 

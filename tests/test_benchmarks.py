@@ -69,3 +69,13 @@ def test_the_plan_benchmark_runs_and_agrees_with_networkx(monkeypatch: pytest.Mo
     monkeypatch.setattr(plan, "SIZES", [(40, 3)])
     [row] = plan.run(["sqlite"])
     assert row["cost = networkx"] == "yes" and row["meets target"] == "yes"
+
+
+def test_the_queue_benchmark_signs_in_and_reads_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import queue_page
+
+    monkeypatch.setattr(queue_page, "SIZES", (10, 120))
+    monkeypatch.setattr(queue_page, "RUNS", 1)
+    [row] = queue_page.run(["sqlite"])
+    small, large = row["statements per page"].split(" / ")
+    assert small == large
