@@ -6,12 +6,13 @@ import json
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from hub import db
 from hub.auth.models import Role
-from hub.crypto import CryptoError, Keyring
+from hub.config import current_config
+from hub.crypto import CryptoError, current_keyring
 
 keys_cli = AppGroup("keys", help="Manage the encryption keys in the key file.")
 outbox_cli = AppGroup("outbox", help="Send the emails waiting in the outbox.")
@@ -26,11 +27,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
-
-
-def _keyring() -> Keyring:
-    keyring: Keyring = current_app.extensions["hub.keyring"]
-    return keyring
 
 
 @click.command("seed-demo", help="Demo providers, specialisms, capacity and sample referrals.")
@@ -54,7 +50,7 @@ def rotate_command(resume: bool, batch_size: int) -> None:
 
     try:
         report = rotate(
-            db.session(), _keyring(), new_key=not resume, batch_size=batch_size, after_batch=progress
+            db.session(), current_keyring(), new_key=not resume, batch_size=batch_size, after_batch=progress
         )
     except CryptoError as error:
         raise click.ClickException(str(error)) from None
@@ -73,7 +69,7 @@ def rotate_command(resume: bool, batch_size: int) -> None:
 def status_command() -> None:
     from hub.keys import count_by_key
 
-    keyring = _keyring()
+    keyring = current_keyring()
     counts = count_by_key(db.session())
     for key_id in keyring.key_ids:
         marker = " (current)" if key_id == keyring.current_key_id else ""
@@ -89,7 +85,7 @@ def retire_command(key_id: str) -> None:
     from hub.keys import retire_key
 
     try:
-        retire_key(db.session(), _keyring(), key_id)
+        retire_key(db.session(), current_keyring(), key_id)
     except CryptoError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Key {key_id} is retired and no longer in the key file.")
@@ -99,7 +95,7 @@ def retire_command(key_id: str) -> None:
 def outbox_send_command() -> None:
     from hub.outbox import send_pending
 
-    config = current_app.extensions["hub.config"]
+    config = current_config()
     if not config.smtp_url:
         raise click.ClickException("HUB_SMTP_URL is not set, so no email can be sent.")
     sent, failed = send_pending(db.session(), config.smtp_url, config.mail_from)

@@ -22,6 +22,14 @@ class ConfigError(RuntimeError):
     """The hub cannot start with the settings it was given."""
 
 
+def current_config() -> Config:
+    """The running app's settings."""
+    from flask import current_app
+
+    config: Config = current_app.extensions["hub.config"]
+    return config
+
+
 def default_instance_path() -> Path:
     """Where local config, keys and the SQLite database live unless ``HUB_INSTANCE_PATH`` says."""
     return Path(os.environ.get("HUB_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()

@@ -8,6 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response as BaseResponse
 
 from hub import db
+from hub.config import current_config
 from hub.providers.services import active_providers
 
 bp = Blueprint("public", __name__)
@@ -30,14 +31,14 @@ def exit_page() -> BaseResponse:
 
     forget_draft(db.session(), session.get("draft_id"))
     session.clear()
-    response = redirect(current_app.extensions["hub.config"].exit_url, code=303)
+    response = redirect(current_config().exit_url, code=303)
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
 
 
 @bp.get("/brand.css")
 def brand_css() -> Response:
-    colour = current_app.extensions["hub.config"].brand_colour
+    colour = current_config().brand_colour
     return Response(f":root {{ --hub-brand-colour: {colour}; }}\n", mimetype="text/css")
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
+
+from hub.crypto import current_keyring
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -35,7 +37,7 @@ def init_app(app: Flask) -> None:
 
 def _refresh_keys() -> None:
     """Pick up a key added by ``keys rotate`` in another process, so new values use it at once."""
-    current_app.extensions["hub.keyring"].refresh()
+    current_keyring().refresh()
 
 
 def _set_headers(response: Response) -> Response:

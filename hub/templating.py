@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from hub.config import current_config
 
 SERVICE_NAME = "Post-abuse support referrals"
 
@@ -33,5 +35,5 @@ def init_app(app: Flask) -> None:
 
 
 def _service() -> dict[str, Any]:
-    config = current_app.extensions["hub.config"]
+    config = current_config()
     return {"council_name": config.council_name, "service_name": SERVICE_NAME, "hub_config": config}

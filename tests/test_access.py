@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import pyotp
 import pytest
 import time_machine
 from flask import Flask
@@ -19,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from hub.auth.models import Role, StaffUser
+from hub.auth.models import Role
 
 from . import factories
 from .journeys import TOKEN
+from .staff import signed_in
 
 PERSONAS = ("anonymous", "allocator", "provider_a", "provider_b", "commissioner", "admin")
 STAFF = PERSONAS[1:]
@@ -91,18 +91,6 @@ def outcome(response: TestResponse) -> str:
     )
 
 
-def sign_in(client: FlaskClient, user: StaffUser, secret: str) -> None:
-    page = client.get("/login").get_data(as_text=True)
-    token = TOKEN.search(page)
-    assert token
-    data = {"csrf_token": token.group(1), "email": user.email, "password": factories.TEST_PASSWORD}
-    assert client.post("/login", data=data).headers["Location"] == "/login/two-factor"
-    token = TOKEN.search(client.get("/login/two-factor").get_data(as_text=True))  # a new session, a new token
-    assert token
-    code = {"csrf_token": token.group(1), "code": pyotp.TOTP(secret).now()}
-    assert client.post("/login/two-factor", data=code).headers["Location"] == "/staff"
-
-
 @pytest.fixture
 def visitors(app: Flask, db_session: Session) -> Iterator[dict[str, FlaskClient]]:
     provider_a = factories.provider(db_session, name="Provider A")
@@ -117,13 +105,7 @@ def visitors(app: Flask, db_session: Session) -> Iterator[dict[str, FlaskClient]
     clients = {"anonymous": app.test_client()}
     with time_machine.travel("2026-11-02 09:00:00+00:00", tick=False):
         for persona, (role, provider_id) in roles.items():
-            secret = pyotp.random_base32()
-            user = factories.staff_user(
-                db_session, role=role, provider_id=provider_id, totp_secret=secret, totp_last_step=1
-            )
-            db_session.commit()
-            clients[persona] = app.test_client()
-            sign_in(clients[persona], user, secret)
+            clients[persona], _ = signed_in(app, db_session, role, provider_id=provider_id)
         yield clients
 
 
@@ -194,18 +176,8 @@ def test_provider_staff_see_only_their_own_providers_records(app: Flask, db_sess
     own_provider, other_provider = factories.provider(db_session), factories.provider(db_session)
     own = factories.allocation(db_session, provider_id=own_provider.id, reason="ours")
     other = factories.allocation(db_session, provider_id=other_provider.id, reason="theirs")
-    secret = pyotp.random_base32()
-    user = factories.staff_user(
-        db_session,
-        role=Role.PROVIDER_STAFF,
-        provider_id=own_provider.id,
-        totp_secret=secret,
-        totp_last_step=1,
-    )
-    db_session.commit()
-    client = app.test_client()
     with time_machine.travel("2026-11-02 09:00:00+00:00", tick=False):
-        sign_in(client, user, secret)
+        client, user = signed_in(app, db_session, Role.PROVIDER_STAFF, provider_id=own_provider.id)
         assert client.get(f"/test/allocation/{own.id}").get_data(as_text=True) == "ours"
         refused = client.get(f"/test/allocation/{other.id}")
         assert refused.status_code == 404 and "theirs" not in refused.get_data(as_text=True)
@@ -219,12 +191,8 @@ def test_provider_staff_see_only_their_own_providers_records(app: Flask, db_sess
 def test_a_role_change_ends_the_accounts_sessions(app: Flask, db_session: Session) -> None:
     from hub.auth import services
 
-    secret = pyotp.random_base32()
-    user = factories.staff_user(db_session, role=Role.ALLOCATOR, totp_secret=secret, totp_last_step=1)
-    db_session.commit()
-    client = app.test_client()
     with time_machine.travel("2026-11-02 09:00:00+00:00", tick=False):
-        sign_in(client, user, secret)
+        client, user = signed_in(app, db_session, Role.ALLOCATOR)
         assert client.get("/staff").status_code == 200
         services.set_role(db_session, user, Role.COMMISSIONER, None, services.Actor(id="admin", role="admin"))
         assert client.get("/staff").headers["Location"] == "/login"

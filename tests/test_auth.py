@@ -22,6 +22,7 @@ from hub.auth.models import Role, StaffUser
 from . import factories
 from .factories import TEST_PASSWORD
 from .journeys import TOKEN
+from .staff import signed_in
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -56,11 +57,6 @@ def enrol(client: FlaskClient, email: str) -> tuple[str, list[str]]:
     done = post_code(client, "/login/set-up", pyotp.TOTP(secret.group(1)).now())
     codes = re.findall(r"<li>([0-9A-Z]{5}-[0-9A-Z]{5})</li>", done.get_data(as_text=True))
     return secret.group(1), codes
-
-
-def sign_in(client: FlaskClient, email: str, secret: str) -> TestResponse:
-    assert post_password(client, email).headers["Location"] == "/login/two-factor"
-    return post_code(client, "/login/two-factor", pyotp.TOTP(secret).now())
 
 
 def problem(response: TestResponse) -> str:
@@ -286,13 +282,7 @@ def test_create_user_makes_an_account_and_refuses_bad_ones(app: Flask, db_sessio
 
 
 def signed_in_admin(app: Flask, db_session: Session) -> FlaskClient:
-    from .test_access import sign_in as sign_in_with_code
-
-    secret = pyotp.random_base32()
-    admin = factories.staff_user(db_session, role=Role.ADMIN, totp_secret=secret, totp_last_step=1)
-    db_session.commit()
-    client = app.test_client()
-    sign_in_with_code(client, admin, secret)
+    client, _ = signed_in(app, db_session, Role.ADMIN)
     return client
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pyotp
 import pytest
 import time_machine
 from flask import Flask
@@ -17,7 +16,7 @@ from hub.referrals.models import Referral, ReferralSource, ReferralStatus
 from hub.referrals.triage import PER_PAGE, Filters, queue, working_days_between
 
 from . import factories
-from .test_access import sign_in
+from .staff import signed_in
 
 
 def waiting(db: Session, created: datetime, **fields: object) -> Referral:
@@ -101,12 +100,8 @@ def test_a_page_costs_the_same_statements_however_long_the_queue(db_session: Ses
 
 @pytest.fixture
 def allocator_client(app: Flask, db_session: Session) -> FlaskClient:
-    secret = pyotp.random_base32()
-    user = factories.staff_user(db_session, role=Role.ALLOCATOR, totp_secret=secret, totp_last_step=1)
-    db_session.commit()
-    client = app.test_client()
     with time_machine.travel("2026-11-26 09:00:00+00:00", tick=False):
-        sign_in(client, user, secret)
+        client, _ = signed_in(app, db_session, Role.ALLOCATOR)
     return client
 
 

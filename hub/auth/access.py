@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, session, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import Uuid, inspect
 from werkzeug.wrappers import Response
 
 from hub import db
 from hub.auth.models import Role, StaffUser
+from hub.config import current_config
 from hub.db import utcnow
 from hub.extensions import login_manager
 
@@ -63,7 +64,7 @@ def _deny_by_default() -> Response | None:
 
 
 def _expired() -> bool:
-    config = current_app.extensions["hub.config"]
+    config = current_config()
     try:
         signed_in = datetime.fromisoformat(session["signed_in_at"])
         seen = datetime.fromisoformat(session["seen_at"])

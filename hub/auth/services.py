@@ -11,14 +11,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hub import audit
 from hub.auth import passwords, totp
 from hub.auth.models import RecoveryCode, Role, StaffUser
-from hub.crypto import Keyring, normalise_email
+from hub.crypto import current_keyring, normalise_email
 from hub.db import utcnow
 from hub.referrals.references import ALPHABET
 
@@ -52,13 +51,8 @@ class Actor:
     address: str | None = None
 
 
-def _keyring() -> Keyring:
-    keyring: Keyring = current_app.extensions["hub.keyring"]
-    return keyring
-
-
 def email_index(email: str) -> str:
-    return _keyring().blind_index("staff_email", normalise_email(email))
+    return current_keyring().blind_index("staff_email", normalise_email(email))
 
 
 def find_by_email(db: Session, email: str) -> StaffUser | None:
@@ -170,7 +164,7 @@ def _signed_in(db: Session, user: StaffUser, action: str, address: str | None) -
 
 
 def _code_hash(code: str) -> str:
-    return _keyring().blind_index("recovery_code", "".join(c for c in code.upper() if c.isalnum()))
+    return current_keyring().blind_index("recovery_code", "".join(c for c in code.upper() if c.isalnum()))
 
 
 def _new_recovery_codes(db: Session, user: StaffUser) -> list[str]:

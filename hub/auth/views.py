@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -14,19 +14,15 @@ from hub.auth.access import roles_required, start_session
 from hub.auth.forms import CodeForm, SignInForm, StaffForm
 from hub.auth.models import Role, StaffUser
 from hub.db import utcnow
-from hub.extensions import limiter
+from hub.extensions import configured_limit, limiter
 
 bp = Blueprint("auth", __name__)
 
 PENDING_FOR = timedelta(minutes=5)
 
 
-def _sign_in_limit() -> str:
-    return str(current_app.extensions["hub.config"].form_rate_limit)
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(configured_limit("form_rate_limit"), methods=["POST"])
 def sign_in() -> str | Response:
     form = SignInForm()
     problem = None
@@ -57,7 +53,7 @@ def _pending_user() -> StaffUser:
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(configured_limit("form_rate_limit"), methods=["POST"])
 def second_factor() -> str | Response:
     user = _pending_user()
     if not user.enrolled:
@@ -76,7 +72,7 @@ def second_factor() -> str | Response:
 
 
 @bp.route("/login/set-up", methods=["GET", "POST"])
-@limiter.limit(_sign_in_limit, methods=["POST"])
+@limiter.limit(configured_limit("form_rate_limit"), methods=["POST"])
 def enrol() -> str | Response:
     user = _pending_user()
     if user.enrolled:

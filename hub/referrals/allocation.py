@@ -66,25 +66,34 @@ class Headroom:
 def headroom(
     db: Session, provider_id: int, capacity: ProviderCapacity | None, now: datetime | None = None
 ) -> Headroom:
-    now = now or utcnow()
-    holding = db.scalar(
-        select(func.count()).where(Allocation.provider_id == provider_id, Allocation.status.in_(HOLDING))
-    )
-    started = db.scalar(
-        select(func.count()).where(
-            Allocation.provider_id == provider_id,
-            Allocation.status.in_(HOLDING),
-            Allocation.created_at >= quarter_start(now),
+    return headrooms(db, {provider_id: capacity}, now)[provider_id]
+
+
+def headrooms(
+    db: Session, capacities: dict[int, ProviderCapacity | None], now: datetime | None = None
+) -> dict[int, Headroom]:
+    """Each provider's headroom, counted for all of them in one query."""
+    this_quarter = Allocation.created_at >= quarter_start(now or utcnow())
+    counts = {
+        provider_id: (holding, started)
+        for provider_id, holding, started in db.execute(
+            select(Allocation.provider_id, func.count(), func.count().filter(this_quarter))
+            .where(Allocation.provider_id.in_(list(capacities)), Allocation.status.in_(HOLDING))
+            .group_by(Allocation.provider_id)
         )
-    )
-    return Headroom(
-        new_starts=None
-        if capacity is None or capacity.new_starts_per_quarter is None
-        else capacity.new_starts_per_quarter - (started or 0),
-        holding=None
-        if capacity is None or capacity.max_active is None
-        else capacity.max_active - (holding or 0),
-    )
+    }
+    found = {}
+    for provider_id, capacity in capacities.items():
+        holding, started = counts.get(provider_id, (0, 0))
+        found[provider_id] = Headroom(
+            new_starts=None
+            if capacity is None or capacity.new_starts_per_quarter is None
+            else capacity.new_starts_per_quarter - started,
+            holding=None
+            if capacity is None or capacity.max_active is None
+            else capacity.max_active - holding,
+        )
+    return found
 
 
 def allocate(
@@ -167,6 +176,7 @@ def recommend(
             .group_by(Allocation.provider_id)
         ).all()
     )
+    rooms = headrooms(db, {p.id: p.capacity for p in providers}, now)
     found = []
     for provider in providers:
         offered = {s.code for s in provider.specialisms}
@@ -175,7 +185,7 @@ def recommend(
             provider=provider,
             covers_all=wanted <= offered,
             chosen=referral.preferred_provider_id == provider.id,
-            room=headroom(db, provider.id, provider.capacity, now),
+            room=rooms[provider.id],
             share=int(shares.get(provider.id, 0)),
         )
         if not wanted:

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from hub import db
-from hub.extensions import limiter
+from hub.crypto import current_keyring
+from hub.extensions import configured_limit, limiter
 from hub.providers.services import all_specialisms, provider_choices
 from hub.referrals import forms, intake
 from hub.referrals.models import IntakeDraft, ReferralSource
@@ -72,21 +73,14 @@ SELF = Journey(
 )
 
 
-def _form_limit() -> str:
-    return str(current_app.extensions["hub.config"].form_rate_limit)
-
-
-def _overall_limit() -> str:
-    return str(current_app.extensions["hub.config"].overall_rate_limit)
-
-
-def _status_limit() -> str:
-    return str(current_app.extensions["hub.config"].status_rate_limit)
-
-
 form_limits = [
-    limiter.limit(_form_limit, methods=["POST"]),
-    limiter.shared_limit(_overall_limit, scope="public-forms", key_func=lambda: "everyone", methods=["POST"]),
+    limiter.limit(configured_limit("form_rate_limit"), methods=["POST"]),
+    limiter.shared_limit(
+        configured_limit("overall_rate_limit"),
+        scope="public-forms",
+        key_func=lambda: "everyone",
+        methods=["POST"],
+    ),
 ]
 
 
@@ -204,7 +198,7 @@ def _check(journey: Journey) -> str | Response:
         if form.is_bot:
             abort(400)
         try:
-            submitted = intake.submit(db.session(), current_app.extensions["hub.keyring"], draft)
+            submitted = intake.submit(db.session(), current_keyring(), draft)
         except intake.IntakeError as error:
             db.session().rollback()
             problem = (str(error), _url(journey, error.page, change=1))
@@ -265,7 +259,7 @@ def _shown(field: Any) -> str:
 
 
 @bp.route("/status", methods=["GET", "POST"])
-@limiter.limit(_status_limit, methods=["POST"])
+@limiter.limit(configured_limit("status_rate_limit"), methods=["POST"])
 def status() -> str:
     form = forms.StatusForm()
     answer = None
@@ -275,7 +269,7 @@ def status() -> str:
             abort(400)
         answer = check_status(
             db.session(),
-            current_app.extensions["hub.keyring"],
+            current_keyring(),
             form.reference.data or "",
             form.proof.data or "",
         )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from hub import db
 from hub.auth.access import roles_required
 from hub.auth.models import Role
+from hub.config import current_config
 from hub.db import utcnow
 from hub.providers.services import all_specialisms
 from hub.referrals.models import ReferralSource
@@ -36,7 +37,7 @@ def queue_page() -> str:
         db.session(),
         _filters(),
         int(page) if page.isdigit() else 1,
-        current_app.extensions["hub.config"].overdue_working_days,
+        current_config().overdue_working_days,
         utcnow(),
     )
     return render_template(
