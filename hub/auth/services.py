@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from hub.referrals.references import ALPHABET
 
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
+PENDING_FOR = timedelta(minutes=5)
 RECOVERY_CODES = 10
 
 
@@ -248,6 +249,18 @@ def _count_failure(user: StaffUser) -> None:
     if user.failed_sign_ins >= MAX_FAILURES:
         user.locked_until = utcnow() + LOCK_FOR
         user.failed_sign_ins = 0
+
+
+def pending_user(db: Session, user_id: str | None, password_checked_at: str | None) -> StaffUser | None:
+    """The account half-way through signing in, if its password was right less than PENDING_FOR ago."""
+    try:
+        started = datetime.fromisoformat(password_checked_at or "")
+    except ValueError:
+        return None
+    user = load_user(db, user_id or "")
+    if user is None or user.disabled or utcnow() - started > PENDING_FOR:
+        return None
+    return user
 
 
 def load_user(db: Session, user_id: str) -> StaffUser | None:

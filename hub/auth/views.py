@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
@@ -17,8 +15,6 @@ from hub.db import utcnow
 from hub.extensions import configured_limit, limiter
 
 bp = Blueprint("auth", __name__)
-
-PENDING_FOR = timedelta(minutes=5)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -41,13 +37,9 @@ def sign_in() -> str | Response:
 
 
 def _pending_user() -> StaffUser:
-    """The account whose password was right in the last few minutes, or back to the start."""
-    try:
-        started = datetime.fromisoformat(session["pending_at"])
-        user = services.load_user(db.session(), session["pending_user"])
-    except (KeyError, ValueError):
-        user = None
-    if user is None or user.disabled or utcnow() - started > PENDING_FOR:
+    """The account whose password was right a moment ago, or back to the start."""
+    user = services.pending_user(db.session(), session.get("pending_user"), session.get("pending_at"))
+    if user is None:
         abort(redirect(url_for("auth.sign_in")))
     return user
 
