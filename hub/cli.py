@@ -109,7 +109,7 @@ def retention_purge_command() -> None:
     from hub.referrals.intake import purge_expired_drafts
 
     removed = purge_expired_drafts(db.session())
-    click.echo(f"Removed {removed} unsent drafts past their 24 hours.")
+    click.echo(f"Removed {removed} pages of unsent answers past their 24 hours.")
 
 
 @audit_cli.command("verify", help="Recompute the audit log's hash chain and say where it first breaks.")

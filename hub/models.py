@@ -4,13 +4,13 @@ from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffUser
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism, provider_specialism
-from hub.referrals.models import Allocation, IntakeDraft, Referral, referral_specialism
+from hub.referrals.models import Allocation, DraftPage, Referral, referral_specialism
 
 __all__ = [
     "Allocation",
     "AuditEntry",
     "AuditHead",
-    "IntakeDraft",
+    "DraftPage",
     "OutboxMessage",
     "Provider",
     "ProviderCapacity",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+import uuid
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from hub.auth.services import email_index
 from hub.db import utcnow
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism
-from hub.referrals.models import Allocation, IntakeDraft, Referral, ReferralSource
+from hub.referrals.models import Allocation, DraftPage, Referral, ReferralSource
 from hub.referrals.references import new_reference
 
 _numbers = itertools.count(1)
@@ -61,9 +61,12 @@ def allocation(db: Session, **fields: Any) -> Allocation:
     return item
 
 
-def intake_draft(db: Session, **fields: Any) -> IntakeDraft:
-    item = IntakeDraft(
-        source=fields.pop("source", ReferralSource.SELF), expires_at=utcnow() + timedelta(hours=1)
+def draft_page(db: Session, **fields: Any) -> DraftPage:
+    item = DraftPage(
+        draft_id=fields.pop("draft_id", None) or uuid.uuid4(),
+        source=fields.pop("source", ReferralSource.SELF),
+        page=fields.pop("page", "about"),
+        saved_at=utcnow(),
     )
     for name, value in fields.items():
         setattr(item, name, value)
@@ -106,7 +109,7 @@ def staff_user(db: Session, **fields: Any) -> StaffUser:
 BUILDERS = {
     Referral: referral,
     Allocation: allocation,
-    IntakeDraft: intake_draft,
+    DraftPage: draft_page,
     OutboxMessage: outbox_message,
     StaffUser: staff_user,
 }

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from hub.crypto import Keyring
 from hub.outbox import OutboxMessage
-from hub.referrals.models import IntakeDraft, Referral, ReferralSource
+from hub.referrals import intake
+from hub.referrals.models import DraftPage, Referral, ReferralSource
 from hub.referrals.status import hash_code
 
 from . import factories
@@ -67,7 +68,7 @@ def test_a_self_referral_is_stored_sealed_with_what_was_typed(
         code.encode(),
     ):
         assert typed not in dump, typed
-    assert db_session.scalar(select(func.count()).select_from(IntakeDraft)) == 0
+    assert db_session.scalar(select(func.count()).select_from(DraftPage)) == 0
 
 
 def test_only_a_name_and_one_safe_way_are_needed(client: FlaskClient, db_session: Session) -> None:
@@ -174,8 +175,8 @@ def test_answers_between_pages_are_sealed_not_kept_in_the_cookie(
     self_journey(client).post("about")
     cookie = client.get_cookie("hub")
     assert cookie is not None and "Robin" not in cookie.value and "Quill" not in cookie.value
-    [draft] = db_session.scalars(select(IntakeDraft)).all()
-    assert draft.answers["about"]["preferred_name"] == "Robin"  # type: ignore[index]
+    [page] = db_session.scalars(select(DraftPage)).all()
+    assert page.page == "about" and page.answers["preferred_name"] == "Robin"  # type: ignore[index]
     assert b"Robin" not in dump_every_table(connection)
 
 
@@ -185,7 +186,7 @@ def test_a_draft_expires_after_24_hours(client: FlaskClient, db_session: Session
     with time_machine.travel(date.today() + timedelta(days=2)):
         page = client.get("/self-refer/check").get_data(as_text=True)
     assert "There is nothing to send" in page
-    assert db_session.scalar(select(func.count()).select_from(IntakeDraft)) == 0
+    assert db_session.scalar(select(func.count()).select_from(DraftPage)) == 0
 
 
 def test_sending_twice_does_not_make_two_referrals(client: FlaskClient, db_session: Session) -> None:
@@ -194,6 +195,48 @@ def test_sending_twice_does_not_make_two_referrals(client: FlaskClient, db_sessi
     again = journey.send()
     assert "There is nothing to send" in again.get_data(as_text=True)
     assert len(referrals(db_session)) == 1
+
+
+def test_a_page_is_kept_24_hours_after_it_was_last_saved(client: FlaskClient, db_session: Session) -> None:
+    journey = self_journey(client)
+    journey.answer_all()
+    with time_machine.travel(date.today() + timedelta(days=2)):
+        journey.post("contact")  # saved again today; the other pages are two days old
+        response = client.get("/self-refer/check")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/self-refer/about")
+    assert db_session.scalars(select(DraftPage.page)).all() == ["contact"]
+
+
+def test_each_page_is_its_own_row_so_saving_one_never_loses_another(
+    client: FlaskClient, db_session: Session
+) -> None:
+    journey = self_journey(client)
+    journey.post("about")
+    journey.post("contact")
+    journey.answers["about"]["preferred_name"] = "Rob"
+    journey.post("about")  # changed in one tab: the contact page, saved in another, is untouched
+    rows = {row.page: row.answers for row in db_session.scalars(select(DraftPage))}
+    assert set(rows) == {"about", "contact"}
+    assert rows["about"]["preferred_name"] == "Rob"  # type: ignore[index]
+    assert rows["contact"]["email"] == "robin.quill@example.org"  # type: ignore[index]
+
+
+def test_the_same_draft_sent_twice_at_once_makes_one_referral(
+    app: Flask, client: FlaskClient, db_session: Session, keyring: Keyring
+) -> None:
+    journey = self_journey(client)
+    journey.answer_all()
+    with client.session_transaction() as cookie:
+        draft_id = cookie["draft_id"]
+    # Both requests read the draft before either sends it (a double click, or two tabs).
+    first, second = (intake.load_draft(db_session, draft_id, ReferralSource.SELF) for _ in range(2))
+    assert first is not None and second is not None
+    intake.submit(db_session, keyring, first)
+    with pytest.raises(intake.AlreadySent):
+        intake.submit(db_session, keyring, second)
+    db_session.rollback()
+    assert len(referrals(db_session)) == 1
+    assert "There is nothing to send" in journey.send().get_data(as_text=True)
 
 
 def test_an_email_goes_to_a_survivor_only_if_they_chose_email(
@@ -321,7 +364,7 @@ def test_the_honeypot_is_refused_and_nothing_is_saved(client: FlaskClient, db_se
     response = journey.post("about", website="http://spam.example")
     assert response.status_code == 400
     assert "Sorry, there is a problem" in response.get_data(as_text=True)
-    assert db_session.scalar(select(func.count()).select_from(IntakeDraft)) == 0
+    assert db_session.scalar(select(func.count()).select_from(DraftPage)) == 0
     journey.answer_all()
     assert journey.post("check", {}, website="x").status_code == 400
     assert referrals(db_session) == []
@@ -330,7 +373,7 @@ def test_the_honeypot_is_refused_and_nothing_is_saved(client: FlaskClient, db_se
 def test_a_post_without_a_csrf_token_is_refused(client: FlaskClient, db_session: Session) -> None:
     response = client.post("/self-refer/about", data={"preferred_name": "No Token"})
     assert response.status_code == 400
-    assert db_session.scalar(select(func.count()).select_from(IntakeDraft)) == 0
+    assert db_session.scalar(select(func.count()).select_from(DraftPage)) == 0
 
 
 def test_an_oversized_form_gets_a_kind_413_page(client: FlaskClient) -> None:
@@ -364,10 +407,10 @@ def test_exit_forgets_the_answers_and_goes_somewhere_neutral(
     client: FlaskClient, db_session: Session
 ) -> None:
     self_journey(client).post("about")
-    assert db_session.scalar(select(func.count()).select_from(IntakeDraft)) == 1
+    assert db_session.scalar(select(func.count()).select_from(DraftPage)) == 1
     response = client.get("/exit")
     assert response.status_code == 303
     assert response.headers["Location"] == "https://www.bbc.co.uk/weather"
     assert "cookies" in response.headers["Clear-Site-Data"]
-    assert db_session.scalar(select(func.count()).select_from(IntakeDraft)) == 0
+    assert db_session.scalar(select(func.count()).select_from(DraftPage)) == 0
     assert "There is nothing to send" in client.get("/self-refer/check").get_data(as_text=True)

@@ -1,9 +1,9 @@
 """Taking in a referral: drafts kept sealed between pages, then one transaction that makes the referral.
 
-Answers are kept per page, as ``{page: {field: value}}``, in a sealed :class:`IntakeDraft`; the
-browser only holds the draft's random id. :func:`submit` checks the answers again, builds the
-referral with its flags and blind indexes, queues the acknowledgement email, and removes the draft,
-all in one commit.
+Answers are kept sealed, one :class:`DraftPage` row per page, and opened as a :class:`Draft`
+(``{page: {field: value}}``); the browser only holds the draft's random id. :func:`submit` checks
+the answers again, builds the referral with its flags and blind indexes, queues the
+acknowledgement email, and removes the draft, all in one commit.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub import audit, outbox
 from hub.crypto import Keyring, normalise_email, normalise_name, normalise_phone
 from hub.db import utcnow
 from hub.providers.models import Provider, Specialism
-from hub.referrals.models import IntakeDraft, Referral, ReferralSource
+from hub.referrals.models import DraftPage, Referral, ReferralSource
 from hub.referrals.references import new_reference
 from hub.referrals.status import new_status_code
 
@@ -55,54 +56,92 @@ class Submitted:
 # -- drafts -------------------------------------------------------------------------------------
 
 
-def load_draft(db: Session, draft_id: Any, source: ReferralSource) -> IntakeDraft | None:
-    """The draft with this id for this journey, if it exists and has not expired."""
+@dataclass(frozen=True)
+class Draft:
+    """The pages one person has answered so far in one journey, opened."""
+
+    id: uuid.UUID
+    source: ReferralSource
+    answers: dict[str, dict[str, Any]]
+
+
+class AlreadySent(Exception):
+    """The draft was sent (or forgotten) by another request in the meantime."""
+
+
+def _draft_key(draft_id: Any) -> uuid.UUID | None:
     try:
-        key = uuid.UUID(str(draft_id))
+        return uuid.UUID(str(draft_id))
     except ValueError:
         return None
-    draft = db.get(IntakeDraft, key)
-    if draft is None or draft.source is not source:
+
+
+def page_row_id(draft_id: uuid.UUID, source: ReferralSource, page: str) -> uuid.UUID:
+    """Each page of a draft has one row, whose id (and so whose seal) names the draft, journey and page."""
+    return uuid.uuid5(draft_id, f"{source.value}/{page}")
+
+
+def _of_draft(draft_id: uuid.UUID, source: ReferralSource | None = None) -> Any:
+    found = DraftPage.draft_id == draft_id
+    return found if source is None else and_(found, DraftPage.source == source)
+
+
+def load_draft(db: Session, draft_id: Any, source: ReferralSource) -> Draft | None:
+    """The pages saved under this id for this journey, leaving out (and removing) expired ones."""
+    key = _draft_key(draft_id)
+    if key is None:
         return None
-    if draft.expires_at <= utcnow():
-        db.delete(draft)
+    rows = db.scalars(select(DraftPage).where(_of_draft(key, source))).all()
+    oldest_kept = utcnow() - DRAFT_LIFETIME
+    expired = [row.id for row in rows if row.saved_at <= oldest_kept]
+    if expired:
+        db.execute(delete(DraftPage).where(DraftPage.id.in_(expired)))
         db.commit()
-        return None
-    return draft
+    answers = {row.page: dict(row.answers or {}) for row in rows if row.id not in expired}
+    return Draft(key, source, answers) if answers else None
 
 
 def save_page(
-    db: Session, draft: IntakeDraft | None, source: ReferralSource, page: str, answers: Mapping[str, Any]
-) -> IntakeDraft:
-    """Keep one page's answers (making the draft on the first page) and push the expiry back."""
-    if draft is None:
-        draft = IntakeDraft(source=source, expires_at=utcnow() + DRAFT_LIFETIME)
-        draft.answers = {}
-        db.add(draft)
-    draft.answers = {**(draft.answers or {}), page: dict(answers)}
-    draft.expires_at = utcnow() + DRAFT_LIFETIME
+    db: Session, draft_id: Any, source: ReferralSource, page: str, answers: Mapping[str, Any]
+) -> uuid.UUID:
+    """Keep one page's answers in one write (insert, or replace what that page held before).
+
+    Returns the draft's id: the one given, or a new one when there was none.
+    """
+    key = _draft_key(draft_id) or uuid.uuid4()
+    row = DraftPage(id=page_row_id(key, source, page), draft_id=key, source=source, page=page)
+    row.saved_at = utcnow()
+    row.answers = dict(answers)
+    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(DraftPage).values({c.key: getattr(row, c.key) for c in DraftPage.__table__.columns})
+    db.execute(
+        statement.on_conflict_do_update(
+            index_elements=[DraftPage.id],
+            set_={name: statement.excluded[name] for name in ("saved_at", "answers_sealed")},
+        )
+    )
     db.commit()
-    return draft
+    return key
 
 
 def forget_draft(db: Session, draft_id: Any) -> None:
-    """Remove a draft at once (Exit this page). Nothing happens if there is none."""
-    try:
-        key = uuid.UUID(str(draft_id))
-    except ValueError:
+    """Remove every page saved under this id at once (Exit this page). Nothing happens if there are none."""
+    key = _draft_key(draft_id)
+    if key is None:
         return
-    db.execute(delete(IntakeDraft).where(IntakeDraft.id == key))
+    db.execute(delete(DraftPage).where(_of_draft(key)))
     db.commit()
 
 
 def purge_expired_drafts(db: Session) -> int:
-    result = db.execute(delete(IntakeDraft).where(IntakeDraft.expires_at <= utcnow()))
+    """Remove every page saved more than 24 hours ago; returns how many pages were removed."""
+    result = db.execute(delete(DraftPage).where(DraftPage.saved_at <= utcnow() - DRAFT_LIFETIME))
     db.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def answers_of(draft: IntakeDraft | None) -> dict[str, dict[str, Any]]:
-    return dict(draft.answers or {}) if draft is not None else {}
+def answers_of(draft: Draft | None) -> dict[str, dict[str, Any]]:
+    return dict(draft.answers) if draft is not None else {}
 
 
 def date_of_birth(answers: Mapping[str, Mapping[str, Any]]) -> date | None:
@@ -129,12 +168,19 @@ def missing_pages(source: ReferralSource, answers: Mapping[str, Any]) -> list[st
 # -- submission ---------------------------------------------------------------------------------
 
 
-def submit(db: Session, keyring: Keyring, draft: IntakeDraft) -> Submitted:
-    """Turn a complete draft into a referral, in one transaction."""
+def submit(db: Session, keyring: Keyring, draft: Draft) -> Submitted:
+    """Turn a complete draft into a referral, in one transaction that also removes the draft.
+
+    Raises :class:`AlreadySent` if another request sent the same draft first (a double click, or
+    a second tab): the draft's rows are removed first, and only one transaction can remove them.
+    """
     answers = answers_of(draft)
     missing = missing_pages(draft.source, answers)
     if missing:
         raise IntakeError("Some questions have not been answered yet.", missing[0])
+    removed = db.execute(delete(DraftPage).where(_of_draft(draft.id, draft.source)))
+    if not removed.rowcount:  # type: ignore[attr-defined]
+        raise AlreadySent
 
     referral = Referral(reference=_unused_reference(db), source=draft.source)
     if draft.source is ReferralSource.PROFESSIONAL:
@@ -151,7 +197,6 @@ def submit(db: Session, keyring: Keyring, draft: IntakeDraft) -> Submitted:
     db.add(referral)
     _acknowledge(db, referral)
     audit.record(db, "referral.submitted", role="public", object_kind="referral", object_id=referral.id)
-    db.delete(draft)
     db.commit()
     return Submitted(referral.reference, status_code, referral.under_18)
 

@@ -132,16 +132,21 @@ class Allocation(SealedRowMixin, Base):
     provider: Mapped[Provider] = relationship()
 
 
-class IntakeDraft(SealedRowMixin, Base):
-    """Answers given so far in a public form, kept here (sealed) between pages instead of in a cookie.
+class DraftPage(SealedRowMixin, Base):
+    """One page of answers given in a public form, kept here (sealed) between pages, not in a cookie.
 
-    The browser's session holds only the draft's random id. A draft expires 24 hours after it was
-    last saved and is removed when the referral is sent or the person uses Exit this page.
+    The browser's session holds only the draft's random id; a draft is the pages saved under it for
+    one journey. Each page has its own row, so saving a page is one write that never touches the
+    others (two tabs cannot overwrite each other's pages). The row's id is derived from the draft's
+    id, the journey and the page (:func:`hub.referrals.intake.page_row_id`), so the seal binds the
+    answers to all three. A page is kept 24 hours after it was last saved, and every page of a
+    draft is removed when the referral is sent or the person uses Exit this page.
     """
 
-    __tablename__ = "intake_draft"
+    __tablename__ = "intake_draft_page"
 
+    draft_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     source: Mapped[ReferralSource] = mapped_column(_enum(ReferralSource))
-    created_at: Mapped[Created]
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    page: Mapped[str] = mapped_column(String(20))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     answers = Sealed(dict)

@@ -17,7 +17,7 @@ from hub.crypto import current_keyring
 from hub.extensions import configured_limit, limiter
 from hub.providers.services import all_specialisms, provider_choices
 from hub.referrals import forms, intake
-from hub.referrals.models import IntakeDraft, ReferralSource
+from hub.referrals.models import ReferralSource
 from hub.referrals.status import check_status
 
 bp = Blueprint("intake", __name__)
@@ -28,6 +28,8 @@ class Page:
     slug: str
     title: str
     form: type[forms.PublicForm]
+    # Whether checking this page's answers needs another page's (so must read the draft first).
+    reads_earlier_answers: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ PROFESSIONAL = Journey(
         Page("support", "Support they would like", forms.SupportForm),
         Page("risks", "Risks and safeguarding", forms.RisksForm),
         Page("access", "Language and access needs", forms.AccessForm),
-        Page("contact", "Contacting them safely", forms.ProfessionalContactForm),
+        Page("contact", "Contacting them safely", forms.ProfessionalContactForm, reads_earlier_answers=True),
     ),
 )
 SELF = Journey(
@@ -118,7 +120,7 @@ def self_page(slug: str) -> str | Response:
     return _question(SELF, slug)
 
 
-def _draft(journey: Journey) -> IntakeDraft | None:
+def _draft(journey: Journey) -> intake.Draft | None:
     return intake.load_draft(db.session(), session.get("draft_id"), journey.source)
 
 
@@ -126,8 +128,10 @@ def _question(journey: Journey, slug: str) -> str | Response:
     if slug == "check":
         return _check(journey)
     page = journey.page(slug)
-    draft = _draft(journey)
-    answers = intake.answers_of(draft)
+    # A posted page is checked against what was posted and saved in one write; what was saved
+    # before is read only to show a page, or for a page whose checks depend on another page.
+    posted = request.method == "POST"
+    answers = {} if posted and not page.reads_earlier_answers else intake.answers_of(_draft(journey))
     form = page.form(data=answers.get(slug))
     _fill_choices(form, journey)
     if isinstance(form, forms.ProfessionalContactForm):
@@ -136,13 +140,17 @@ def _question(journey: Journey, slug: str) -> str | Response:
     if form.validate_on_submit():
         if form.is_bot:
             abort(400)
-        draft = intake.save_page(db.session(), draft, journey.source, slug, form.answers())
-        if session.get("draft_id") != str(draft.id):
-            session["draft_id"] = str(draft.id)
+        draft_id = intake.save_page(
+            db.session(), session.get("draft_id"), journey.source, slug, form.answers()
+        )
+        if session.get("draft_id") != str(draft_id):
+            session["draft_id"] = str(draft_id)
         following = journey.next_slug(slug)
         if request.args.get("change") or following is None:
             return redirect(_url(journey, "check"), code=303)
         return redirect(_url(journey, following), code=303)
+    if posted and not answers:
+        answers = intake.answers_of(_draft(journey))
     return render_template(
         "intake/question.html",
         journey=journey,
@@ -187,9 +195,7 @@ def _check(journey: Journey) -> str | Response:
     answers = intake.answers_of(draft)
     missing = intake.missing_pages(journey.source, answers)
     if draft is None:
-        return render_template(
-            "intake/nothing_to_send.html", journey=journey, start=_url(journey, journey.pages[0].slug)
-        )
+        return _nothing_to_send(journey)
     if missing:
         return redirect(_url(journey, missing[0]), code=303)
     form = forms.PublicForm()
@@ -199,6 +205,10 @@ def _check(journey: Journey) -> str | Response:
             abort(400)
         try:
             submitted = intake.submit(db.session(), current_keyring(), draft)
+        except intake.AlreadySent:
+            db.session().rollback()
+            session.pop("draft_id", None)
+            return _nothing_to_send(journey)
         except intake.IntakeError as error:
             db.session().rollback()
             problem = (str(error), _url(journey, error.page, change=1))
@@ -210,12 +220,18 @@ def _check(journey: Journey) -> str | Response:
         journey=journey,
         form=form,
         problem=problem,
-        sections=_summary(journey, draft, answers),
+        sections=_summary(journey, answers),
         under_18=intake.is_under_18(intake.date_of_birth(answers)),
     )
 
 
-def _summary(journey: Journey, draft: IntakeDraft, answers: dict[str, Any]) -> list[dict[str, Any]]:
+def _nothing_to_send(journey: Journey) -> str:
+    return render_template(
+        "intake/nothing_to_send.html", journey=journey, start=_url(journey, journey.pages[0].slug)
+    )
+
+
+def _summary(journey: Journey, answers: dict[str, Any]) -> list[dict[str, Any]]:
     """Each page as a GOV.UK summary list: the question, what was given, and a Change link."""
     sections = []
     for page in journey.pages:
