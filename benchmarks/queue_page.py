@@ -21,8 +21,9 @@ from sqlalchemy import event, insert
 
 from benchmarks.databases import database
 from hub import create_app, db
+from hub.audit import Actor
 from hub.auth.models import Role
-from hub.auth.services import Actor, create_user
+from hub.auth.services import create_user
 from hub.config import Config
 from hub.crypto import Keyring
 from hub.migrate import upgrade

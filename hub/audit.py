@@ -87,6 +87,28 @@ def entry_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a staff account's id (None for the public or an operator's command) and role."""
+
+    id: str | None
+    role: str
+    address: str | None = None
+
+
+def record_as(db: Session, actor: Actor, action: str, object_kind: str, object_id: Any) -> None:
+    """:func:`record` for an action by ``actor`` on one object."""
+    record(
+        db,
+        action,
+        role=actor.role,
+        actor=actor.id,
+        object_kind=object_kind,
+        object_id=object_id,
+        address=actor.address,
+    )
+
+
 def record(
     db: Session,
     action: str,

@@ -149,7 +149,8 @@ def create_user_command(
 ) -> None:
     from sqlalchemy import select
 
-    from hub.auth.services import AccountError, Actor, create_user
+    from hub.audit import Actor
+    from hub.auth.services import AccountError, create_user
     from hub.providers.models import Provider
 
     provider_id = None

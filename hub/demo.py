@@ -93,8 +93,9 @@ def seed(db: Session) -> list[str]:
 
 def _demo_accounts(db: Session) -> list[str]:
     """One account per role and one per provider, each with a new random password, printed once."""
+    from hub.audit import Actor
     from hub.auth.models import Role, StaffUser
-    from hub.auth.services import Actor, create_user
+    from hub.auth.services import create_user
 
     if db.scalar(select(func.count()).select_from(StaffUser)):
         return []

@@ -4,7 +4,7 @@ from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffUser
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism, provider_specialism
-from hub.referrals.models import Allocation, DraftPage, Referral, referral_specialism
+from hub.referrals.models import Allocation, DraftPage, Referral, ReferralEvent, referral_specialism
 
 __all__ = [
     "Allocation",
@@ -16,6 +16,7 @@ __all__ = [
     "ProviderCapacity",
     "RecoveryCode",
     "Referral",
+    "ReferralEvent",
     "Specialism",
     "StaffUser",
     "provider_specialism",

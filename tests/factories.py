@@ -14,7 +14,7 @@ from hub.auth.services import email_index
 from hub.db import utcnow
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism
-from hub.referrals.models import Allocation, DraftPage, Referral, ReferralSource
+from hub.referrals.models import Allocation, DraftPage, EventKind, Referral, ReferralEvent, ReferralSource
 from hub.referrals.references import new_reference
 
 _numbers = itertools.count(1)
@@ -106,10 +106,24 @@ def staff_user(db: Session, **fields: Any) -> StaffUser:
     return item
 
 
+def referral_event(db: Session, **fields: Any) -> ReferralEvent:
+    item = ReferralEvent(
+        referral_id=fields.pop("referral_id", None) or referral(db).id,
+        kind=fields.pop("kind", EventKind.INFO_REQUESTED),
+        actor_role=fields.pop("actor_role", "allocator"),
+    )
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
 BUILDERS = {
     Referral: referral,
     Allocation: allocation,
     DraftPage: draft_page,
+    ReferralEvent: referral_event,
     OutboxMessage: outbox_message,
     StaffUser: staff_user,
 }

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
+from hub.audit import Actor
 from hub.auth.models import Role
 
 from . import factories
@@ -194,7 +195,7 @@ def test_a_role_change_ends_the_accounts_sessions(app: Flask, db_session: Sessio
     with time_machine.travel("2026-11-02 09:00:00+00:00", tick=False):
         client, user = signed_in(app, db_session, Role.ALLOCATOR)
         assert client.get("/staff").status_code == 200
-        services.set_role(db_session, user, Role.COMMISSIONER, None, services.Actor(id="admin", role="admin"))
+        services.set_role(db_session, user, Role.COMMISSIONER, None, Actor(id="admin", role="admin"))
         assert client.get("/staff").headers["Location"] == "/login"
 
 

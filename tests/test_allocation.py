@@ -12,13 +12,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.audit import AuditEntry, verify
+from hub.audit import Actor, AuditEntry, verify
+from hub.auth.models import Role
 from hub.db import make_engine
 from hub.migrate import upgrade
+from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism
+from hub.referrals import timeline
 from hub.referrals.allocation import (
     AlreadyAllocated,
     CapacityExceeded,
+    ReasonNeeded,
     allocate,
     headroom,
     quarter_start,
@@ -28,22 +32,68 @@ from hub.referrals.models import Allocation, AllocationStatus, Referral, Referra
 
 from . import factories
 
+ALLOCATOR = Actor(id=None, role="allocator")
+
 
 def give(db: Session, referral: Referral, provider: Provider) -> Allocation:
-    return allocate(db, referral.id, provider.id, actor_id="allocator-1", actor_role="allocator")
+    return allocate(db, referral.id, provider.id, ALLOCATOR, reason="Chosen by the test.")
 
 
-def test_an_allocation_is_recorded_and_the_referral_moves_on(db_session: Session) -> None:
-    provider = factories.provider(db_session)
+def test_an_allocation_is_recorded_on_the_timeline_and_the_provider_is_told(db_session: Session) -> None:
+    provider = factories.provider(db_session, name="Harbour", referrals_email="team@harbour.example")
     referral = factories.referral(db_session)
+    staff = factories.staff_user(db_session, role=Role.ALLOCATOR, display_name="Ash Allocator")
     made = allocate(
-        db_session, referral.id, provider.id, actor_id="a1", actor_role="allocator", reason="their choice"
+        db_session, referral.id, provider.id, Actor(id=str(staff.id), role="allocator"), "their choice"
     )
     db_session.expire_all()
     assert made.status is AllocationStatus.PENDING and made.reason == "their choice"
     assert db_session.get(Referral, referral.id).status is ReferralStatus.ALLOCATED  # type: ignore[union-attr]
     [entry] = db_session.scalars(select(AuditEntry)).all()
-    assert (entry.action, entry.object_id, entry.actor) == ("referral.allocated", str(referral.id), "a1")
+    assert (entry.action, entry.object_id, entry.actor) == (
+        "referral.allocated",
+        str(referral.id),
+        str(staff.id),
+    )
+    newest = timeline.entries(db_session, referral)[0]
+    assert (newest.what, newest.who, newest.why) == (
+        "Allocated to a provider: Harbour",
+        "Ash Allocator (Trauma and Resilience Service)",
+        "their choice",
+    )
+    [email] = db_session.scalars(select(OutboxMessage)).all()
+    assert email.to_address == "team@harbour.example"
+    assert "allocated to Harbour" in email.body and referral.reference not in email.body
+
+
+def test_without_a_team_mailbox_each_of_the_providers_staff_is_told(db_session: Session) -> None:
+    provider, other = factories.provider(db_session), factories.provider(db_session)
+    for n, (where, disabled) in enumerate(
+        [(provider, False), (provider, False), (provider, True), (other, False)]
+    ):
+        factories.staff_user(
+            db_session,
+            role=Role.PROVIDER_STAFF,
+            provider_id=where.id,
+            email=f"s{n}@example.org",
+            disabled=disabled,
+        )
+    give(db_session, factories.referral(db_session), provider)
+    told = sorted(m.to_address or "" for m in db_session.scalars(select(OutboxMessage)))
+    assert told == ["s0@example.org", "s1@example.org"]
+
+
+def test_another_provider_than_the_recommended_one_needs_a_reason(db_session: Session) -> None:
+    chosen = factories.provider(db_session, name="Chosen")
+    other = factories.provider(db_session, name="Other")
+    referral = factories.referral(db_session, preferred_provider_id=chosen.id)
+    db_session.commit()
+    with pytest.raises(
+        ReasonNeeded, match="Say why you chose Other rather than the recommended provider, Chosen"
+    ):
+        allocate(db_session, referral.id, other.id, ALLOCATOR)
+    assert db_session.get(Referral, referral.id).status is ReferralStatus.SUBMITTED  # type: ignore[union-attr]
+    assert allocate(db_session, referral.id, chosen.id, ALLOCATOR).reason is None
 
 
 def test_a_referral_cannot_be_allocated_twice(db_session: Session) -> None:
@@ -161,8 +211,8 @@ def test_allocators_racing_never_overfill_or_double_allocate(
                         db,
                         chooser.choice(referral_ids),
                         chooser.choice(provider_ids),
-                        actor_id=f"t{seed}",
-                        actor_role="allocator",
+                        ALLOCATOR,
+                        reason="Chosen at random by the race test.",
                     )
                     outcomes.append("made")
                 except (CapacityExceeded, AlreadyAllocated):

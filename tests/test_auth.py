@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from hub.audit import AuditEntry
+from hub.audit import Actor, AuditEntry
 from hub.auth import passwords, services
 from hub.auth.models import Role, StaffUser
 
@@ -172,7 +172,7 @@ def test_disabling_an_account_ends_its_sessions_and_sign_ins(
     client: FlaskClient, db_session: Session, staff: StaffUser, clock: time_machine.Coordinates
 ) -> None:
     enrol(client, "sam.allocator@example.org")
-    services.set_disabled(db_session, staff, True, services.Actor(id=None, role="admin"))
+    services.set_disabled(db_session, staff, True, Actor(id=None, role="admin"))
     assert client.get("/staff").headers["Location"] == "/login"
     assert (
         problem(post_password(client, "sam.allocator@example.org"))
@@ -184,7 +184,7 @@ def test_a_reset_second_factor_must_be_set_up_again(
     client: FlaskClient, db_session: Session, staff: StaffUser, clock: time_machine.Coordinates
 ) -> None:
     enrol(client, "sam.allocator@example.org")
-    services.reset_second_factor(db_session, staff, services.Actor(id="admin-1", role="admin"))
+    services.reset_second_factor(db_session, staff, Actor(id="admin-1", role="admin"))
     assert client.get("/staff").headers["Location"] == "/login"
     assert post_password(client, "sam.allocator@example.org").headers["Location"] == "/login/set-up"
     actions = [e.action for e in db_session.scalars(select(AuditEntry).order_by(AuditEntry.seq))]

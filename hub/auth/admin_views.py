@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hub import db
+from hub.audit import Actor
 from hub.auth import services
 from hub.auth.access import roles_required
 from hub.auth.forms import ChangePasswordForm, NewAccountForm, StaffForm
@@ -23,8 +24,8 @@ from hub.referrals.forms import options
 bp = Blueprint("admin", __name__)
 
 
-def _actor() -> services.Actor:
-    return services.Actor(id=str(current_user.id), role=current_user.role.value, address=request.remote_addr)
+def _actor() -> Actor:
+    return Actor(id=str(current_user.id), role=current_user.role.value, address=request.remote_addr)
 
 
 def _account(user_id: str) -> StaffUser:

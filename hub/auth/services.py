@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hub import audit
+from hub.audit import Actor
 from hub.auth import passwords, totp
 from hub.auth.models import RecoveryCode, Role, StaffUser
 from hub.crypto import current_keyring, normalise_email
@@ -41,15 +41,6 @@ class SignInFailed(AccountError):
 class CodeRefused(AccountError):
     def __init__(self) -> None:
         super().__init__("Enter a correct security code")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting, for the audit log."""
-
-    id: str | None
-    role: str
-    address: str | None = None
 
 
 def email_index(email: str) -> str:
@@ -226,15 +217,7 @@ def reset_second_factor(db: Session, user: StaffUser, actor: Actor) -> None:
 
 def _account_changed(db: Session, action: str, user: StaffUser, actor: Actor) -> None:
     """Audit a change to an account and commit it with the change."""
-    audit.record(
-        db,
-        action,
-        role=actor.role,
-        actor=actor.id,
-        object_kind="staff_user",
-        object_id=user.id,
-        address=actor.address,
-    )
+    audit.record_as(db, actor, action, "staff_user", user.id)
     db.commit()
 
 
@@ -261,6 +244,18 @@ def pending_user(db: Session, user_id: str | None, password_checked_at: str | No
     if user is None or user.disabled or utcnow() - started > PENDING_FOR:
         return None
     return user
+
+
+def provider_staff_addresses(db: Session, provider_id: int) -> list[str]:
+    """The email addresses of a provider's active staff accounts, for notices that hold no personal data."""
+    accounts = db.scalars(
+        select(StaffUser).where(
+            StaffUser.provider_id == provider_id,
+            StaffUser.role == Role.PROVIDER_STAFF,
+            StaffUser.disabled.is_(False),
+        )
+    )
+    return [account.email for account in accounts if account.email]
 
 
 def load_user(db: Session, user_id: str) -> StaffUser | None:

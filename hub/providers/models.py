@@ -34,6 +34,9 @@ class Provider(Base):
     name: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # The team mailbox told when a referral is allocated (no personal data is ever in the email).
+    # When it is not set, each of the provider's active staff accounts is told instead.
+    referrals_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[Created]
 
     specialisms: Mapped[list[Specialism]] = relationship(

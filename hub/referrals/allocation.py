@@ -18,12 +18,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from hub import audit
+from hub import outbox
+from hub.audit import Actor
+from hub.auth.services import provider_staff_addresses
 from hub.db import utcnow
 from hub.providers.models import Provider, ProviderCapacity
-from hub.referrals.models import Allocation, AllocationStatus, Referral, ReferralStatus
+from hub.providers.services import active_providers
+from hub.referrals import timeline
+from hub.referrals.models import Allocation, AllocationStatus, EventKind, Referral, ReferralStatus
+from hub.referrals.planning import Candidate, Place, Plan, propose
 
 HOLDING = (AllocationStatus.PENDING, AllocationStatus.ACCEPTED)
 ALLOCATABLE = (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER)
@@ -38,6 +43,10 @@ class CapacityExceeded(AllocationError):
 
 
 class AlreadyAllocated(AllocationError):
+    pass
+
+
+class ReasonNeeded(AllocationError):
     pass
 
 
@@ -100,13 +109,17 @@ def allocate(
     db: Session,
     referral_id: uuid.UUID,
     provider_id: int,
-    *,
-    actor_id: str,
-    actor_role: str,
+    actor: Actor,
     reason: str | None = None,
-    address: str | None = None,
+    *,
+    from_plan: bool = False,
 ) -> Allocation:
-    """Offer the referral to the provider, in one transaction that re-checks everything under locks."""
+    """Offer the referral to the provider, in one transaction that re-checks everything under locks.
+
+    Choosing a provider other than the one recommended needs a reason (a confirmed whole-queue plan
+    is its own reason). The provider is told by email, with no personal data, when this commits.
+    """
+    reason = (reason or "").strip() or None
     try:
         referral = db.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
         if referral is None or referral.status not in ALLOCATABLE:
@@ -121,25 +134,48 @@ def allocate(
         )
         if headroom(db, provider_id, capacity).full:
             raise CapacityExceeded(f"{provider.name} has no space left. Choose another provider or wait.")
+        if from_plan:
+            reason = reason or "Confirmed from the whole-queue plan."
+        elif reason is None:
+            ranked = recommend(db, referral, active_providers(db))
+            best = ranked[0].provider if ranked else provider
+            if best.id != provider.id:
+                raise ReasonNeeded(
+                    f"Say why you chose {provider.name} rather than the recommended provider, {best.name}."
+                )
         allocation = Allocation(referral_id=referral.id, provider_id=provider_id)
-        allocation.reason = reason or None
+        allocation.reason = reason
         db.add(allocation)
-        referral.status = ReferralStatus.ALLOCATED
-        referral.status_changed_at = utcnow()
-        audit.record(
+        timeline.record(
             db,
-            "referral.allocated",
-            role=actor_role,
-            actor=actor_id,
-            object_kind="referral",
-            object_id=referral.id,
-            address=address,
+            referral,
+            EventKind.ALLOCATED,
+            actor,
+            ReferralStatus.ALLOCATED,
+            note=reason,
+            provider_id=provider.id,
         )
+        _tell_provider(db, provider)
         db.commit()
     except AllocationError:
         db.rollback()
         raise
     return allocation
+
+
+def _tell_provider(db: Session, provider: Provider) -> None:
+    """Email the provider's team mailbox (or, without one, its staff): a sign-in link, nothing else."""
+    addresses = (
+        [provider.referrals_email] if provider.referrals_email else provider_staff_addresses(db, provider.id)
+    )
+    for address in addresses:
+        outbox.queue(
+            db,
+            to=address,
+            template="referral_allocated_provider",
+            subject="A new referral has been allocated to you",
+            provider_name=provider.name,
+        )
 
 
 @dataclass
@@ -149,11 +185,13 @@ class Recommendation:
     chosen: bool
     room: Headroom
     share: int
+    declined_before: bool = False
     reasons: list[str] = field(default_factory=list)
 
-    def rank(self) -> tuple[int, int, int, int]:
+    def rank(self) -> tuple[int, int, int, int, int]:
         places = self.room.places
         return (
+            1 if self.declined_before else 0,
             0 if self.covers_all else 1,
             0 if self.chosen else 1,
             0 if places is None or places > 0 else 1,
@@ -167,15 +205,8 @@ def recommend(
     """Providers, best first: every specialism asked for, the person's choice, space, a fair share."""
     now = now or utcnow()
     wanted = {s.code for s in referral.specialisms}
-    shares = dict(
-        db.execute(
-            select(Allocation.provider_id, func.count())
-            .where(
-                Allocation.created_at >= quarter_start(now), Allocation.status != AllocationStatus.CANCELLED
-            )
-            .group_by(Allocation.provider_id)
-        ).all()
-    )
+    shares = _shares(db, now)
+    declined = _declined(db, [referral.id]).get(referral.id, set())
     rooms = headrooms(db, {p.id: p.capacity for p in providers}, now)
     found = []
     for provider in providers:
@@ -187,7 +218,10 @@ def recommend(
             chosen=referral.preferred_provider_id == provider.id,
             room=rooms[provider.id],
             share=int(shares.get(provider.id, 0)),
+            declined_before=provider.id in declined,
         )
+        if item.declined_before:
+            item.reasons.append("Declined this referral before.")
         if not wanted:
             item.reasons.append("No particular kind of support was asked for.")
         elif item.covers_all:
@@ -208,3 +242,79 @@ def recommend(
         )
         found.append(item)
     return sorted(found, key=Recommendation.rank)
+
+
+def _shares(db: Session, now: datetime) -> dict[int, int]:
+    """New referrals each provider has been offered this quarter (cancelled offers left out)."""
+    return {
+        provider_id: int(count)
+        for provider_id, count in db.execute(
+            select(Allocation.provider_id, func.count())
+            .where(
+                Allocation.created_at >= quarter_start(now), Allocation.status != AllocationStatus.CANCELLED
+            )
+            .group_by(Allocation.provider_id)
+        )
+    }
+
+
+def _declined(db: Session, referral_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[int]]:
+    """For each referral, the providers that have declined it (they are not offered it again)."""
+    found: dict[uuid.UUID, set[int]] = {}
+    for referral_id, provider_id in db.execute(
+        select(Allocation.referral_id, Allocation.provider_id).where(
+            Allocation.referral_id.in_(referral_ids), Allocation.status == AllocationStatus.DECLINED
+        )
+    ):
+        found.setdefault(referral_id, set()).add(provider_id)
+    return found
+
+
+@dataclass
+class QueuePlan:
+    """A proposed plan for the whole queue, with what the page needs to show it."""
+
+    plan: Plan
+    referrals: dict[uuid.UUID, Referral]
+    providers: dict[int, Provider]
+    rooms: dict[int, Headroom]
+
+    def planned(self, provider_id: int) -> int:
+        return sum(1 for chosen in self.plan.assignments.values() if chosen == provider_id)
+
+
+def propose_plan(db: Session, now: datetime | None = None) -> QueuePlan:
+    """The optimal plan (``hub.referrals.planning``) for every referral waiting now. Allocates nothing."""
+    now = now or utcnow()
+    waiting = db.scalars(
+        select(Referral)
+        .where(Referral.status.in_(ALLOCATABLE))
+        .options(selectinload(Referral.specialisms))
+        .order_by(Referral.risk_flagged.desc(), Referral.created_at)
+    ).all()
+    providers = active_providers(db)
+    rooms = headrooms(db, {p.id: p.capacity for p in providers}, now)
+    shares = _shares(db, now)
+    declined = _declined(db, [r.id for r in waiting])
+    candidates = [
+        Candidate(
+            referral_id=r.id,
+            specialisms=frozenset(s.code for s in r.specialisms),
+            preferred_provider=r.preferred_provider_id,
+            waiting_days=max((now - r.created_at).days, 0),
+            excluded=frozenset(declined.get(r.id, ())),
+        )
+        for r in waiting
+    ]
+    places = [
+        Place(
+            provider_id=p.id,
+            specialisms=frozenset(s.code for s in p.specialisms),
+            places=rooms[p.id].places,
+            share=shares.get(p.id, 0),
+        )
+        for p in providers
+    ]
+    return QueuePlan(
+        propose(candidates, places), {r.id: r for r in waiting}, {p.id: p for p in providers}, rooms
+    )

@@ -35,6 +35,47 @@ class ReferralStatus(enum.StrEnum):
     SIGNPOSTED = "signposted"
     WITHDRAWN = "withdrawn"
 
+    @property
+    def label(self) -> str:
+        """The status in words for staff (the public status page has its own, plainer words)."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    ReferralStatus.SUBMITTED: "Waiting in the queue",
+    ReferralStatus.INFO_REQUESTED: "Waiting for more information",
+    ReferralStatus.ALLOCATED: "Allocated, waiting for the provider",
+    ReferralStatus.ACCEPTED: "Accepted by the provider",
+    ReferralStatus.IN_SUPPORT: "In support",
+    ReferralStatus.CLOSED: "Closed",
+    ReferralStatus.DECLINED_BY_PROVIDER: "Returned by a provider",
+    ReferralStatus.SIGNPOSTED: "Closed and signposted",
+    ReferralStatus.WITHDRAWN: "Withdrawn",
+}
+
+
+class EventKind(enum.StrEnum):
+    """What happened to a referral, for its timeline. The label is what staff read."""
+
+    ALLOCATED = "allocated"
+    INFO_REQUESTED = "info_requested"
+    INFO_RECEIVED = "info_received"
+    SIGNPOSTED = "signposted"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS[self]
+
+
+EVENT_LABELS = {
+    EventKind.ALLOCATED: "Allocated to a provider",
+    EventKind.INFO_REQUESTED: "More information requested",
+    EventKind.INFO_RECEIVED: "Information received, back in the queue",
+    EventKind.SIGNPOSTED: "Closed and signposted",
+    EventKind.WITHDRAWN: "Withdrawn",
+}
+
 
 class AllocationStatus(enum.StrEnum):
     PENDING = "pending"
@@ -110,6 +151,7 @@ class Referral(SealedRowMixin, Base):
     allocations: Mapped[list[Allocation]] = relationship(
         back_populates="referral", order_by="Allocation.created_at"
     )
+    events: Mapped[list[ReferralEvent]] = relationship(order_by="ReferralEvent.occurred_at")
 
 
 class Allocation(SealedRowMixin, Base):
@@ -130,6 +172,29 @@ class Allocation(SealedRowMixin, Base):
 
     referral: Mapped[Referral] = relationship(back_populates="allocations")
     provider: Mapped[Provider] = relationship()
+
+
+class ReferralEvent(SealedRowMixin, Base):
+    """One entry on a referral's timeline: what happened, who did it, when, from what, to what, why.
+
+    Written by the service that makes the change, in the same transaction. The note (the reason,
+    what was asked, where the person was signposted) is sealed; the rest is structured data.
+    """
+
+    __tablename__ = "referral_event"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind))
+    occurred_at: Mapped[Created]
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    actor_role: Mapped[str] = mapped_column(String(32))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id", ondelete="RESTRICT"))
+    from_status: Mapped[ReferralStatus | None] = mapped_column(_enum(ReferralStatus))
+    to_status: Mapped[ReferralStatus | None] = mapped_column(_enum(ReferralStatus))
+
+    note = Sealed(str)
+
+    provider: Mapped[Provider | None] = relationship()
 
 
 class DraftPage(SealedRowMixin, Base):

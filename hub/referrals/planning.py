@@ -2,7 +2,8 @@
 
 It is a minimum-cost flow (a transportation problem), solved with OR-Tools:
 
-    source -> each referral (1) -> each provider that offers every specialism it asks for (1)
+    source -> each referral (1) -> each provider that offers every specialism it asks for, and has
+           not declined it before (1)
            -> sink (the provider's places)
     each referral -> "not allocated this round" (1) -> sink
 
@@ -35,6 +36,7 @@ class Candidate:
     specialisms: frozenset[str]
     preferred_provider: int | None = None
     waiting_days: int = 0
+    excluded: frozenset[int] = frozenset()  # providers that declined it before
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,11 @@ class Plan:
 
 
 def fits(candidate: Candidate, place: Place) -> bool:
-    return candidate.specialisms <= place.specialisms and (place.places is None or place.places > 0)
+    return (
+        candidate.specialisms <= place.specialisms
+        and (place.places is None or place.places > 0)
+        and place.provider_id not in candidate.excluded
+    )
 
 
 def cost(candidate: Candidate, place: Place) -> int:
