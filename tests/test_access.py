@@ -29,6 +29,7 @@ PERSONAS = ("anonymous", "allocator", "provider_a", "provider_b", "commissioner"
 STAFF = PERSONAS[1:]
 EVERYONE = dict.fromkeys(PERSONAS, "ok")
 SIGNED_IN = {"anonymous": "login", **dict.fromkeys(STAFF, "ok")}
+ALLOCATOR_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "allocator": "ok"}
 ADMIN_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "admin": "ok"}
 
 MATRIX: dict[str, dict[str, str]] = {
@@ -48,7 +49,17 @@ MATRIX: dict[str, dict[str, str]] = {
     "auth.home": SIGNED_IN,
     "admin.change_password": SIGNED_IN,
     "admin.users": ADMIN_ONLY,
-    "triage.queue_page": {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "allocator": "ok"},
+    "triage.queue_page": ALLOCATOR_ONLY,
+    "triage.referral_page": ALLOCATOR_ONLY,
+    "triage.allocate_referral": ALLOCATOR_ONLY,
+    "triage.move": ALLOCATOR_ONLY,
+    "triage.plan_page": ALLOCATOR_ONLY,
+    "providers.capacity": {
+        "anonymous": "login",
+        **dict.fromkeys(STAFF, "forbidden"),
+        "provider_a": "ok",
+        "provider_b": "ok",
+    },
     "admin.new_user": ADMIN_ONLY,
     "admin.disable": ADMIN_ONLY,
     "admin.enable": ADMIN_ONLY,
@@ -75,6 +86,8 @@ def routes(app: Flask) -> dict[str, tuple[str, str]]:
 EXAMPLES = {
     "slug": {"intake.refer_page": "referrer", "intake.self_page": "about"},
     "user_id": "00000000-0000-4000-8000-000000000000",
+    "referral_id": "00000000-0000-4000-8000-000000000001",
+    "action": "request-information",
 }
 
 
@@ -121,8 +134,9 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
     app: Flask, db_session: Session, visitors: dict[str, FlaskClient]
 ) -> None:
     target = factories.staff_user(db_session, role=Role.COMMISSIONER)
+    referral = factories.referral(db_session)
     db_session.commit()
-    examples = {"user_id": str(target.id)}
+    examples = {"user_id": str(target.id), "referral_id": str(referral.id)}
     table = routes(app)
     order = [e for e in MATRIX if e not in ENDS_THE_VISIT] + list(ENDS_THE_VISIT)
     wrong = []
@@ -132,7 +146,8 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
             assert token
             for endpoint in order:
                 method, url = table[endpoint]
-                url = url.replace(str(EXAMPLES["user_id"]), examples["user_id"])
+                for name, value in examples.items():
+                    url = url.replace(str(EXAMPLES[name]), value)
                 response = client.open(
                     url, method=method, data={"csrf_token": token.group(1)} if method == "POST" else None
                 )

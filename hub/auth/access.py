@@ -20,6 +20,7 @@ from sqlalchemy import Uuid, inspect
 from werkzeug.wrappers import Response
 
 from hub import db
+from hub.audit import Actor
 from hub.auth.models import Role, StaffUser
 from hub.config import current_config
 from hub.db import utcnow
@@ -121,6 +122,11 @@ def owned_or_404(model: type[T], object_id: Any) -> T:
         db.session().commit()
         abort(404)
     return found
+
+
+def current_actor() -> Actor:
+    """The signed-in member of staff, as the services and the audit log name them."""
+    return Actor(id=str(current_user.id), role=current_user.role.value, address=request.remote_addr)
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

@@ -13,19 +13,14 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from hub import db
-from hub.audit import Actor
 from hub.auth import services
-from hub.auth.access import roles_required
+from hub.auth.access import current_actor, roles_required
 from hub.auth.forms import ChangePasswordForm, NewAccountForm, StaffForm
 from hub.auth.models import Role, StaffUser
 from hub.providers.models import Provider
 from hub.referrals.forms import options
 
 bp = Blueprint("admin", __name__)
-
-
-def _actor() -> Actor:
-    return Actor(id=str(current_user.id), role=current_user.role.value, address=request.remote_addr)
 
 
 def _account(user_id: str) -> StaffUser:
@@ -69,7 +64,7 @@ def new_user() -> str | Response:
                 role=Role(form.role.data),
                 password=form.password.data or "",
                 provider_id=provider_id,
-                actor=_actor(),
+                actor=current_actor(),
             )
         except services.AccountError as error:
             problem = str(error)
@@ -81,21 +76,21 @@ def new_user() -> str | Response:
 @bp.post("/admin/users/<user_id>/disable")
 @roles_required(Role.ADMIN)
 def disable(user_id: str) -> Response:
-    services.set_disabled(db.session(), _account(user_id), True, _actor())
+    services.set_disabled(db.session(), _account(user_id), True, current_actor())
     return redirect(url_for("admin.users"), code=303)
 
 
 @bp.post("/admin/users/<user_id>/enable")
 @roles_required(Role.ADMIN)
 def enable(user_id: str) -> Response:
-    services.set_disabled(db.session(), _account(user_id), False, _actor())
+    services.set_disabled(db.session(), _account(user_id), False, current_actor())
     return redirect(url_for("admin.users"), code=303)
 
 
 @bp.post("/admin/users/<user_id>/reset-second-factor")
 @roles_required(Role.ADMIN)
 def reset_second_factor(user_id: str) -> Response:
-    services.reset_second_factor(db.session(), _account(user_id), _actor())
+    services.reset_second_factor(db.session(), _account(user_id), current_actor())
     return redirect(url_for("admin.users"), code=303)
 
 

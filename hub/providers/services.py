@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from hub.providers.models import Provider, Specialism
+from hub import audit
+from hub.audit import Actor
+from hub.providers.models import Provider, ProviderCapacity, Specialism
 
 
 def active_providers(db: Session) -> Sequence[Provider]:
@@ -28,3 +30,20 @@ def provider_choices(db: Session) -> list[tuple[str, str]]:
 
 def all_specialisms(db: Session) -> Sequence[Specialism]:
     return db.scalars(select(Specialism).order_by(Specialism.label)).all()
+
+
+def set_capacity(
+    db: Session, provider_id: int, new_starts_per_quarter: int | None, max_active: int | None, actor: Actor
+) -> ProviderCapacity:
+    """Record what the provider can take on (None leaves a limit open); audited, and committed."""
+    capacity = db.scalar(
+        select(ProviderCapacity).where(ProviderCapacity.provider_id == provider_id).with_for_update()
+    )
+    if capacity is None:
+        capacity = ProviderCapacity(provider_id=provider_id)
+        db.add(capacity)
+    capacity.new_starts_per_quarter = new_starts_per_quarter
+    capacity.max_active = max_active
+    audit.record_as(db, actor, "provider.capacity_changed", "provider", provider_id)
+    db.commit()
+    return capacity

@@ -1,18 +1,28 @@
-"""Staff pages for referrals: the TRS triage queue."""
+"""Staff pages for referrals: the TRS triage queue, one referral with its recommendation and actions,
+and the whole-queue plan. The rules and the transactions are in the services these views call.
+"""
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
-from hub import db
-from hub.auth.access import roles_required
+from hub import audit, db
+from hub.auth.access import current_actor, owned_or_404, roles_required
+from hub.auth.forms import StaffForm
 from hub.auth.models import Role
 from hub.config import current_config
 from hub.db import utcnow
-from hub.providers.services import all_specialisms
-from hub.referrals.models import ReferralSource
+from hub.providers.services import active_providers, all_specialisms
+from hub.referrals import casework, staff_forms, timeline
+from hub.referrals.allocation import AllocationError, ReasonNeeded, allocate, propose_plan, recommend
+from hub.referrals.forms import options
+from hub.referrals.models import EventKind, Referral, ReferralSource, ReferralStatus
+from hub.referrals.presenting import answer_sections
 from hub.referrals.triage import Filters, QueuePage, queue
 
 bp = Blueprint("triage", __name__)
@@ -26,6 +36,7 @@ def _filters() -> Filters:
         under_18=request.args.get("under_18") == "yes",
         duplicate=request.args.get("duplicate") == "yes",
         returned=request.args.get("returned") == "yes",
+        info_requested=request.args.get("info_requested") == "yes",
     )
 
 
@@ -64,3 +75,160 @@ def _pagination(result: QueuePage) -> dict[str, Any]:
         if result.pages <= 10
         else [],
     }
+
+
+# -- one referral -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: EventKind
+    form: type[StaffForm]
+    button: str
+    done: str  # the message shown afterwards; {reference} is filled in
+
+
+ACTIONS = {
+    "request-information": Action(
+        EventKind.INFO_REQUESTED,
+        staff_forms.RequestInformationForm,
+        "Ask for more information",
+        "{reference} is waiting for more information. It is listed under “Waiting for more information”.",
+    ),
+    "information-received": Action(
+        EventKind.INFO_RECEIVED,
+        staff_forms.InformationReceivedForm,
+        "Information received: put it back in the queue",
+        "{reference} is back in the queue.",
+    ),
+    "signpost": Action(
+        EventKind.SIGNPOSTED,
+        staff_forms.SignpostForm,
+        "Close and signpost",
+        "{reference} is closed and signposted.",
+    ),
+    "withdraw": Action(
+        EventKind.WITHDRAWN, staff_forms.WithdrawForm, "Mark as withdrawn", "{reference} is marked withdrawn."
+    ),
+}
+
+
+@bp.get("/triage/referrals/<referral_id>")
+@roles_required(Role.ALLOCATOR)
+def referral_page(referral_id: str) -> str:
+    return _show(owned_or_404(Referral, referral_id))
+
+
+@bp.post("/triage/referrals/<referral_id>/allocate")
+@roles_required(Role.ALLOCATOR)
+def allocate_referral(referral_id: str) -> str | Response:
+    referral = owned_or_404(Referral, referral_id)
+    form = staff_forms.AllocateForm()
+    providers = {str(p.id): p.name for p in active_providers(db.session())}
+    form.provider.choices = options(list(providers.items()))
+    problem = None
+    if form.validate_on_submit():
+        try:
+            allocate(
+                db.session(), referral.id, int(form.provider.data or 0), current_actor(), form.reason.data
+            )
+        except ReasonNeeded as error:
+            form.reason.errors = [str(error)]
+        except AllocationError as error:
+            problem = str(error)
+        else:
+            flash(f"{referral.reference} is allocated to {providers[form.provider.data or '']}.")
+            return redirect(url_for("triage.queue_page"), code=303)
+    return _show(referral, "allocate", form, problem)
+
+
+@bp.post("/triage/referrals/<referral_id>/<action>")
+@roles_required(Role.ALLOCATOR)
+def move(referral_id: str, action: str) -> str | Response:
+    chosen = ACTIONS.get(action)
+    if chosen is None:
+        abort(404)
+    referral = owned_or_404(Referral, referral_id)
+    form = chosen.form(prefix=action)
+    problem = None
+    if form.validate_on_submit():
+        try:
+            casework.move(db.session(), referral.id, chosen.kind, current_actor(), form.note.data or "")
+        except casework.MoveRefused as error:
+            problem = str(error)
+        else:
+            flash(chosen.done.format(reference=referral.reference))
+            return redirect(url_for("triage.queue_page"), code=303)
+    return _show(referral, action, form, problem)
+
+
+def _show(
+    referral: Referral, failed: str | None = None, failed_form: Any = None, problem: str | None = None
+) -> str:
+    """The referral page: every answer (the view is audited), the recommendation, the actions."""
+    session = db.session()
+    audit.record_as(session, current_actor(), "referral.viewed", "referral", referral.id)
+    session.commit()
+    ranked = recommend(session, referral, active_providers(session))
+    allocate_form = (
+        failed_form
+        if failed == "allocate"
+        else staff_forms.AllocateForm(formdata=None, provider=str(ranked[0].provider.id) if ranked else None)
+    )
+    allocate_form.provider.choices = options([(str(r.provider.id), r.provider.name) for r in ranked])
+    actions = {}
+    for slug, action in ACTIONS.items():
+        if referral.status not in casework.MOVES[action.kind].allowed_from:
+            continue
+        form = failed_form if failed == slug else action.form(formdata=None, prefix=slug)
+        actions[slug] = (action, form)
+    return render_template(
+        "triage/referral.html",
+        referral=referral,
+        sections=answer_sections(referral),
+        ranked=ranked,
+        can_allocate=referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER),
+        allocate_form=allocate_form,
+        actions=actions,
+        failed=failed,
+        failed_form=failed_form,
+        problem=problem,
+        timeline=timeline.entries(session, referral),
+    )
+
+
+# -- the whole-queue plan -----------------------------------------------------------------------
+
+
+@bp.route("/triage/plan", methods=["GET", "POST"])
+@roles_required(Role.ALLOCATOR)
+def plan_page() -> str | Response:
+    form = staff_forms.PlanForm()
+    form.pairs.choices = options([(value, value) for value in request.form.getlist("pairs")])
+    if form.validate_on_submit():
+        made, refused = _confirm(form.pairs.data or [])
+        if made:
+            flash(f"{made} {'allocation' if made == 1 else 'allocations'} made.")
+        for message in refused:
+            flash(message, "problem")
+        return redirect(url_for("triage.plan_page"), code=303)
+    proposal = propose_plan(db.session())
+    return render_template("triage/plan.html", proposal=proposal, form=form)
+
+
+def _confirm(pairs: list[str]) -> tuple[int, list[str]]:
+    """Allocate each confirmed (referral, provider) pair; each is checked again as it is made."""
+    made, refused = 0, []
+    for pair in pairs:
+        try:
+            referral_text, provider_text = pair.split(":", 1)
+            referral_id, provider_id = uuid.UUID(referral_text), int(provider_text)
+        except ValueError:
+            continue  # not something this page offered
+        try:
+            allocate(db.session(), referral_id, provider_id, current_actor(), from_plan=True)
+            made += 1
+        except AllocationError as error:
+            reference = db.session().get(Referral, referral_id)
+            refused.append(f"{reference.reference if reference else 'A referral'}: {error}")
+    return made, refused

@@ -48,6 +48,8 @@ class Filters:
     under_18: bool = False
     duplicate: bool = False
     returned: bool = False
+    # Instead of the queue: the referrals put aside while more information is sought.
+    info_requested: bool = False
 
 
 @dataclass
@@ -67,7 +69,10 @@ class QueuePage:
 
 
 def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
-    query = query.where(Referral.status.in_(WAITING))
+    if filters.info_requested:
+        query = query.where(Referral.status == ReferralStatus.INFO_REQUESTED)
+    else:
+        query = query.where(Referral.status.in_(WAITING))
     if filters.source is not None:
         query = query.where(Referral.source == filters.source)
     if filters.specialism:

@@ -1,0 +1,37 @@
+"""The provider's own settings. CSRFProtect checks every POST's token before any view runs."""
+
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from wtforms import IntegerField
+from wtforms.validators import NumberRange, Optional
+
+from hub.auth.forms import StaffForm
+
+LIMIT = 10_000
+
+
+def _limit(label: str, hint: str) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0, max=LIMIT, message=f"Enter a whole number from 0 to {LIMIT:,}, or leave it empty"
+            ),
+        ],
+        description=hint,
+        widget=GovTextInput(),
+        render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-5"},
+    )
+
+
+class CapacityForm(StaffForm):
+    new_starts_per_quarter = _limit(
+        "New people you can start with each quarter",
+        "Leave it empty for no limit. Referrals waiting for your decision count against it.",
+    )
+    max_active = _limit(
+        "People you can support at once",
+        "Leave it empty for no limit. Everyone allocated to you and not yet closed or declined counts.",
+    )

@@ -1,0 +1,115 @@
+"""A referral's answers as staff read them: sections of question and answer, safe contact first.
+
+Only staff pages use this, and each of them audits the view. Nothing is shown that was not given
+("Not given" instead), and the answers are never changed on the way.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from hub.referrals.forms import CONTACT_METHODS, REFERRER_INSTEAD
+from hub.referrals.models import Referral, ReferralSource
+
+WORDS = {"yes": "Yes", "no": "No", "unsure": "Not sure", "": "Not given"}
+METHODS = dict([*CONTACT_METHODS, REFERRER_INSTEAD])
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "":
+        return "Not given"
+    if isinstance(value, date):
+        return value.strftime("%-d %B %Y")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(WORDS.get(value, value)) if isinstance(value, str) else str(value)
+
+
+def _section(title: str, rows: list[tuple[str, Any]], key: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "key": key,
+        "rows": [{"key": {"text": label}, "value": {"text": _text(value)}} for label, value in rows],
+    }
+
+
+def answer_sections(referral: Referral) -> list[dict[str, Any]]:
+    safe = referral.safe_contact or {}
+    methods = [METHODS.get(m, m) for m in safe.get("methods", [])]
+    sections = [
+        _section(
+            "Contacting them safely",
+            [
+                ("Safe ways to contact", ", ".join(methods)),
+                ("Phone", referral.phone),
+                ("Email", referral.email),
+                ("Address", referral.address),
+                ("Postcode", referral.postcode),
+                ("Safe to leave a voicemail", safe.get("voicemail")),
+                ("Safe to say who is calling", safe.get("say_who")),
+                ("Safe times and other advice", safe.get("safe_times")),
+            ],
+            "safe-contact",
+        ),
+        _section(
+            "About the person",
+            [
+                ("Name to use", referral.preferred_name),
+                ("Full name", referral.full_name),
+                ("Date of birth", referral.date_of_birth),
+            ],
+            "person",
+        ),
+        _section(
+            "Support asked for",
+            [
+                ("Kinds of support", ", ".join(s.label for s in referral.specialisms)),
+                ("In their words", referral.support_wanted),
+                (
+                    "Organisation chosen",
+                    referral.preferred_provider.name
+                    if referral.preferred_provider
+                    else ("Asked for help choosing" if referral.help_choosing else ""),
+                ),
+            ],
+            "support",
+        ),
+    ]
+    risks, access = referral.risks or {}, referral.access_needs or {}
+    if referral.source is ReferralSource.PROFESSIONAL:
+        sections += [
+            _section(
+                "Risks and safeguarding",
+                [
+                    ("Current risks", risks.get("current_risks")),
+                    ("Children in the household", risks.get("children_in_household")),
+                    ("Other agencies involved", risks.get("other_agencies")),
+                ],
+                "risks",
+            ),
+            _section(
+                "Language and access needs",
+                [
+                    ("Language", access.get("language")),
+                    ("Interpreter needed", access.get("interpreter")),
+                    ("Uses British Sign Language", access.get("bsl")),
+                    ("Adjustments", access.get("adjustments")),
+                ],
+                "access",
+            ),
+            _section(
+                "Who referred them",
+                [
+                    ("Name", referral.referrer_name),
+                    ("Role", referral.referrer_role),
+                    ("Organisation", referral.referrer_organisation),
+                    ("Work email", referral.referrer_email),
+                    ("Phone", referral.referrer_phone),
+                    ("Agreed to the referral", referral.consent_to_referral),
+                    ("Agreed to information being shared", referral.consent_to_share),
+                ],
+                "referrer",
+            ),
+        ]
+    return sections

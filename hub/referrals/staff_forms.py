@@ -1,0 +1,63 @@
+"""Forms on the triage team's pages. CSRFProtect checks every POST's token before any view runs."""
+
+from __future__ import annotations
+
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovTextArea
+from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from hub.auth.forms import StaffForm
+from hub.referrals.forms import TEXT_MAX, clean_text
+
+
+def _note(label: str, hint: str, required: str | None) -> TextAreaField:
+    validators = [InputRequired(required) if required else Optional(), Length(max=TEXT_MAX)]
+    return TextAreaField(
+        label,
+        validators=validators,
+        description=hint,
+        filters=[clean_text],
+        widget=GovTextArea(),
+        render_kw={"rows": 3},
+    )
+
+
+class AllocateForm(StaffForm):
+    provider = RadioField("Provider", validators=[InputRequired("Choose a provider")], widget=GovRadioInput())
+    reason = _note(
+        "Why this provider (needed if it is not the recommended one)",
+        "The provider will see this reason. Do not repeat what the referral already says.",
+        None,
+    )
+
+
+class RequestInformationForm(StaffForm):
+    note = _note("What information is needed, and from whom", "", "Say what information is needed")
+
+
+class InformationReceivedForm(StaffForm):
+    note = _note("What was received (optional)", "", None)
+
+
+class SignpostForm(StaffForm):
+    note = _note(
+        "Where the person was signposted",
+        "Name the service and how they were told.",
+        "Say where the person was signposted",
+    )
+
+
+class WithdrawForm(StaffForm):
+    note = _note(
+        "Why the referral was withdrawn",
+        "For example, who asked for it to be withdrawn.",
+        "Say why the referral was withdrawn",
+    )
+
+
+class PlanForm(StaffForm):
+    pairs = SelectMultipleField(
+        "Allocations to make",
+        validators=[InputRequired("Choose at least one allocation to make")],
+        widget=GovCheckboxesInput(),
+    )
