@@ -276,6 +276,21 @@ def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(browser: Brows
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name=re.compile("Hello, Demo"))).to_be_visible()
     visit.axe()
+
+    # The allocator's pages: the queue, a referral with its recommendation, allocating, the plan.
+    page.get_by_role("link", name="Triage queue").click()
+    expect(page.get_by_role("heading", name="Triage queue")).to_be_visible()
+    visit.axe()
+    page.locator("table a").first.click()
+    expect(page.get_by_role("heading", name="Contacting them safely")).to_be_visible()
+    visit.axe()
+    page.get_by_text("Ask for more information").first.click()  # opens the details: checked open as well
+    visit.axe()
+    visit.continue_("Allocate")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("is allocated to")
+    page.get_by_role("link", name="Propose a plan for the whole queue").click()
+    expect(page.get_by_role("heading", name="Plan for the whole queue")).to_be_visible()
+    visit.axe()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
     assert not visit.problems, "\n".join(visit.problems)
