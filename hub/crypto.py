@@ -376,6 +376,14 @@ class Sealed(Generic[T]):
     def binding(self, row_id: uuid.UUID) -> Binding:
         return Binding(self.table, self.column, str(row_id))
 
+    def seal(self, row_id: uuid.UUID, value: T) -> bytes:
+        """The stored form of ``value`` for the row with this id, for writes that bypass the model."""
+        if not isinstance(value, self.kind):
+            raise TypeError(
+                f"{self.table}.{self.name} takes {self.kind.__name__}, not {type(value).__name__}"
+            )
+        return current_keyring().seal(self._encode(value), self.binding(row_id))
+
     @overload
     def __get__(self, instance: None, owner: type) -> Sealed[T]: ...
     @overload
@@ -392,12 +400,7 @@ class Sealed(Generic[T]):
         if value is None:
             setattr(instance, self.column, None)
             return
-        if not isinstance(value, self.kind):
-            raise TypeError(
-                f"{self.table}.{self.name} takes {self.kind.__name__}, not {type(value).__name__}"
-            )
-        sealed = current_keyring().seal(self._encode(value), self.binding(_row_id(instance)))
-        setattr(instance, self.column, sealed)
+        setattr(instance, self.column, self.seal(_row_id(instance), value))
 
 
 def _row_id(instance: object) -> uuid.UUID:

@@ -12,10 +12,11 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Table, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -109,19 +110,32 @@ def save_page(
     Returns the draft's id: the one given, or a new one when there was none.
     """
     key = _draft_key(draft_id) or uuid.uuid4()
-    row = DraftPage(id=page_row_id(key, source, page), draft_id=key, source=source, page=page)
-    row.saved_at = utcnow()
-    row.answers = dict(answers)
-    insert = postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(DraftPage).values({c.key: getattr(row, c.key) for c in DraftPage.__table__.columns})
+    row_id = page_row_id(key, source, page)
     db.execute(
-        statement.on_conflict_do_update(
-            index_elements=[DraftPage.id],
-            set_={name: statement.excluded[name] for name in ("saved_at", "answers_sealed")},
-        )
+        _upsert_page(db.get_bind().dialect.name),
+        {
+            "id": row_id,
+            "draft_id": key,
+            "source": source,
+            "page": page,
+            "saved_at": utcnow(),
+            "answers_sealed": DraftPage.answers.seal(row_id, dict(answers)),
+        },
     )
     db.commit()
     return key
+
+
+@lru_cache(maxsize=4)
+def _upsert_page(dialect: str) -> Any:
+    """Insert a page's row, or replace the answers it held: one statement, built once per database kind."""
+    table = cast(Table, DraftPage.__table__)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={name: statement.excluded[name] for name in ("saved_at", "answers_sealed")},
+    )
 
 
 def forget_draft(db: Session, draft_id: Any) -> None:
