@@ -11,7 +11,7 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Uuid
+from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.crypto import Sealed
@@ -97,9 +97,26 @@ referral_specialism = Table(
 )
 
 
+WAITING = "status IN ('submitted', 'declined_by_provider')"
+WAITING_CONDITION = f"referral.{WAITING}"
+"""Waiting for a provider: written out (not as parameters) so the database can match it to the
+condition of the queue's partial index, ``ix_referral_waiting``."""
+
+
 class Referral(SealedRowMixin, Base):
     __tablename__ = "referral"
-    __table_args__ = (Index("ix_referral_queue", "status", "risk_flagged", "created_at"),)
+    __table_args__ = (
+        Index("ix_referral_queue", "status", "risk_flagged", "created_at"),
+        # The triage queue's order, over waiting referrals only: each part of a page is read in order.
+        Index(
+            "ix_referral_waiting",
+            "risk_flagged",
+            "created_at",
+            "id",
+            postgresql_where=text(WAITING),
+            sqlite_where=text(WAITING),
+        ),
+    )
 
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     source: Mapped[ReferralSource] = mapped_column(_enum(ReferralSource))

@@ -11,18 +11,18 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import holidays
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from hub.providers.models import Specialism
-from hub.referrals.models import Referral, ReferralSource, ReferralStatus
+from hub.referrals.models import WAITING_CONDITION, Referral, ReferralSource, ReferralStatus
 
-WAITING = (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER)
 PER_PAGE = 50
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 LOCAL_TIME = ZoneInfo("Europe/London")
 
 
@@ -68,11 +68,11 @@ class QueuePage:
     filters: Filters = field(default_factory=Filters)
 
 
-def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
+def _filtered(query: Q, filters: Filters) -> Q:
     if filters.info_requested:
         query = query.where(Referral.status == ReferralStatus.INFO_REQUESTED)
     else:
-        query = query.where(Referral.status.in_(WAITING))
+        query = query.where(text(WAITING_CONDITION))
     if filters.source is not None:
         query = query.where(Referral.source == filters.source)
     if filters.specialism:
@@ -87,19 +87,47 @@ def _filtered(query: Select[Any], filters: Filters) -> Select[Any]:
 
 
 def queue(db: Session, filters: Filters, page: int, overdue_after: int, now: datetime) -> QueuePage:
-    total: int = db.scalar(_filtered(select(func.count(Referral.id)), filters)) or 0
+    """One page of the queue. Reported risks first, then the longest waiting.
+
+    The order is read from the index ``ix_referral_waiting`` (risk flag, arrival, id) rather than by
+    sorting every waiting referral: the page is the risk-flagged part of the window followed by the
+    rest, each read in index order, in one statement; then the page's referrals are loaded by id.
+    """
+    counted = _filtered(
+        select(func.count(Referral.id), func.count(Referral.id).filter(Referral.risk_flagged.is_(True))),
+        filters,
+    )
+    total, flagged = db.execute(counted).one()
     pages = max(1, math.ceil(total / PER_PAGE))
     page = min(max(page, 1), pages)
-    query = (
-        _filtered(select(Referral), filters)
-        .options(selectinload(Referral.specialisms))
-        .order_by(Referral.risk_flagged.desc(), Referral.created_at, Referral.id)
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
+    start = (page - 1) * PER_PAGE
+    from_flagged = max(0, min(PER_PAGE, flagged - start))
+
+    def part(risk: bool, skip: int, take: int) -> Any:
+        return (
+            _filtered(select(Referral.id, Referral.risk_flagged, Referral.created_at), filters)
+            .where(Referral.risk_flagged.is_(risk))
+            .order_by(Referral.created_at, Referral.id)
+            .offset(skip)
+            .limit(take)
+            .subquery()
+        )
+
+    window = union_all(
+        select(part(True, start, from_flagged)),
+        select(part(False, max(0, start - flagged), PER_PAGE - from_flagged)),
     )
+    ordered = [row.id for row in sorted(db.execute(window), key=lambda r: (not r[1], r[2], r[0]))]
+    found = {
+        referral.id: referral
+        for referral in db.scalars(
+            select(Referral).where(Referral.id.in_(ordered)).options(selectinload(Referral.specialisms))
+        )
+    }
     today = now.astimezone(LOCAL_TIME).date()
     rows = []
-    for referral in db.scalars(query):
+    for referral_id in ordered:
+        referral = found[referral_id]
         waited = working_days_between(referral.created_at.astimezone(LOCAL_TIME).date(), today)
         rows.append(QueueRow(referral, waited, waited > overdue_after))
     return QueuePage(rows, total, page, pages, filters)
