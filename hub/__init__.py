@@ -18,6 +18,7 @@ def create_app(config: Config | None = None) -> Flask:
     from hub.extensions import csrf, limiter
     from hub.providers.views import bp as providers_bp
     from hub.public import bp as public_bp
+    from hub.referrals.provider_views import bp as cases_bp
     from hub.referrals.public_views import bp as intake_bp
     from hub.referrals.staff_views import bp as triage_bp
 
@@ -52,5 +53,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(triage_bp)
     app.register_blueprint(providers_bp)
+    app.register_blueprint(cases_bp)
     cli.init_app(app)
     return app

@@ -45,6 +45,7 @@ OPTIONAL_SETTINGS = (
     "exit_url",
     "council_name",
     "mail_from",
+    "trs_email",
     "public_url",
     "brand_colour",
     "mash_contact",
@@ -72,6 +73,8 @@ class Config:
     secure_cookies: bool = True
     testing: bool = False
     mail_from: str = "referrals@localhost"
+    # The triage team's shared mailbox; without it, each allocator's account is emailed.
+    trs_email: str = ""
     public_url: str = "http://127.0.0.1:5000"
     brand_colour: str = "#0b0c0c"
     mash_contact: str = "the council's Multi Agency Safeguarding Hub (MASH)"

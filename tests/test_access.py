@@ -20,6 +20,8 @@ from werkzeug.test import TestResponse
 
 from hub.audit import Actor
 from hub.auth.models import Role
+from hub.providers.models import Provider
+from hub.referrals.models import ReferralStatus
 
 from . import factories
 from .journeys import TOKEN
@@ -30,6 +32,12 @@ STAFF = PERSONAS[1:]
 EVERYONE = dict.fromkeys(PERSONAS, "ok")
 SIGNED_IN = {"anonymous": "login", **dict.fromkeys(STAFF, "ok")}
 ALLOCATOR_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "allocator": "ok"}
+PROVIDERS_ONLY = {
+    "anonymous": "login",
+    **dict.fromkeys(STAFF, "forbidden"),
+    "provider_a": "ok",
+    "provider_b": "ok",
+}
 ADMIN_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "admin": "ok"}
 
 MATRIX: dict[str, dict[str, str]] = {
@@ -54,12 +62,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "triage.allocate_referral": ALLOCATOR_ONLY,
     "triage.move": ALLOCATOR_ONLY,
     "triage.plan_page": ALLOCATOR_ONLY,
-    "providers.capacity": {
-        "anonymous": "login",
-        **dict.fromkeys(STAFF, "forbidden"),
-        "provider_a": "ok",
-        "provider_b": "ok",
-    },
+    "providers.capacity": PROVIDERS_ONLY,
+    "cases.case_list": PROVIDERS_ONLY,
+    # The example case is provider A's: provider B gets "not found", never a hint it exists.
+    "cases.case_page": {**PROVIDERS_ONLY, "provider_b": "not_found"},
+    "cases.case_action": {**PROVIDERS_ONLY, "provider_b": "not_found"},
     "admin.new_user": ADMIN_ONLY,
     "admin.disable": ADMIN_ONLY,
     "admin.enable": ADMIN_ONLY,
@@ -87,7 +94,8 @@ EXAMPLES = {
     "slug": {"intake.refer_page": "referrer", "intake.self_page": "about"},
     "user_id": "00000000-0000-4000-8000-000000000000",
     "referral_id": "00000000-0000-4000-8000-000000000001",
-    "action": "request-information",
+    "action": {"triage.move": "request-information", "cases.case_action": "accept"},
+    "case_id": "00000000-0000-4000-8000-000000000002",
 }
 
 
@@ -135,8 +143,11 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
 ) -> None:
     target = factories.staff_user(db_session, role=Role.COMMISSIONER)
     referral = factories.referral(db_session)
+    provider_a = db_session.scalars(select(Provider).where(Provider.name == "Provider A")).one()
+    offered = factories.referral(db_session, status=ReferralStatus.ALLOCATED)
+    case = factories.allocation(db_session, referral_id=offered.id, provider_id=provider_a.id)
     db_session.commit()
-    examples = {"user_id": str(target.id), "referral_id": str(referral.id)}
+    examples = {"user_id": str(target.id), "referral_id": str(referral.id), "case_id": str(case.id)}
     table = routes(app)
     order = [e for e in MATRIX if e not in ENDS_THE_VISIT] + list(ENDS_THE_VISIT)
     wrong = []

@@ -246,16 +246,12 @@ def pending_user(db: Session, user_id: str | None, password_checked_at: str | No
     return user
 
 
-def provider_staff_addresses(db: Session, provider_id: int) -> list[str]:
-    """The email addresses of a provider's active staff accounts, for notices that hold no personal data."""
-    accounts = db.scalars(
-        select(StaffUser).where(
-            StaffUser.provider_id == provider_id,
-            StaffUser.role == Role.PROVIDER_STAFF,
-            StaffUser.disabled.is_(False),
-        )
-    )
-    return [account.email for account in accounts if account.email]
+def staff_addresses(db: Session, role: Role, provider_id: int | None = None) -> list[str]:
+    """Addresses of the active accounts with this role (and provider), for notices with no personal data."""
+    query = select(StaffUser).where(StaffUser.role == role, StaffUser.disabled.is_(False))
+    if provider_id is not None:
+        query = query.where(StaffUser.provider_id == provider_id)
+    return [account.email for account in db.scalars(query) if account.email]
 
 
 def load_user(db: Session, user_id: str) -> StaffUser | None:

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub import outbox
 from hub.audit import Actor
-from hub.auth.services import provider_staff_addresses
+from hub.auth.models import Role
+from hub.auth.services import staff_addresses
 from hub.db import utcnow
 from hub.providers.models import Provider, ProviderCapacity
 from hub.providers.services import active_providers
@@ -165,10 +166,8 @@ def allocate(
 
 def _tell_provider(db: Session, provider: Provider) -> None:
     """Email the provider's team mailbox (or, without one, its staff): a sign-in link, nothing else."""
-    addresses = (
-        [provider.referrals_email] if provider.referrals_email else provider_staff_addresses(db, provider.id)
-    )
-    for address in addresses:
+    mailbox = provider.referrals_email
+    for address in [mailbox] if mailbox else staff_addresses(db, Role.PROVIDER_STAFF, provider.id):
         outbox.queue(
             db,
             to=address,

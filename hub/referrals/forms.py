@@ -114,9 +114,12 @@ class DateOfBirthField(Field):
 
     PARTS = ("day", "month", "year")
 
-    def __init__(self, label: str, *, required_message: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, label: str, *, required_message: str | None = None, today_allowed: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(label, **kwargs)
         self.required_message = required_message
+        self.today_allowed = today_allowed
         self.parts: dict[str, str] = {}
         self.problem: tuple[str, str] | None = None  # (message, which part to focus)
 
@@ -148,8 +151,8 @@ class DateOfBirthField(Field):
             return None, (f"{name} must be a real date", "day")
         if year < 1900:
             return None, (f"{name} must be after 1900", "year")
-        if value >= date.today():
-            return None, (f"{name} must be in the past", "day")
+        if value > date.today() or (value == date.today() and not self.today_allowed):
+            return None, (f"{name} must be {'today or ' if self.today_allowed else ''}in the past", "day")
         return value, None
 
     def pre_validate(self, form: Any) -> None:

@@ -62,6 +62,11 @@ class EventKind(enum.StrEnum):
     INFO_RECEIVED = "info_received"
     SIGNPOSTED = "signposted"
     WITHDRAWN = "withdrawn"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    FIRST_CONTACT = "first_contact"
+    MEASURES_RECORDED = "measures_recorded"
+    CLOSED = "closed"
 
     @property
     def label(self) -> str:
@@ -74,6 +79,57 @@ EVENT_LABELS = {
     EventKind.INFO_RECEIVED: "Information received, back in the queue",
     EventKind.SIGNPOSTED: "Closed and signposted",
     EventKind.WITHDRAWN: "Withdrawn",
+    EventKind.ACCEPTED: "Accepted by the provider",
+    EventKind.DECLINED: "Declined by the provider, back to the triage team",
+    EventKind.FIRST_CONTACT: "First contact made, support started",
+    EventKind.MEASURES_RECORDED: "Sessions and outcome measures recorded",
+    EventKind.CLOSED: "Support ended, case closed",
+}
+
+
+class Outcome(enum.StrEnum):
+    """How support ended (DESIGN.md, Statuses)."""
+
+    SUPPORT_COMPLETED = "support_completed"
+    DISENGAGED = "disengaged"
+    COULDNT_CONTACT = "couldnt_contact"
+    NO_LONGER_WANTED = "no_longer_wanted"
+    REFERRED_ELSEWHERE = "referred_elsewhere"
+
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self]
+
+
+OUTCOME_LABELS = {
+    Outcome.SUPPORT_COMPLETED: "Support completed",
+    Outcome.DISENGAGED: "They stopped taking part",
+    Outcome.COULDNT_CONTACT: "We could not make contact",
+    Outcome.NO_LONGER_WANTED: "They no longer wanted support",
+    Outcome.REFERRED_ELSEWHERE: "Referred to another service",
+}
+
+
+class DeclineReason(enum.StrEnum):
+    NO_CAPACITY = "no_capacity"
+    NOT_OUR_SPECIALISM = "not_our_specialism"
+    OUTSIDE_AREA = "outside_area"
+    RISK_TOO_HIGH = "risk_too_high"
+    ALREADY_SUPPORTED = "already_supported"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return DECLINE_LABELS[self]
+
+
+DECLINE_LABELS = {
+    DeclineReason.NO_CAPACITY: "We have no space now",
+    DeclineReason.NOT_OUR_SPECIALISM: "We do not offer the support asked for",
+    DeclineReason.OUTSIDE_AREA: "The person lives outside our area",
+    DeclineReason.RISK_TOO_HIGH: "The risks need a different service",
+    DeclineReason.ALREADY_SUPPORTED: "We already support this person",
+    DeclineReason.OTHER: "Another reason (say below)",
 }
 
 
@@ -184,8 +240,18 @@ class Allocation(SealedRowMixin, Base):
     created_at: Mapped[Created]
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Why the allocator chose this provider over the recommendation, or why the provider declined.
+    # Why the allocator chose this provider over the recommendation.
     reason = Sealed(str)
+
+    # The provider's side: structured where the KPI return counts it, sealed where it is free text.
+    decline_reason: Mapped[DeclineReason | None] = mapped_column(_enum(DeclineReason))
+    decline_note = Sealed(str)
+    first_contact_on: Mapped[date | None]
+    first_contact_channel: Mapped[str | None] = mapped_column(String(20))
+    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sessions offered, attended, not attended, group sessions, outcome measure at start and end.
+    measures = Sealed(dict)
 
     referral: Mapped[Referral] = relationship(back_populates="allocations")
     provider: Mapped[Provider] = relationship()

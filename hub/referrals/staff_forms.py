@@ -10,7 +10,7 @@ from hub.auth.forms import StaffForm
 from hub.referrals.forms import TEXT_MAX, clean_text
 
 
-def _note(label: str, hint: str, required: str | None) -> TextAreaField:
+def note_field(label: str, hint: str, required: str | None) -> TextAreaField:
     validators = [InputRequired(required) if required else Optional(), Length(max=TEXT_MAX)]
     return TextAreaField(
         label,
@@ -24,7 +24,7 @@ def _note(label: str, hint: str, required: str | None) -> TextAreaField:
 
 class AllocateForm(StaffForm):
     provider = RadioField("Provider", validators=[InputRequired("Choose a provider")], widget=GovRadioInput())
-    reason = _note(
+    reason = note_field(
         "Why this provider (needed if it is not the recommended one)",
         "The provider will see this reason. Do not repeat what the referral already says.",
         None,
@@ -32,15 +32,15 @@ class AllocateForm(StaffForm):
 
 
 class RequestInformationForm(StaffForm):
-    note = _note("What information is needed, and from whom", "", "Say what information is needed")
+    note = note_field("What information is needed, and from whom", "", "Say what information is needed")
 
 
 class InformationReceivedForm(StaffForm):
-    note = _note("What was received (optional)", "", None)
+    note = note_field("What was received (optional)", "", None)
 
 
 class SignpostForm(StaffForm):
-    note = _note(
+    note = note_field(
         "Where the person was signposted",
         "Name the service and how they were told.",
         "Say where the person was signposted",
@@ -48,7 +48,7 @@ class SignpostForm(StaffForm):
 
 
 class WithdrawForm(StaffForm):
-    note = _note(
+    note = note_field(
         "Why the referral was withdrawn",
         "For example, who asked for it to be withdrawn.",
         "Say why the referral was withdrawn",

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.crypto import Keyring, normalise_email
-from hub.referrals.models import Referral, ReferralStatus
+from hub.referrals.models import Allocation, AllocationStatus, Referral, ReferralStatus
 from hub.referrals.references import ALPHABET, normalise_reference
 
 CODE_GROUPS = 3
@@ -38,6 +38,16 @@ STAGES = {
 class StatusAnswer:
     stage: str
     since: datetime
+    # Named only when the person chose this organisation themselves and it has their referral.
+    organisation: str | None = None
+
+
+WITH_A_PROVIDER = (
+    ReferralStatus.ALLOCATED,
+    ReferralStatus.ACCEPTED,
+    ReferralStatus.IN_SUPPORT,
+    ReferralStatus.CLOSED,
+)
 
 
 def new_status_code(keyring: Keyring) -> tuple[str, str]:
@@ -66,4 +76,24 @@ def check_status(db: Session, keyring: Keyring, reference: str, proof: str) -> S
     )
     if referral is None or not (code_ok or email_ok):
         return None
-    return StatusAnswer(STAGES[referral.status], referral.status_changed_at)
+    return StatusAnswer(
+        STAGES[referral.status], referral.status_changed_at, _chosen_organisation(db, referral)
+    )
+
+
+def _chosen_organisation(db: Session, referral: Referral) -> str | None:
+    """The provider's name, only if it is the one the person chose and the referral is with it."""
+    if referral.preferred_provider_id is None or referral.status not in WITH_A_PROVIDER:
+        return None
+    current = db.scalar(
+        select(Allocation)
+        .where(
+            Allocation.referral_id == referral.id,
+            Allocation.status.in_([AllocationStatus.PENDING, AllocationStatus.ACCEPTED]),
+        )
+        .order_by(Allocation.created_at.desc())
+        .limit(1)
+    )
+    if current is None or current.provider_id != referral.preferred_provider_id:
+        return None
+    return current.provider.name

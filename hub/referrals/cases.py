@@ -1,0 +1,286 @@
+"""A provider's work on a case: accept or decline, first contact, sessions and measures, closing.
+
+A case is one allocation (an offer of a referral to a provider). Every transition is a function
+here and one transaction: it locks the referral's row, loads the allocation, checks that it
+belongs to the acting member of staff's provider and that the move is allowed from where the case
+is now, then writes the change, a timeline event and an audit entry, and any email, together. A
+move that is not allowed raises a :class:`CaseError` subclass whose message is for the member of
+staff; nothing is written.
+
+| transition            | allowed when                                   | case becomes                 |
+| --------------------- | ---------------------------------------------- | ---------------------------- |
+| accept                | offer waiting for a decision                   | accepted                     |
+| decline               | offer waiting for a decision                   | back with the triage team    |
+| record first contact  | accepted, before first contact                 | in support                   |
+| record measures       | accepted, in support, or closed (corrections)  | (unchanged)                  |
+| close                 | accepted or in support                         | closed, with an outcome      |
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, contains_eager
+
+from hub import outbox
+from hub.audit import Actor
+from hub.auth.models import Role
+from hub.auth.services import staff_addresses
+from hub.config import current_config
+from hub.db import utcnow
+from hub.referrals import timeline
+from hub.referrals.forms import CONTACT_METHODS
+from hub.referrals.models import (
+    Allocation,
+    AllocationStatus,
+    DeclineReason,
+    EventKind,
+    Outcome,
+    Referral,
+    ReferralStatus,
+)
+
+S = ReferralStatus
+CHANNELS = dict(CONTACT_METHODS)
+MEASURES = ("sessions_offered", "sessions_attended", "sessions_not_attended", "group_sessions")
+SCORES = ("outcome_start", "outcome_end")
+
+
+class CaseError(Exception):
+    """The change was not made; the message says why, for the member of staff."""
+
+
+class NotYourCase(CaseError):
+    pass
+
+
+class NotAllowedNow(CaseError):
+    pass
+
+
+class UnsafeChannel(CaseError):
+    pass
+
+
+class BadDetails(CaseError):
+    pass
+
+
+def _case(db: Session, allocation_id: uuid.UUID, provider_id: int) -> tuple[Allocation, Referral]:
+    allocation = db.get(Allocation, allocation_id)
+    if allocation is None or allocation.provider_id != provider_id:
+        raise NotYourCase("This case is not one of your organisation's.")
+    referral = db.scalar(select(Referral).where(Referral.id == allocation.referral_id).with_for_update())
+    db.refresh(allocation)  # read again now the referral is locked, so the checks see the latest
+    assert referral is not None  # noqa: S101  (an allocation's referral is removed with it)
+    return allocation, referral
+
+
+def _refuse(what: str, referral: Referral) -> NotAllowedNow:
+    return NotAllowedNow(
+        f"You cannot {what} now: the case is “{referral.status.label}”. Someone may have acted on it already."
+    )
+
+
+@contextmanager
+def _changing(db: Session) -> Iterator[None]:
+    """One transaction: a refused change rolls back everything, and the error goes to the caller."""
+    try:
+        yield
+        db.commit()
+    except CaseError:
+        db.rollback()
+        raise
+
+
+def accept(db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor) -> Allocation:
+    with _changing(db):
+        allocation, referral = _case(db, allocation_id, provider_id)
+        if allocation.status is not AllocationStatus.PENDING or referral.status is not S.ALLOCATED:
+            raise _refuse("accept this referral", referral)
+        allocation.status, allocation.decided_at = AllocationStatus.ACCEPTED, utcnow()
+        timeline.record(db, referral, EventKind.ACCEPTED, actor, S.ACCEPTED, provider_id=provider_id)
+        if referral.referrer_email:
+            outbox.queue(
+                db,
+                to=referral.referrer_email,
+                template="referral_accepted_referrer",
+                subject="Your referral has been accepted",
+                reference=referral.reference,
+            )
+    return allocation
+
+
+def decline(
+    db: Session,
+    allocation_id: uuid.UUID,
+    provider_id: int,
+    actor: Actor,
+    reason: DeclineReason,
+    note: str = "",
+) -> Allocation:
+    """Hand the referral back to the triage team, who see the reason first."""
+    note = note.strip()
+    with _changing(db):
+        allocation, referral = _case(db, allocation_id, provider_id)
+        if allocation.status is not AllocationStatus.PENDING or referral.status is not S.ALLOCATED:
+            raise _refuse("decline this referral", referral)
+        if reason is DeclineReason.OTHER and not note:
+            raise BadDetails("Say why you are declining the referral")
+        allocation.status, allocation.decided_at = AllocationStatus.DECLINED, utcnow()
+        allocation.decline_reason = reason
+        allocation.decline_note = note or None
+        why = reason.label if not note else f"{reason.label}. {note}"
+        timeline.record(
+            db, referral, EventKind.DECLINED, actor, S.DECLINED_BY_PROVIDER, note=why, provider_id=provider_id
+        )
+        mailbox = current_config().trs_email
+        for address in [mailbox] if mailbox else staff_addresses(db, Role.ALLOCATOR):
+            outbox.queue(
+                db,
+                to=address,
+                template="referral_declined_trs",
+                subject="A referral has come back to the triage queue",
+                reference=referral.reference,
+            )
+    return allocation
+
+
+def record_first_contact(
+    db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor, on: date, channel: str
+) -> Allocation:
+    """The first contact with the person: support has started. Only a channel they marked safe."""
+    with _changing(db):
+        allocation, referral = _case(db, allocation_id, provider_id)
+        if allocation.status is not AllocationStatus.ACCEPTED or referral.status is not S.ACCEPTED:
+            raise _refuse("record a first contact", referral)
+        safe = (referral.safe_contact or {}).get("methods") or []
+        if channel not in CHANNELS:
+            raise BadDetails("Choose how you made contact")
+        if channel not in safe:
+            raise UnsafeChannel(
+                f"{CHANNELS[channel]} is not one of the ways the person said is safe to contact them. "
+                "Use one of the safe ways shown at the top of the case."
+            )
+        if on > utcnow().date():
+            raise BadDetails("The date of first contact must be today or in the past")
+        if allocation.decided_at is not None and on < allocation.decided_at.date():
+            raise BadDetails("The date of first contact cannot be before you accepted the referral")
+        allocation.first_contact_on, allocation.first_contact_channel = on, channel
+        timeline.record(
+            db,
+            referral,
+            EventKind.FIRST_CONTACT,
+            actor,
+            S.IN_SUPPORT,
+            note=f"{CHANNELS[channel]}, {on.strftime('%-d %B %Y')}",
+            provider_id=provider_id,
+        )
+    return allocation
+
+
+def record_measures(
+    db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor, values: Mapping[str, Any]
+) -> Allocation:
+    """What the quarterly return needs from each case: whole, non-negative numbers."""
+    with _changing(db):
+        allocation, referral = _case(db, allocation_id, provider_id)
+        if allocation.status is not AllocationStatus.ACCEPTED or referral.status not in (
+            S.ACCEPTED,
+            S.IN_SUPPORT,
+            S.CLOSED,
+        ):
+            raise _refuse("record sessions for this case", referral)
+        clean: dict[str, int | None] = {}
+        for name in (*MEASURES, *SCORES):
+            value = values.get(name)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise BadDetails("Sessions and scores must be whole numbers, 0 or more")
+            clean[name] = value
+        offered = clean["sessions_offered"]
+        taken = (clean["sessions_attended"] or 0) + (clean["sessions_not_attended"] or 0)
+        if offered is not None and taken > offered:
+            raise BadDetails(
+                "Sessions attended and not attended cannot add up to more than the sessions offered"
+            )
+        allocation.measures = clean
+        timeline.record(db, referral, EventKind.MEASURES_RECORDED, actor, provider_id=provider_id)
+    return allocation
+
+
+def close(
+    db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor, outcome: Outcome, note: str = ""
+) -> Allocation:
+    with _changing(db):
+        allocation, referral = _case(db, allocation_id, provider_id)
+        if allocation.status is not AllocationStatus.ACCEPTED or referral.status not in (
+            S.ACCEPTED,
+            S.IN_SUPPORT,
+        ):
+            raise _refuse("close this case", referral)
+        allocation.outcome, allocation.closed_at = outcome, utcnow()
+        note = note.strip()
+        timeline.record(
+            db,
+            referral,
+            EventKind.CLOSED,
+            actor,
+            S.CLOSED,
+            note=outcome.label if not note else f"{outcome.label}. {note}",
+            provider_id=provider_id,
+        )
+    return allocation
+
+
+# -- the provider's list ------------------------------------------------------------------------
+
+GROUPS = {
+    "decision": "Waiting for your decision",
+    "active": "Active",
+    "closed": "Closed",
+}
+
+
+def _in_group(group: str) -> Any:
+    return {
+        "decision": Allocation.status == AllocationStatus.PENDING,
+        "active": and_(
+            Allocation.status == AllocationStatus.ACCEPTED, Referral.status.in_([S.ACCEPTED, S.IN_SUPPORT])
+        ),
+        "closed": and_(
+            Allocation.status == AllocationStatus.ACCEPTED, Referral.status.in_([S.CLOSED, S.WITHDRAWN])
+        ),
+    }[group]
+
+
+@dataclass(frozen=True)
+class CaseList:
+    group: str
+    counts: dict[str, int]
+    cases: list[Allocation]
+    risk_only: bool
+
+
+def case_list(db: Session, provider_id: int, group: str, risk_only: bool = False) -> CaseList:
+    """One group of the provider's own cases (no personal data is listed), with every group's count."""
+    group = group if group in GROUPS else "decision"
+    mine = select().select_from(Allocation).join(Referral).where(Allocation.provider_id == provider_id)
+    if risk_only:
+        mine = mine.where(Referral.risk_flagged.is_(True))
+    counts = db.execute(mine.add_columns(*(func.count().filter(_in_group(g)) for g in GROUPS))).one()
+    query = (
+        select(Allocation)
+        .join(Referral)
+        .where(Allocation.provider_id == provider_id, _in_group(group))
+        .options(contains_eager(Allocation.referral).selectinload(Referral.specialisms))
+        .order_by(Referral.risk_flagged.desc(), Allocation.created_at)
+    )
+    if risk_only:
+        query = query.where(Referral.risk_flagged.is_(True))
+    return CaseList(group, dict(zip(GROUPS, counts, strict=True)), list(db.scalars(query)), risk_only)

@@ -1,0 +1,166 @@
+"""Provider staff's case pages: their own organisation's cases only, and the actions on each.
+
+Every case is loaded with ``owned_or_404``: another provider's case is "not found", and the attempt
+is audited. The rules and transactions are in ``hub.referrals.cases``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from hub import audit, db
+from hub.auth.access import current_actor, owned_or_404, roles_required
+from hub.auth.forms import StaffForm
+from hub.auth.models import Role
+from hub.referrals import case_forms, cases, timeline
+from hub.referrals.forms import CONTACT_METHODS
+from hub.referrals.models import (
+    Allocation,
+    AllocationStatus,
+    DeclineReason,
+    Outcome,
+    Referral,
+    ReferralStatus,
+)
+from hub.referrals.presenting import answer_sections
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.get("/provider/cases")
+@roles_required(Role.PROVIDER_STAFF)
+def case_list() -> str:
+    found = cases.case_list(
+        db.session(),
+        current_user.provider_id,
+        request.args.get("group", ""),
+        request.args.get("risk") == "yes",
+    )
+    return render_template("cases/list.html", found=found, groups=cases.GROUPS)
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    form: type[StaffForm]
+    title: str
+    done: str
+
+
+ACTIONS = {
+    "accept": CaseAction(StaffForm, "Accept the referral", "You have accepted {reference}."),
+    "decline": CaseAction(
+        case_forms.DeclineForm,
+        "Decline the referral",
+        "You have declined {reference}. The triage team has been told.",
+    ),
+    "first-contact": CaseAction(
+        case_forms.FirstContactForm, "Record first contact", "First contact is recorded for {reference}."
+    ),
+    "measures": CaseAction(
+        case_forms.MeasuresForm,
+        "Record sessions and outcome measures",
+        "Sessions are recorded for {reference}.",
+    ),
+    "close": CaseAction(case_forms.CloseForm, "Close the case", "{reference} is closed."),
+}
+
+# Which actions the case page offers at each stage (the service checks again when one is used).
+OFFERED = {
+    ReferralStatus.ALLOCATED: ("accept", "decline"),
+    ReferralStatus.ACCEPTED: ("first-contact", "measures", "close"),
+    ReferralStatus.IN_SUPPORT: ("measures", "close"),
+    ReferralStatus.CLOSED: ("measures",),
+}
+
+
+def _case(case_id: str) -> Allocation:
+    return owned_or_404(Allocation, case_id)
+
+
+@bp.get("/provider/cases/<case_id>")
+@roles_required(Role.PROVIDER_STAFF)
+def case_page(case_id: str) -> str:
+    return _show(_case(case_id))
+
+
+@bp.post("/provider/cases/<case_id>/<action>")
+@roles_required(Role.PROVIDER_STAFF)
+def case_action(case_id: str, action: str) -> str | Response:
+    chosen = ACTIONS.get(action)
+    if chosen is None:
+        abort(404)
+    allocation = _case(case_id)
+    form = chosen.form(prefix=action)
+    problem = None
+    if form.validate_on_submit():
+        try:
+            _act(allocation, action, form)
+        except cases.UnsafeChannel as error:
+            form.channel.errors = [str(error)]
+        except cases.BadDetails as error:
+            problem = str(error)
+        except cases.CaseError as error:
+            problem = str(error)
+        else:
+            flash(chosen.done.format(reference=allocation.referral.reference))
+            target = "cases.case_list" if action in {"accept", "decline"} else "cases.case_page"
+            return redirect(url_for(target, case_id=allocation.id), code=303)
+    return _show(allocation, action, form, problem)
+
+
+def _act(allocation: Allocation, action: str, form: Any) -> None:
+    session, provider_id, actor = db.session(), current_user.provider_id, current_actor()
+    if action == "accept":
+        cases.accept(session, allocation.id, provider_id, actor)
+    elif action == "decline":
+        cases.decline(
+            session, allocation.id, provider_id, actor, DeclineReason(form.reason.data), form.note.data or ""
+        )
+    elif action == "first-contact":
+        cases.record_first_contact(
+            session, allocation.id, provider_id, actor, form.on.data, form.channel.data
+        )
+    elif action == "measures":
+        values = {name: form[name].data for name in (*cases.MEASURES, *cases.SCORES)}
+        cases.record_measures(session, allocation.id, provider_id, actor, values)
+    else:
+        cases.close(
+            session, allocation.id, provider_id, actor, Outcome(form.outcome.data), form.note.data or ""
+        )
+
+
+def _show(
+    allocation: Allocation, failed: str | None = None, failed_form: Any = None, problem: str | None = None
+) -> str:
+    referral: Referral = allocation.referral
+    if allocation.status in (AllocationStatus.DECLINED, AllocationStatus.CANCELLED):
+        # No longer this provider's case: say so, and show nothing the person told us.
+        return render_template("cases/gone.html", allocation=allocation, referral=referral)
+    session = db.session()
+    audit.record_as(session, current_actor(), "referral.viewed", "referral", referral.id)
+    session.commit()
+    forms = {}
+    for slug in OFFERED.get(referral.status, ()):
+        if failed == slug:
+            forms[slug] = (ACTIONS[slug], failed_form)
+        else:
+            data = allocation.measures or {} if slug == "measures" else {}
+            forms[slug] = (ACTIONS[slug], ACTIONS[slug].form(formdata=None, prefix=slug, data=data))
+    safe = (referral.safe_contact or {}).get("methods") or []
+    return render_template(
+        "cases/case.html",
+        allocation=allocation,
+        referral=referral,
+        sections=answer_sections(referral),
+        forms=forms,
+        failed=failed,
+        failed_form=failed_form,
+        problem=problem,
+        safe_channels=[label for value, label in CONTACT_METHODS if value in safe],
+        timeline=timeline.entries(session, referral),
+    )
