@@ -88,7 +88,27 @@ def seed(db: Session) -> list[str]:
         said.append(f"Added {len(DEMO_PEOPLE)} demo referrals (made-up people).")
     db.commit()
     said += _demo_accounts(db)
+    said += _demo_cases(db)
     return said or ["The demo data is already there; nothing was added."]
+
+
+def _demo_cases(db: Session) -> list[str]:
+    """Offer two demo referrals to providers (one waiting for a decision, one accepted), once."""
+    from hub.audit import Actor
+    from hub.referrals.allocation import allocate
+    from hub.referrals.cases import accept
+    from hub.referrals.models import Allocation
+
+    if db.scalar(select(func.count()).select_from(Allocation)):
+        return []
+    operator = Actor(id=None, role="operator")
+    providers = {p.slug: p for p in db.scalars(select(Provider))}
+    people = db.scalars(select(Referral).order_by(Referral.created_at, Referral.reference)).all()[-2:]
+    for referral, slug in zip(people, ("rise", "rothacs"), strict=True):
+        offer = allocate(db, referral.id, providers[slug].id, operator, "Demo allocation.", from_plan=True)
+        if slug == "rothacs":
+            accept(db, offer.id, providers[slug].id, operator)
+    return ["Offered two demo referrals to providers (one waiting for a decision, one accepted)."]
 
 
 def _demo_accounts(db: Session) -> list[str]:

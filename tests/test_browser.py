@@ -294,3 +294,41 @@ def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(browser: Brows
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
     assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_provider_staff_work_their_cases(browser: Browser, live_hub: str) -> None:
+    import re
+
+    import pyotp
+
+    visit = new_visit(browser)
+    page = visit.page
+    page.goto(live_hub + "/login")
+    page.get_by_label("Email address").fill("rise@demo.invalid")
+    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORDS["rise@demo.invalid"])
+    visit.continue_()
+    secret = page.locator("#totp-key").inner_text()
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    visit.continue_()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("link", name="Your cases").click()
+    expect(page.get_by_text(re.compile(r"Waiting for your decision \(1\)"))).to_be_visible()
+    visit.axe()
+    page.locator("table a").first.click()
+    expect(page.get_by_role("heading", name="Contacting them safely")).to_be_visible()
+    visit.axe()
+    visit.continue_("Accept the referral")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You have accepted")
+    page.locator("a", has_text="Active (1)").click()
+    page.locator("table a").first.click()
+    expect(page.get_by_role("heading", name="Record first contact")).to_be_visible()
+    page.get_by_label("Day").fill("1")
+    page.get_by_label("Month").fill("1")
+    page.get_by_label("Year").fill("2030")
+    page.get_by_label("Email").check()
+    visit.continue_("Record first contact")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must be today or in the past")
+    page.goto(live_hub + "/provider/capacity")
+    expect(page.get_by_role("heading", name="Your capacity")).to_be_visible()
+    visit.axe()
+    assert not visit.problems, "\n".join(visit.problems)

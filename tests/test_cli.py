@@ -15,7 +15,7 @@ from hub.config import Config
 from hub.crypto import Keyring
 from hub.keys import count_by_key
 from hub.providers.models import Provider
-from hub.referrals.models import Referral
+from hub.referrals.models import Allocation, Referral
 from hub.setup import init_command
 
 
@@ -74,6 +74,8 @@ def test_seed_demo_adds_the_three_providers_once(initialised: Flask) -> None:
         assert names == {"Rotherham Rise", "GROW", "Rotherham Abuse Counselling Service (Rothacs)"}
         assert len(referrals) == 4 and all(r.full_name.startswith("Demo Person") for r in referrals)  # type: ignore[union-attr]
         assert all(p.capacity and p.specialisms for p in db.session().scalars(select(Provider)))
+        offers = db.session().scalars(select(Allocation)).all()
+        assert sorted(a.status.value for a in offers) == ["accepted", "pending"]
 
 
 def test_keys_rotate_status_and_retire(initialised: Flask) -> None:
