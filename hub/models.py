@@ -2,6 +2,7 @@
 
 from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffUser
+from hub.kpi.models import KpiDefinition, KpiReturn
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism, provider_specialism
 from hub.referrals.models import Allocation, DraftPage, Referral, ReferralEvent, referral_specialism
@@ -11,6 +12,8 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "DraftPage",
+    "KpiDefinition",
+    "KpiReturn",
     "OutboxMessage",
     "Provider",
     "ProviderCapacity",

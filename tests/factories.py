@@ -12,6 +12,7 @@ from hub.auth.models import Role, StaffUser
 from hub.auth.passwords import hash_password
 from hub.auth.services import email_index
 from hub.db import utcnow
+from hub.kpi.models import KpiReturn, return_id
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism
 from hub.referrals.models import Allocation, DraftPage, EventKind, Referral, ReferralEvent, ReferralSource
@@ -119,11 +120,29 @@ def referral_event(db: Session, **fields: Any) -> ReferralEvent:
     return item
 
 
+def kpi_return(db: Session, **fields: Any) -> KpiReturn:
+    provider_id = fields.pop("provider_id", None) or provider(db).id
+    quarter, version = fields.pop("quarter", 20263), fields.pop("version", 1)
+    item = KpiReturn(
+        id=return_id(provider_id, quarter, version),
+        provider_id=provider_id,
+        quarter=quarter,
+        version=version,
+        saved_at=utcnow(),
+    )
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
 BUILDERS = {
     Referral: referral,
     Allocation: allocation,
     DraftPage: draft_page,
     ReferralEvent: referral_event,
+    KpiReturn: kpi_return,
     OutboxMessage: outbox_message,
     StaffUser: staff_user,
 }

@@ -64,6 +64,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "triage.plan_page": ALLOCATOR_ONLY,
     "providers.capacity": PROVIDERS_ONLY,
     "cases.case_list": PROVIDERS_ONLY,
+    "kpi.return_list": PROVIDERS_ONLY,
+    "kpi.return_page": PROVIDERS_ONLY,
     # The example case is provider A's: provider B gets "not found", never a hint it exists.
     "cases.case_page": {**PROVIDERS_ONLY, "provider_b": "not_found"},
     "cases.case_action": {**PROVIDERS_ONLY, "provider_b": "not_found"},
@@ -96,6 +98,8 @@ EXAMPLES = {
     "referral_id": "00000000-0000-4000-8000-000000000001",
     "action": {"triage.move": "request-information", "cases.case_action": "accept"},
     "case_id": "00000000-0000-4000-8000-000000000002",
+    "year": "2026",
+    "number": "3",
 }
 
 

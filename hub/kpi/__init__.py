@@ -1,1 +1,1 @@
-"""Quarterly KPI returns, encrypted at rest, and the commissioners' joint review."""
+"""Quarterly KPI returns: definitions as data, sealed returns with versions, pre-filled figures."""

@@ -1,0 +1,98 @@
+"""KPI definitions (data, not code) and the providers' quarterly returns (sealed, versioned).
+
+A return's figures are one sealed value. The row's id is derived from the provider, the quarter
+and the version (:func:`return_id`), so the seal binds the figures to all three: figures copied to
+another provider's, quarter's or version's row cannot be opened, and a row whose provider, quarter
+or version was changed no longer matches its id (``KpiReturn.figures_checked`` refuses it).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.crypto import CryptoError, Sealed
+from hub.db import Base, Created, SealedRowMixin, UTCDateTime
+
+RETURNS_NAMESPACE = uuid.UUID("5d1f0c52-5a0b-4d57-9a57-6f1c1f0b8c31")
+
+
+class Unit(enum.StrEnum):
+    COUNT = "count"
+    DAYS = "days"
+    PERCENTAGE = "percentage"
+
+
+class ReturnState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+def _enum(kind: type[enum.StrEnum]) -> Enum:
+    return Enum(kind, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class KpiDefinition(Base):
+    """One figure in the common set, in force from one quarter (and until another, if retired).
+
+    Quarters are written as ``year * 10 + quarter`` (``20263`` is July to September 2026), so
+    ranges compare as numbers.
+    """
+
+    __tablename__ = "kpi_definition"
+    __table_args__ = (UniqueConstraint("code", "from_quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[Unit] = mapped_column(_enum(Unit))
+    description: Mapped[str] = mapped_column(Text, default="")
+    prefilled: Mapped[bool] = mapped_column(default=False)
+    # A breakdown (for example "Age band") and the total its parts must add up to, if any.
+    breakdown: Mapped[str | None] = mapped_column(String(60))
+    sums_to: Mapped[str | None] = mapped_column(String(60))
+    position: Mapped[int] = mapped_column(default=0)
+    from_quarter: Mapped[int]
+    until_quarter: Mapped[int | None]
+
+    def applies_to(self, quarter: int) -> bool:
+        return self.from_quarter <= quarter and (self.until_quarter is None or quarter <= self.until_quarter)
+
+
+def return_id(provider_id: int, quarter: int, version: int) -> uuid.UUID:
+    return uuid.uuid5(RETURNS_NAMESPACE, f"{provider_id}/{quarter}/{version}")
+
+
+class KpiReturn(SealedRowMixin, Base):
+    """One version of one provider's return for one quarter. A submitted version is never changed."""
+
+    __tablename__ = "kpi_return"
+    __table_args__ = (UniqueConstraint("provider_id", "quarter", "version"),)
+
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id", ondelete="RESTRICT"), index=True)
+    quarter: Mapped[int]
+    version: Mapped[int]
+    state: Mapped[ReturnState] = mapped_column(_enum(ReturnState), default=ReturnState.DRAFT)
+    created_at: Mapped[Created]
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    # {code: number or None}, the reasons for changed pre-filled figures {code: text}, and for an
+    # amendment, why it was made.
+    figures = Sealed(dict)
+    reasons = Sealed(dict)
+    amendment_reason = Sealed(str)
+
+    def figures_checked(self) -> dict[str, Any]:
+        """The figures, once the row is checked to be the provider, quarter and version sealed in it."""
+        if self.id != return_id(self.provider_id, self.quarter, self.version):
+            raise CryptoError(
+                f"Return {self.id} does not match its provider, quarter and version: it was moved or altered."
+            )
+        return dict(self.figures or {})

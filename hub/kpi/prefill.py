@@ -1,0 +1,120 @@
+"""The figures the hub knows from its own records, for one provider and quarter, each with how it was
+counted. Quarters run in UK time; days are calendar days unless a figure says working days."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.kpi.quarters import LOCAL_TIME, Quarter
+from hub.referrals.models import Allocation, AllocationStatus, DeclineReason, Referral, ReferralSource
+from hub.referrals.triage import working_days_between
+
+
+@dataclass(frozen=True)
+class Prefilled:
+    value: float | int | None
+    how: str
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.astimezone(LOCAL_TIME)
+
+
+def _median(values: list[int]) -> float | None:
+    return round(float(statistics.median(values)), 1) if values else None
+
+
+def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefilled]:
+    """Every pre-filled figure for the provider's return (read from allocations, in a few queries)."""
+    starts, ends = quarter.starts, quarter.ends
+    span = f"{quarter.first_day.strftime('%-d %B')} to {quarter.last_day.strftime('%-d %B %Y')} (UK time)"
+    offers = db.execute(
+        select(Allocation, Referral.created_at, Referral.source)
+        .join(Referral)
+        .where(
+            Allocation.provider_id == provider_id,
+            Allocation.created_at >= starts,
+            Allocation.created_at < ends,
+        )
+    ).all()
+    decided = db.scalars(
+        select(Allocation).where(
+            Allocation.provider_id == provider_id,
+            Allocation.decided_at >= starts,
+            Allocation.decided_at < ends,
+        )
+    ).all()
+    contacted = db.scalars(
+        select(Allocation).where(
+            Allocation.provider_id == provider_id,
+            Allocation.first_contact_on >= quarter.first_day,
+            Allocation.first_contact_on <= quarter.last_day,
+        )
+    ).all()
+    accepted_by_end = db.scalars(
+        select(Allocation).where(
+            Allocation.provider_id == provider_id,
+            Allocation.status == AllocationStatus.ACCEPTED,
+            Allocation.decided_at < ends,
+        )
+    ).all()
+
+    declined = [a for a in decided if a.status is AllocationStatus.DECLINED]
+    found = {
+        "referrals_allocated": Prefilled(len(offers), f"Offers made to you from {span}, counted."),
+        "self_referrals": Prefilled(
+            sum(1 for _, _, source in offers if source is ReferralSource.SELF),
+            "Of those offers, the ones where the person referred themselves.",
+        ),
+        "accepted": Prefilled(
+            sum(1 for a in decided if a.status is AllocationStatus.ACCEPTED),
+            f"Offers you accepted from {span}.",
+        ),
+        "declined": Prefilled(len(declined), f"Offers you declined from {span}."),
+    }
+    for reason in DeclineReason:
+        found[f"declined_{reason.value}"] = Prefilled(
+            sum(1 for a in declined if a.decline_reason is reason),
+            f"Offers declined from {span} with the reason “{reason.label}”.",
+        )
+    to_allocation = [(_day(a.created_at).date() - _day(received).date()).days for a, received, _ in offers]
+    found["median_days_to_allocation"] = Prefilled(
+        _median(to_allocation),
+        f"The median of {len(to_allocation)} offers made from {span}: calendar days from the referral "
+        "arriving to the offer.",
+    )
+    to_contact = [
+        (a.first_contact_on - _day(a.created_at).date()).days for a in contacted if a.first_contact_on
+    ]
+    found["median_days_to_first_contact"] = Prefilled(
+        _median(to_contact),
+        f"The median of {len(to_contact)} first contacts made from {span}: calendar days from the offer "
+        "to the first contact.",
+    )
+    quick = sum(
+        1
+        for a in contacted
+        if a.first_contact_on and working_days_between(_day(a.created_at).date(), a.first_contact_on) <= 5
+    )
+    found["first_contact_within_5_days_pct"] = Prefilled(
+        round(100 * quick / len(contacted), 1) if contacted else None,
+        f"{quick} of {len(contacted)} first contacts made from {span} came within 5 working days of the "
+        "offer (weekends and England's bank holidays not counted).",
+    )
+    waiting = [
+        a
+        for a in accepted_by_end
+        if (a.first_contact_on is None or a.first_contact_on > quarter.last_day)
+        and (a.closed_at is None or a.closed_at >= ends)
+    ]
+    found["waiting_at_quarter_end"] = Prefilled(
+        len(waiting),
+        f"Referrals you had accepted by {quarter.last_day.strftime('%-d %B %Y')} with no first contact by "
+        "then (and not closed).",
+    )
+    return found

@@ -1,0 +1,66 @@
+"""Quarters of the calendar year, with their boundaries in UK time (where the service is)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+LOCAL_TIME = ZoneInfo("Europe/London")
+MONTHS = ("January", "April", "July", "October")
+LAST_MONTHS = ("March", "June", "September", "December")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    number: int
+
+    @classmethod
+    def from_key(cls, key: int) -> Quarter:
+        return cls(key // 10, key % 10)
+
+    @classmethod
+    def containing(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def valid(cls, year: int, number: int) -> bool:
+        return 2000 <= year <= 2100 and 1 <= number <= 4
+
+    @property
+    def key(self) -> int:
+        return self.year * 10 + self.number
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * (self.number - 1) + 1, 1)
+
+    @property
+    def last_day(self) -> date:
+        following = self.next().first_day
+        return date.fromordinal(following.toordinal() - 1)
+
+    @property
+    def starts(self) -> datetime:
+        """The first moment of the quarter (midnight UK time), in UTC."""
+        return datetime.combine(self.first_day, time(), LOCAL_TIME).astimezone(UTC)
+
+    @property
+    def ends(self) -> datetime:
+        """The first moment after the quarter, in UTC."""
+        return self.next().starts
+
+    @property
+    def label(self) -> str:
+        return f"{MONTHS[self.number - 1]} to {LAST_MONTHS[self.number - 1]} {self.year}"
+
+    @property
+    def short(self) -> str:
+        return f"{self.year} Q{self.number}"
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)

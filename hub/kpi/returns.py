@@ -1,0 +1,243 @@
+"""A provider's quarterly return: save a draft, submit it (it is then locked), amend it (a new version).
+
+Every version is kept. The figures are checked as they are saved: whole non-negative counts,
+percentages from 0 to 100, days of 0 or more (one decimal place), breakdowns that add up to their
+total, and a reason wherever a pre-filled figure was changed. A draft may be incomplete; a
+submitted return may not. Submitting and amending are audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import audit
+from hub.audit import Actor
+from hub.db import utcnow
+from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
+from hub.kpi.prefill import Prefilled, prefill
+from hub.kpi.quarters import Quarter
+
+REASON_MAX = 1000
+
+
+class ReturnError(Exception):
+    """The return was not changed; the message says why."""
+
+
+@dataclass
+class Checked:
+    """Figures read from a form: the numbers, the typed text (kept to show again), and any problems."""
+
+    figures: dict[str, int | float | None] = field(default_factory=dict)
+    typed: dict[str, str] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def definitions(db: Session, quarter: Quarter) -> list[KpiDefinition]:
+    """The definitions in force for the quarter, in the order the return lists them."""
+    rows = db.scalars(select(KpiDefinition).order_by(KpiDefinition.position, KpiDefinition.id)).all()
+    return [d for d in rows if d.applies_to(quarter.key)]
+
+
+def versions(db: Session, provider_id: int, quarter: Quarter) -> list[KpiReturn]:
+    return list(
+        db.scalars(
+            select(KpiReturn)
+            .where(KpiReturn.provider_id == provider_id, KpiReturn.quarter == quarter.key)
+            .order_by(KpiReturn.version)
+        )
+    )
+
+
+def _number(definition: KpiDefinition, text: str) -> tuple[int | float | None, str | None]:
+    text = text.strip().replace(",", "")
+    if not text:
+        return None, None
+    if definition.unit is Unit.PERCENTAGE:
+        text = text.removesuffix("%").strip()
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None, f"Enter {definition.label.lower()} as a number"
+    if not value.is_finite():
+        return None, f"Enter {definition.label.lower()} as a number"
+    if definition.unit is Unit.COUNT:
+        if value != value.to_integral_value() or value < 0:
+            return None, f"Enter {definition.label.lower()} as a whole number, 0 or more"
+        return int(value), None
+    if value < 0 or (definition.unit is Unit.PERCENTAGE and value > 100):
+        limits = "from 0 to 100" if definition.unit is Unit.PERCENTAGE else "of 0 or more"
+        return None, f"Enter {definition.label.lower()} as a number {limits}"
+    if value != round(value, 1):
+        return None, f"Enter {definition.label.lower()} with at most one decimal place"
+    return float(value), None
+
+
+def check(
+    found: Sequence[KpiDefinition],
+    typed: Mapping[str, str],
+    reasons: Mapping[str, str],
+    known: Mapping[str, Prefilled],
+    *,
+    complete: bool,
+) -> Checked:
+    """Read and check the figures; ``complete`` (for submitting) also needs every figure."""
+    result = Checked()
+    for definition in found:
+        code = definition.code
+        text = str(typed.get(code, "") or "")[:40]
+        result.typed[code] = text
+        value, problem = _number(definition, text)
+        if problem is None and value is None and complete:
+            problem = f"Enter {definition.label.lower()} (0 if there were none)"
+            if definition.prefilled and known.get(code) and known[code].value is None:
+                problem = None  # the hub has nothing to count (for example, no first contacts)
+        if problem:
+            result.errors[code] = problem
+        result.figures[code] = value
+        reason = " ".join(str(reasons.get(code, "") or "").split())[:REASON_MAX]
+        if reason:
+            result.reasons[code] = reason
+        hub_value = known[code].value if definition.prefilled and code in known else None
+        if definition.prefilled and value is not None and value != hub_value and not reason and not problem:
+            result.errors[code] = (
+                f"Say why {definition.label.lower()} differs from the hub's figure "
+                f"({'none' if hub_value is None else _shown(hub_value)})"
+            )
+    _check_breakdowns(found, result)
+    return result
+
+
+def _shown(value: float | int) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def _check_breakdowns(found: Sequence[KpiDefinition], result: Checked) -> None:
+    groups: dict[tuple[str, str], list[KpiDefinition]] = {}
+    for definition in found:
+        if definition.breakdown and definition.sums_to:
+            groups.setdefault((definition.breakdown, definition.sums_to), []).append(definition)
+    labels = {d.code: d.label for d in found}
+    for (breakdown, total_code), parts in groups.items():
+        total = result.figures.get(total_code)
+        values = [result.figures.get(p.code) for p in parts]
+        if total is None or any(v is None for v in values) or any(p.code in result.errors for p in parts):
+            continue
+        added = sum(v for v in values if v is not None)
+        if added != total:
+            result.errors[parts[0].code] = (
+                f"The {breakdown.lower()} figures add up to {_shown(added)}, but "
+                f"{labels.get(total_code, total_code).lower()} is {_shown(total)}. They must be equal."
+            )
+
+
+def _latest(db: Session, provider_id: int, quarter: Quarter) -> KpiReturn | None:
+    return db.scalar(
+        select(KpiReturn)
+        .where(KpiReturn.provider_id == provider_id, KpiReturn.quarter == quarter.key)
+        .order_by(KpiReturn.version.desc())
+        .limit(1)
+        .with_for_update()
+    )
+
+
+def save(
+    db: Session,
+    provider_id: int,
+    quarter: Quarter,
+    typed: Mapping[str, str],
+    reasons: Mapping[str, str],
+    actor: Actor,
+    *,
+    submit: bool = False,
+) -> Checked:
+    """Save the draft (making version 1 if there is none), and submit it if asked and complete.
+
+    Returns the checked figures; if they have errors nothing is written.
+    """
+    if quarter.ends > utcnow():
+        raise ReturnError(f"The return for {quarter.label} can be made once the quarter has ended.")
+    latest = _latest(db, provider_id, quarter)
+    if latest is not None and latest.state is ReturnState.SUBMITTED:
+        db.rollback()
+        raise ReturnError("This return has been submitted, so it is locked. Amend it to change it.")
+    checked = check(
+        definitions(db, quarter), typed, reasons, prefill(db, provider_id, quarter), complete=submit
+    )
+    if checked.errors:
+        db.rollback()
+        return checked
+    draft = latest or _new_version(provider_id, quarter, 1)
+    draft.figures = checked.figures
+    draft.reasons = checked.reasons
+    draft.saved_at = utcnow()
+    if latest is None:
+        db.add(draft)
+    if submit:
+        draft.state, draft.submitted_at = ReturnState.SUBMITTED, draft.saved_at
+        draft.submitted_by = uuid.UUID(actor.id) if actor.id else None
+        action = "kpi.return_submitted" if draft.version == 1 else "kpi.return_amended"
+        audit.record_as(db, actor, action, "kpi_return", draft.id)
+    db.commit()
+    return checked
+
+
+def amend(db: Session, provider_id: int, quarter: Quarter, reason: str, actor: Actor) -> KpiReturn:
+    """Start a new version of a submitted return, with the same figures, saying why."""
+    reason = " ".join(reason.split())[:REASON_MAX]
+    latest = _latest(db, provider_id, quarter)
+    if latest is None or latest.state is not ReturnState.SUBMITTED:
+        db.rollback()
+        raise ReturnError("Only a submitted return can be amended. Change the draft instead.")
+    if not reason:
+        db.rollback()
+        raise ReturnError("Say why the return needs amending")
+    draft = _new_version(provider_id, quarter, latest.version + 1)
+    draft.figures = latest.figures_checked()
+    draft.reasons = dict(latest.reasons or {})
+    draft.amendment_reason = reason
+    draft.saved_at = utcnow()
+    db.add(draft)
+    audit.record_as(db, actor, "kpi.amendment_started", "kpi_return", draft.id)
+    db.commit()
+    return draft
+
+
+def _new_version(provider_id: int, quarter: Quarter, version: int) -> KpiReturn:
+    return KpiReturn(
+        id=return_id(provider_id, quarter.key, version),
+        provider_id=provider_id,
+        quarter=quarter.key,
+        version=version,
+        state=ReturnState.DRAFT,
+    )
+
+
+def state_of(found: Sequence[KpiReturn]) -> str:
+    """Not started, draft, submitted, or amended (a later version was submitted)."""
+    if not found:
+        return "Not started"
+    latest = found[-1]
+    submitted = [r for r in found if r.state is ReturnState.SUBMITTED]
+    if latest.state is ReturnState.DRAFT:
+        return "Amendment in progress" if submitted else "Draft"
+    return "Amended" if len(submitted) > 1 else "Submitted"
+
+
+def typed_from(version: KpiReturn | None) -> tuple[dict[str, str], dict[str, str]]:
+    """A saved version's figures and reasons as a form shows them."""
+    if version is None:
+        return {}, {}
+    figures: dict[str, Any] = version.figures_checked()
+    return (
+        {code: "" if value is None else _shown(value) for code, value in figures.items()},
+        dict(version.reasons or {}),
+    )

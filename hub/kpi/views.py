@@ -1,0 +1,84 @@
+"""The provider's quarterly returns. Views parse and render; ``hub.kpi.returns`` owns the rules."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from hub import db
+from hub.auth.access import current_actor, roles_required
+from hub.auth.models import Role
+from hub.db import utcnow
+from hub.kpi import returns
+from hub.kpi.prefill import prefill
+from hub.kpi.quarters import LOCAL_TIME, Quarter
+
+bp = Blueprint("kpi", __name__)
+QUARTERS_LISTED = 8
+
+
+@bp.get("/kpi/returns")
+@roles_required(Role.PROVIDER_STAFF)
+def return_list() -> str:
+    latest = Quarter.containing(utcnow().astimezone(LOCAL_TIME).date()).previous()
+    quarters = [latest]
+    while len(quarters) < QUARTERS_LISTED:
+        quarters.append(quarters[-1].previous())
+    rows = [
+        (q, returns.state_of(returns.versions(db.session(), current_user.provider_id, q))) for q in quarters
+    ]
+    return render_template("kpi/returns.html", rows=rows)
+
+
+@bp.route("/kpi/returns/<int:year>/<int:number>", methods=["GET", "POST"])
+@roles_required(Role.PROVIDER_STAFF)
+def return_page(year: int, number: int) -> str | Response:
+    if not Quarter.valid(year, number):
+        abort(404)
+    quarter = Quarter(year, number)
+    provider_id = current_user.provider_id
+    session = db.session()
+    found = returns.versions(session, provider_id, quarter)
+    problem = None
+    checked = None
+    if request.method == "POST":
+        action = request.form.get("action", "save")
+        try:
+            if action == "amend":
+                returns.amend(
+                    session, provider_id, quarter, request.form.get("amendment_reason", ""), current_actor()
+                )
+                flash("A new version is open for changes. The submitted one is kept.")
+                return redirect(url_for("kpi.return_page", year=year, number=number), code=303)
+            typed = {k.removeprefix("figure-"): v for k, v in request.form.items() if k.startswith("figure-")}
+            why = {k.removeprefix("reason-"): v for k, v in request.form.items() if k.startswith("reason-")}
+            checked = returns.save(
+                session, provider_id, quarter, typed, why, current_actor(), submit=action == "submit"
+            )
+        except returns.ReturnError as error:
+            problem = str(error)
+        else:
+            if not checked.errors:
+                flash("The return is submitted. Thank you." if action == "submit" else "The draft is saved.")
+                return redirect(url_for("kpi.return_page", year=year, number=number), code=303)
+    shown_version = request.args.get("version", type=int)
+    shown = next((r for r in found if r.version == shown_version), found[-1] if found else None)
+    typed, reasons = returns.typed_from(shown)
+    if checked is not None:
+        typed, reasons = checked.typed, checked.reasons
+    return render_template(
+        "kpi/return.html",
+        quarter=quarter,
+        definitions=returns.definitions(session, quarter),
+        known=prefill(session, provider_id, quarter),
+        versions=found,
+        shown=shown,
+        state=returns.state_of(found),
+        editable=(shown is None or shown is found[-1]) and (not found or found[-1].state.value == "draft"),
+        typed=typed,
+        reasons=reasons,
+        errors=checked.errors if checked else {},
+        problem=problem,
+        ended=quarter.ends <= utcnow(),
+    )
