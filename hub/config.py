@@ -56,6 +56,7 @@ OPTIONAL_SETTINGS = (
     "trusted_proxies",
     "idle_timeout_minutes",
     "overdue_working_days",
+    "suppression_threshold",
     "absolute_timeout_hours",
 )
 """Settings with a default, each read from ``HUB_<NAME>``."""
@@ -85,6 +86,8 @@ class Config:
     trusted_proxies: int = 0
     idle_timeout_minutes: int = 30
     overdue_working_days: int = 5
+    # Published breakdown counts from 1 to this are shown as "*" (DESIGN.md, disclosure control).
+    suppression_threshold: int = 7
     absolute_timeout_hours: int = 12
 
     @classmethod

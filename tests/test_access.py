@@ -38,6 +38,7 @@ PROVIDERS_ONLY = {
     "provider_a": "ok",
     "provider_b": "ok",
 }
+COMMISSIONER_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "commissioner": "ok"}
 ADMIN_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "admin": "ok"}
 
 MATRIX: dict[str, dict[str, str]] = {
@@ -66,6 +67,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "cases.case_list": PROVIDERS_ONLY,
     "kpi.return_list": PROVIDERS_ONLY,
     "kpi.return_page": PROVIDERS_ONLY,
+    "commissioner.quarter_page": COMMISSIONER_ONLY,
+    "commissioner.export": COMMISSIONER_ONLY,
     # The example case is provider A's: provider B gets "not found", never a hint it exists.
     "cases.case_page": {**PROVIDERS_ONLY, "provider_b": "not_found"},
     "cases.case_action": {**PROVIDERS_ONLY, "provider_b": "not_found"},

@@ -340,7 +340,9 @@ def test_one_provider_never_reads_or_changes_anothers_return(app: Flask, db_sess
         assert not their_draft.errors
         client, _ = signed_in(app, db_session, Role.PROVIDER_STAFF, provider_id=mine.id)
         page = client.get("/kpi/returns/2026/3").get_data(as_text=True)
-        assert 'value="9263"' not in page and "<strong>Not started</strong>" in page  # mine: nothing saved yet
+        assert (
+            'value="9263"' not in page and "<strong>Not started</strong>" in page
+        )  # mine: nothing saved yet
         token = TOKEN.search(page)
         assert token
         client.post(

@@ -7,7 +7,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.kpi.quarters import LOCAL_TIME, Quarter
@@ -118,3 +118,49 @@ def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefil
         "then (and not closed).",
     )
     return found
+
+
+def trs_figures(db: Session, quarter: Quarter) -> dict[str, Prefilled]:
+    """The triage team's own figures for the quarter, over every provider."""
+    starts, ends = quarter.starts, quarter.ends
+    offers = db.execute(
+        select(Allocation.referral_id, Allocation.created_at, Allocation.status, Referral.created_at)
+        .join(Referral)
+        .where(Allocation.created_at < ends)
+        .order_by(Allocation.created_at)
+    ).all()
+    first_offer: dict[object, datetime] = {}
+    offered_before: set[object] = set()
+    reallocated = 0
+    to_first_offer = []
+    for referral_id, offered_at, _status, received in offers:
+        if referral_id in offered_before and offered_at >= starts:
+            reallocated += 1
+        if referral_id not in first_offer:
+            first_offer[referral_id] = offered_at
+            if offered_at >= starts:
+                to_first_offer.append((_day(offered_at).date() - _day(received).date()).days)
+        offered_before.add(referral_id)
+    declines = db.scalar(
+        select(func.count()).where(
+            Allocation.status == AllocationStatus.DECLINED,
+            Allocation.decided_at >= starts,
+            Allocation.decided_at < ends,
+        )
+    )
+    return {
+        "trs_median_days_to_allocation": Prefilled(
+            _median(to_first_offer),
+            f"The median of {len(to_first_offer)} referrals first offered in the quarter: calendar days from "
+            "arriving to the first offer.",
+        ),
+        "trs_declines": Prefilled(int(declines or 0), "Offers declined by providers in the quarter."),
+        "trs_reallocations": Prefilled(reallocated, "Offers in the quarter of referrals offered before."),
+    }
+
+
+TRS_LABELS = {
+    "trs_median_days_to_allocation": "Median days from referral to first allocation",
+    "trs_declines": "Offers declined by providers",
+    "trs_reallocations": "Re-allocations (referrals offered again)",
+}

@@ -1,0 +1,87 @@
+"""The commissioners' pages: one quarter's joint return, trends, and the exports (each audited)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from hub import audit, db
+from hub.auth.access import current_actor, roles_required
+from hub.auth.models import Role
+from hub.config import current_config
+from hub.db import utcnow
+from hub.kpi import exports
+from hub.kpi.charts import line_chart
+from hub.kpi.joint import joint_quarter, trends
+from hub.kpi.quarters import LOCAL_TIME, Quarter
+
+bp = Blueprint("commissioner", __name__)
+TREND_CODES = [
+    "referrals_allocated",
+    "waiting_at_quarter_end",
+    "median_days_to_first_contact",
+    "people_supported",
+]
+TREND_QUARTERS = 8
+CHOOSABLE = 12
+
+
+def _last_ended() -> Quarter:
+    return Quarter.containing(utcnow().astimezone(LOCAL_TIME).date()).previous()
+
+
+def _chosen() -> Quarter:
+    text = request.args.get("quarter", "")
+    if not text:
+        return _last_ended()
+    if not text.isdigit() or not Quarter.valid(int(text) // 10, int(text) % 10):
+        abort(404)
+    return Quarter.from_key(int(text))
+
+
+@bp.get("/commissioner/kpi")
+@roles_required(Role.COMMISSIONER)
+def quarter_page() -> str:
+    quarter = _chosen()
+    session = db.session()
+    joint = joint_quarter(session, quarter)
+    found = trends(session, quarter, TREND_QUARTERS, TREND_CODES)
+    audit.record_as(session, current_actor(), "kpi.joint_viewed", "kpi_quarter", quarter.key)
+    session.commit()
+    choices = [_last_ended()]
+    while len(choices) < CHOOSABLE:
+        choices.append(choices[-1].previous())
+    return render_template(
+        "kpi/commissioner.html",
+        joint=joint,
+        trends=[(trend, line_chart(trend, f"chart-{trend.definition.code}")) for trend in found],
+        choices=choices,
+    )
+
+
+@bp.get("/commissioner/kpi/export")
+@roles_required(Role.COMMISSIONER)
+def export() -> Response:
+    quarter = _chosen()
+    kind, fmt = request.args.get("kind", "joint"), request.args.get("format", "csv")
+    if kind not in {"joint", "publication", "trends"} or fmt not in {"csv", "xlsx"}:
+        abort(404)
+    session = db.session()
+    if kind == "trends":
+        rows = exports.trend_table(trends(session, quarter, TREND_QUARTERS, TREND_CODES))
+    else:
+        rows = exports.quarter_table(
+            joint_quarter(session, quarter),
+            publication=kind == "publication",
+            threshold=current_config().suppression_threshold,
+        )
+    audit.record_as(session, current_actor(), f"kpi.exported.{kind}.{fmt}", "kpi_quarter", quarter.key)
+    session.commit()
+    name = f"kpi-{quarter.year}-q{quarter.number}-{kind}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = exports.as_csv(rows), "text/csv"
+    else:
+        body = exports.as_xlsx({f"{quarter.short} {kind}": rows})
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
