@@ -7,7 +7,7 @@ import platform
 import sys
 import time
 
-from benchmarks import audit_write, intake_load, key_rotation, plan, queue_page
+from benchmarks import audit_write, intake_load, key_rotation, kpi_joint, plan, queue_page
 
 BENCHMARKS = {
     "key_rotation": key_rotation.run,
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "plan": plan.run,
     "queue_page": queue_page.run,
     "intake_load": intake_load.run,
+    "kpi_joint": kpi_joint.run,
 }
 
 

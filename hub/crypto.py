@@ -376,6 +376,12 @@ class Sealed(Generic[T]):
     def binding(self, row_id: uuid.UUID) -> Binding:
         return Binding(self.table, self.column, str(row_id))
 
+    def open(self, row_id: uuid.UUID, blob: bytes | None) -> T | None:
+        """The value sealed in ``blob`` for the row with this id, for reads that bypass the model."""
+        if blob is None:
+            return None
+        return cast(T, self._decode(current_keyring().unseal(blob, self.binding(row_id))))
+
     def seal(self, row_id: uuid.UUID, value: T) -> bytes:
         """The stored form of ``value`` for the row with this id, for writes that bypass the model."""
         if not isinstance(value, self.kind):
@@ -391,10 +397,7 @@ class Sealed(Generic[T]):
     def __get__(self, instance: object | None, owner: type) -> Sealed[T] | T | None:
         if instance is None:
             return self
-        blob = getattr(instance, self.column)
-        if blob is None:
-            return None
-        return cast(T, self._decode(current_keyring().unseal(blob, self.binding(_row_id(instance)))))
+        return self.open(_row_id(instance), getattr(instance, self.column))
 
     def __set__(self, instance: object, value: T | None) -> None:
         if value is None:

@@ -79,3 +79,10 @@ def test_the_queue_benchmark_signs_in_and_reads_pages(monkeypatch: pytest.Monkey
     [row] = queue_page.run(["sqlite"])
     small, large = row["statements per page"].split(" / ")
     assert small == large
+
+
+def test_the_kpi_benchmark_serves_its_pages_on_a_small_scale() -> None:
+    from benchmarks import kpi_joint
+
+    page_ms, xlsx_ms = kpi_joint.measure("sqlite", providers=2, quarters=2)
+    assert page_ms > 0 and xlsx_ms > 0  # measure() also checks every page and export answered 200

@@ -11,7 +11,7 @@ from hub.config import current_config
 from hub.db import utcnow
 from hub.kpi import exports
 from hub.kpi.charts import line_chart
-from hub.kpi.joint import joint_quarter, trends
+from hub.kpi.joint import joint_quarter, quarters_up_to, submitted_figures, trends
 from hub.kpi.quarters import LOCAL_TIME, Quarter
 
 bp = Blueprint("commissioner", __name__)
@@ -43,8 +43,9 @@ def _chosen() -> Quarter:
 def quarter_page() -> str:
     quarter = _chosen()
     session = db.session()
-    joint = joint_quarter(session, quarter)
-    found = trends(session, quarter, TREND_QUARTERS, TREND_CODES)
+    opened = submitted_figures(session, [q.key for q in quarters_up_to(quarter, TREND_QUARTERS)])
+    joint = joint_quarter(session, quarter, opened)
+    found = trends(session, quarter, TREND_QUARTERS, TREND_CODES, opened=opened)
     audit.record_as(session, current_actor(), "kpi.joint_viewed", "kpi_quarter", quarter.key)
     session.commit()
     choices = [_last_ended()]
@@ -67,7 +68,7 @@ def export() -> Response:
         abort(404)
     session = db.session()
     if kind == "trends":
-        rows = exports.trend_table(trends(session, quarter, TREND_QUARTERS, TREND_CODES))
+        rows = exports.trend_table(trends(session, quarter, TREND_QUARTERS, TREND_CODES, each_provider=True))
     else:
         rows = exports.quarter_table(
             joint_quarter(session, quarter),

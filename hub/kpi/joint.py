@@ -7,6 +7,7 @@ drafts are never shown to commissioners. Nothing opened is stored anywhere.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,13 +15,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit
+from hub.crypto import CryptoError
+from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
 from hub.kpi.prefill import TRS_LABELS, Prefilled, trs_figures
 from hub.kpi.quarters import Quarter
 from hub.kpi.returns import definitions, state_of
 from hub.providers.models import Provider
 
 Number = int | float
+NOT_GIVEN = "\u2013"  # an en dash: no figure
 
 
 @dataclass
@@ -51,6 +54,20 @@ class JointQuarter:
     def trs_labels(self) -> dict[str, str]:
         return TRS_LABELS
 
+    def table_rows(self) -> list[tuple[str, list[str]]]:
+        """Each figure's label, and its value for each provider then the total, as the page shows them."""
+        suffix = {Unit.PERCENTAGE: " (%)", Unit.DAYS: " (days)", Unit.COUNT: ""}
+        rows = []
+        for definition in self.definitions:
+            values = [c.figures.get(definition.code) for c in self.columns]
+            cells = [NOT_GIVEN if v is None else _shown(v) for v in [*values, self.total(definition)]]
+            rows.append((definition.label + suffix[definition.unit], cells))
+        return rows
+
+
+def _shown(value: Number) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
 
 def _returns_by_provider(db: Session, quarters: list[int]) -> dict[tuple[int, int], list[KpiReturn]]:
     found: dict[tuple[int, int], list[KpiReturn]] = {}
@@ -70,8 +87,13 @@ def providers(db: Session) -> list[Provider]:
     return list(db.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.name)))
 
 
-def joint_quarter(db: Session, quarter: Quarter) -> JointQuarter:
+Opened = dict[tuple[int, int], dict[str, Any]]
+
+
+def joint_quarter(db: Session, quarter: Quarter, opened: Opened | None = None) -> JointQuarter:
+    """The quarter side by side; ``opened`` may hold figures already opened by :func:`submitted_figures`."""
     returns = _returns_by_provider(db, [quarter.key])
+    opened = opened if opened is not None else submitted_figures(db, [quarter.key])
     columns = []
     for provider in providers(db):
         history = returns.get((provider.id, quarter.key), [])
@@ -80,7 +102,7 @@ def joint_quarter(db: Session, quarter: Quarter) -> JointQuarter:
             Column(
                 provider=provider,
                 state=state_of(history),
-                figures=shown.figures_checked() if shown else {},
+                figures=opened.get((provider.id, quarter.key), {}) if shown else {},
                 submitted_at=shown.submitted_at if shown else None,
                 history=history,
             )
@@ -92,27 +114,74 @@ def joint_quarter(db: Session, quarter: Quarter) -> JointQuarter:
 class Trend:
     definition: KpiDefinition
     quarters: list[Quarter]
-    series: dict[str, list[Number | None]]  # provider name -> one value per quarter
+    series: dict[str, list[Number | None]]  # provider name (or all providers) -> one value per quarter
 
 
-def trends(db: Session, last: Quarter, count: int, codes: list[str]) -> list[Trend]:
-    """Each chosen figure over ``count`` quarters up to ``last``, per provider (submitted returns only)."""
-    quarters = [last]
-    while len(quarters) < count:
-        quarters.append(quarters[-1].previous())
-    quarters.reverse()
-    returns = _returns_by_provider(db, [q.key for q in quarters])
+MOST_LINES = 6
+"""With more providers than this a chart of every provider cannot be read: it shows all providers
+together (the sum of counts, the median of days and percentages); the trends export has each one."""
+
+
+def submitted_figures(db: Session, quarters: list[int]) -> Opened:
+    """The latest submitted figures of each provider and quarter, read without loading whole rows."""
+    table = KpiReturn.__table__
+    latest: dict[tuple[int, int], Any] = {}
+    for row in db.execute(
+        select(table.c.id, table.c.provider_id, table.c.quarter, table.c.version, table.c.figures_sealed)
+        .where(table.c.quarter.in_(quarters), table.c.state == ReturnState.SUBMITTED.value)
+        .order_by(table.c.version)
+    ):
+        latest[(row.provider_id, row.quarter)] = row
+    opened = {}
+    for key, row in latest.items():
+        if row.id != return_id(row.provider_id, row.quarter, row.version):
+            raise CryptoError(f"Return {row.id} does not match its provider, quarter and version.")
+        opened[key] = KpiReturn.figures.open(row.id, row.figures_sealed) or {}
+    return opened
+
+
+def _together(definition: KpiDefinition, values: list[Number | None]) -> Number | None:
+    numbers = [v for v in values if v is not None]
+    if not numbers:
+        return None
+    if definition.unit is Unit.COUNT:
+        return sum(numbers)
+    return round(float(statistics.median(numbers)), 1)
+
+
+def quarters_up_to(last: Quarter, count: int) -> list[Quarter]:
+    found = [last]
+    while len(found) < count:
+        found.append(found[-1].previous())
+    return found[::-1]
+
+
+def trends(
+    db: Session,
+    last: Quarter,
+    count: int,
+    codes: list[str],
+    *,
+    each_provider: bool | None = None,
+    opened: Opened | None = None,
+) -> list[Trend]:
+    """Each chosen figure over ``count`` quarters up to ``last`` (submitted returns only)."""
+    quarters = quarters_up_to(last, count)
+    opened = opened if opened is not None else submitted_figures(db, [q.key for q in quarters])
     everyone = providers(db)
-    opened: dict[tuple[int, int], dict[str, Any]] = {}
-    for key, history in returns.items():
-        shown = _latest_submitted(history)
-        if shown is not None:
-            opened[key] = shown.figures_checked()
+    separate = len(everyone) <= MOST_LINES if each_provider is None else each_provider
     wanted = {d.code: d for d in definitions(db, last) if d.code in codes}
     found = []
     for code in codes:
         if code not in wanted:
             continue
         series = {p.name: [opened.get((p.id, q.key), {}).get(code) for q in quarters] for p in everyone}
+        if not separate:
+            label = "All providers" + ("" if wanted[code].unit is Unit.COUNT else " (median)")
+            series = {
+                label: [
+                    _together(wanted[code], list(column)) for column in zip(*series.values(), strict=True)
+                ]
+            }
         found.append(Trend(wanted[code], quarters, series))
     return found
