@@ -18,6 +18,7 @@ keys_cli = AppGroup("keys", help="Manage the encryption keys in the key file.")
 outbox_cli = AppGroup("outbox", help="Send the emails waiting in the outbox.")
 retention_cli = AppGroup("retention", help="Remove what is past its retention period.")
 audit_cli = AppGroup("audit", help="Check the audit log's hash chain.")
+kpi_cli = AppGroup("kpi", help="Quarterly KPI returns.")
 
 
 def init_app(app: Flask) -> None:
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox_cli)
     app.cli.add_command(retention_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(kpi_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
 
@@ -173,3 +175,14 @@ def create_user_command(
     click.echo(
         f"Created a {user.role.label.lower()} account. They set up their authenticator app at first sign-in."
     )
+
+
+@kpi_cli.command("remind", help="Email providers whose return for the last quarter is overdue (once each).")
+def kpi_remind_command() -> None:
+    from hub.db import utcnow
+    from hub.kpi.quarters import LOCAL_TIME
+    from hub.kpi.reminders import send_reminders
+
+    today = utcnow().astimezone(LOCAL_TIME).date()
+    names = send_reminders(db.session(), today, current_config().return_reminder_days)
+    click.echo(f"Reminded {len(names)} providers." + (f" ({', '.join(names)})" if names else ""))

@@ -57,6 +57,7 @@ OPTIONAL_SETTINGS = (
     "idle_timeout_minutes",
     "overdue_working_days",
     "suppression_threshold",
+    "return_reminder_days",
     "absolute_timeout_hours",
 )
 """Settings with a default, each read from ``HUB_<NAME>``."""
@@ -88,6 +89,8 @@ class Config:
     overdue_working_days: int = 5
     # Published breakdown counts from 1 to this are shown as "*" (DESIGN.md, disclosure control).
     suppression_threshold: int = 7
+    # Days after a quarter ends before a provider with no submitted return is reminded.
+    return_reminder_days: int = 14
     absolute_timeout_hours: int = 12
 
     @classmethod

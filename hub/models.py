@@ -2,7 +2,7 @@
 
 from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffUser
-from hub.kpi.models import KpiDefinition, KpiReturn
+from hub.kpi.models import KpiDefinition, KpiReminder, KpiReturn
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism, provider_specialism
 from hub.referrals.models import Allocation, DraftPage, Referral, ReferralEvent, referral_specialism
@@ -13,6 +13,7 @@ __all__ = [
     "AuditHead",
     "DraftPage",
     "KpiDefinition",
+    "KpiReminder",
     "KpiReturn",
     "OutboxMessage",
     "Provider",

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
 from hub.crypto import Keyring
+from hub.kpi.reminders import send_reminders
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider
 from hub.referrals import cases, timeline
@@ -419,6 +420,7 @@ def test_every_email_template_is_sent_somewhere_and_none_holds_personal_data(
             cases.accept(db_session, allocation.id, provider.id, who)
         else:
             cases.decline(db_session, allocation.id, provider.id, who, DeclineReason.NO_CAPACITY)
+    send_reminders(db_session, date.today(), after_days=0)  # no return from Harbour for last quarter
     messages = db_session.scalars(select(OutboxMessage)).all()
     templates = {path.stem for path in (Path(app.root_path) / "templates" / "email").glob("*.txt")}
     assert {m.template for m in messages} == templates, "every template is exercised here"

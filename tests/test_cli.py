@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import func, select
@@ -76,6 +77,16 @@ def test_seed_demo_adds_the_three_providers_once(initialised: Flask) -> None:
         assert all(p.capacity and p.specialisms for p in db.session().scalars(select(Provider)))
         offers = db.session().scalars(select(Allocation)).all()
         assert sorted(a.status.value for a in offers) == ["accepted", "pending"]
+
+
+def test_kpi_remind_reminds_each_provider_once(initialised: Flask) -> None:
+    runner = initialised.test_cli_runner()
+    runner.invoke(args=["seed-demo"])
+    with time_machine.travel("2026-11-26 10:00:00+00:00"):  # 57 days after the last quarter ended
+        first = runner.invoke(args=["kpi", "remind"])
+        second = runner.invoke(args=["kpi", "remind"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    assert "Reminded 3 providers." in first.output and "Reminded 0 providers." in second.output
 
 
 def test_keys_rotate_status_and_retire(initialised: Flask) -> None:

@@ -355,3 +355,33 @@ def test_one_provider_never_reads_or_changes_anothers_return(app: Flask, db_sess
     assert their_version.figures_checked()["sessions_one_to_one"] == 9263
     [my_version] = returns.versions(db_session, mine.id, Q3)
     assert my_version.figures_checked()["sessions_one_to_one"] == 12
+
+
+# -- reminders --------------------------------------------------------------------------------------
+
+
+def test_a_provider_without_a_submitted_return_is_reminded_once_after_the_set_days(
+    db_session: Session,
+) -> None:
+    from hub.kpi.reminders import send_reminders
+    from hub.outbox import OutboxMessage
+
+    factories.provider(db_session, name="Late", referrals_email="late@example.org")
+    done = factories.provider(db_session, name="Done", referrals_email="done@example.org")
+    drafting = factories.provider(db_session, name="Drafting", referrals_email="drafting@example.org")
+    db_session.commit()
+    with time_machine.travel(AFTER_Q3):
+        assert not returns.save(
+            db_session, done.id, Q3, with_hub_figures(db_session, done), {}, PROVIDER, submit=True
+        ).errors
+        assert not returns.save(
+            db_session, drafting.id, Q3, {"people_supported": "4817"}, {}, PROVIDER
+        ).errors
+    assert send_reminders(db_session, date(2026, 10, 13), after_days=14) == []  # 13 days after 30 September
+    assert send_reminders(db_session, date(2026, 10, 14), after_days=14) == ["Drafting", "Late"]
+    assert send_reminders(db_session, date(2026, 10, 15), after_days=14) == []  # once only
+    messages = db_session.scalars(select(OutboxMessage)).all()
+    assert sorted(m.to_address or "" for m in messages) == ["drafting@example.org", "late@example.org"]
+    for message in messages:
+        assert "July to September 2026" in message.body and "/kpi/returns/2026/3" in message.body
+        assert "4817" not in message.body

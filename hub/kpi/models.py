@@ -96,3 +96,15 @@ class KpiReturn(SealedRowMixin, Base):
                 f"Return {self.id} does not match its provider, quarter and version: it was moved or altered."
             )
         return dict(self.figures or {})
+
+
+class KpiReminder(Base):
+    """A reminder sent to a provider about a quarter's return, so it is sent once."""
+
+    __tablename__ = "kpi_reminder"
+    __table_args__ = (UniqueConstraint("provider_id", "quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"))
+    quarter: Mapped[int]
+    sent_at: Mapped[Created]

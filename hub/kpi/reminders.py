@@ -1,0 +1,53 @@
+"""Reminders for returns not yet submitted: ``flask --app hub kpi remind``, run daily from cron.
+
+Once ``HUB_RETURN_REMINDER_DAYS`` days have passed since a quarter ended, each active provider with
+no submitted return for it is emailed once: its team mailbox, or else each of its staff accounts.
+The email names the quarter and links to the return; it holds no figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import outbox
+from hub.auth.models import Role
+from hub.auth.services import staff_addresses
+from hub.kpi.models import KpiReminder, KpiReturn, ReturnState
+from hub.kpi.quarters import Quarter
+from hub.providers.models import Provider
+
+
+def send_reminders(db: Session, today: date, after_days: int) -> list[str]:
+    """Queue the reminders due today; returns the names of the providers reminded."""
+    quarter = Quarter.containing(today).previous()
+    if today < quarter.last_day + timedelta(days=after_days):
+        return []
+    submitted = set(
+        db.scalars(
+            select(KpiReturn.provider_id).where(
+                KpiReturn.quarter == quarter.key, KpiReturn.state == ReturnState.SUBMITTED
+            )
+        )
+    )
+    reminded = set(db.scalars(select(KpiReminder.provider_id).where(KpiReminder.quarter == quarter.key)))
+    names = []
+    for provider in db.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.name)):
+        if provider.id in submitted or provider.id in reminded:
+            continue
+        mailbox = provider.referrals_email
+        for address in [mailbox] if mailbox else staff_addresses(db, Role.PROVIDER_STAFF, provider.id):
+            outbox.queue(
+                db,
+                to=address,
+                template="kpi_return_reminder",
+                subject=f"Your quarterly return for {quarter.label} is due",
+                quarter_label=quarter.label,
+                path=f"/kpi/returns/{quarter.year}/{quarter.number}",
+            )
+        db.add(KpiReminder(provider_id=provider.id, quarter=quarter.key))
+        names.append(provider.name)
+    db.commit()
+    return names
