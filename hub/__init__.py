@@ -16,6 +16,7 @@ def create_app(config: Config | None = None) -> Flask:
     from hub.auth.views import bp as auth_bp
     from hub.crypto import Keyring
     from hub.extensions import csrf, limiter
+    from hub.kpi.admin_views import bp as kpi_admin_bp
     from hub.kpi.commissioner_views import bp as commissioner_bp
     from hub.kpi.views import bp as kpi_bp
     from hub.providers.views import bp as providers_bp
@@ -58,5 +59,6 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(kpi_bp)
     app.register_blueprint(commissioner_bp)
+    app.register_blueprint(kpi_admin_bp)
     cli.init_app(app)
     return app

@@ -69,6 +69,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "kpi.return_page": PROVIDERS_ONLY,
     "commissioner.quarter_page": COMMISSIONER_ONLY,
     "commissioner.export": COMMISSIONER_ONLY,
+    "kpi_admin.kpi_definitions": ADMIN_ONLY,
+    "kpi_admin.retire": ADMIN_ONLY,
     # The example case is provider A's: provider B gets "not found", never a hint it exists.
     "cases.case_page": {**PROVIDERS_ONLY, "provider_b": "not_found"},
     "cases.case_action": {**PROVIDERS_ONLY, "provider_b": "not_found"},
@@ -103,6 +105,7 @@ EXAMPLES = {
     "case_id": "00000000-0000-4000-8000-000000000002",
     "year": "2026",
     "number": "3",
+    "definition_id": "1",
 }
 
 

@@ -385,3 +385,51 @@ def test_a_provider_without_a_submitted_return_is_reminded_once_after_the_set_da
     for message in messages:
         assert "July to September 2026" in message.body and "/kpi/returns/2026/3" in message.body
         assert "4817" not in message.body
+
+
+# -- the common set changes from a quarter on ------------------------------------------------------
+
+
+def test_an_admin_adds_and_retires_figures_from_a_quarter_on_without_touching_past_returns(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    with time_machine.travel(AFTER_Q3):
+        assert not returns.save(
+            db_session, provider.id, Q3, with_hub_figures(db_session, provider), {}, PROVIDER, submit=True
+        ).errors
+        client, _ = signed_in(app, db_session, Role.ADMIN)
+        page = client.get("/admin/kpi").get_data(as_text=True)
+        token = TOKEN.search(page)
+        assert token
+        form = {
+            "csrf_token": token.group(1),
+            "code": "waiting_over_4_weeks",
+            "label": "People waiting over 4 weeks",
+            "unit": "count",
+            "description": "",
+            "starts": "20263",  # ended: refused
+        }
+        refused = html.unescape(client.post("/admin/kpi", data=form).get_data(as_text=True))
+        assert "July to September 2026 has ended, so its figures cannot change." in refused
+        assert 'value="waiting_over_4_weeks"' in refused  # what was typed is kept
+        assert client.post("/admin/kpi", data={**form, "starts": "20264"}).status_code == 303
+        duplicate = html.unescape(
+            client.post("/admin/kpi", data={**form, "starts": "20271"}).get_data(as_text=True)
+        )
+        assert "A figure with the code waiting_over_4_weeks is already in use then." in duplicate
+        [felt_safer] = [d for d in returns.definitions(db_session, Q3) if d.code == "felt_safer_pct"]
+        response = client.post(
+            f"/admin/kpi/{felt_safer.id}/retire", data={"csrf_token": token.group(1), "starts": "20264"}
+        )
+        assert response.status_code == 303
+    codes = {
+        quarter: {d.code for d in returns.definitions(db_session, quarter)} for quarter in (Q3, Q3.next())
+    }
+    assert "waiting_over_4_weeks" not in codes[Q3] and "waiting_over_4_weeks" in codes[Q3.next()]
+    assert "felt_safer_pct" in codes[Q3] and "felt_safer_pct" not in codes[Q3.next()]
+    [submitted] = returns.versions(db_session, provider.id, Q3)
+    assert submitted.state is ReturnState.SUBMITTED and submitted.figures_checked()["felt_safer_pct"] == 92.5
+    actions = db_session.scalars(
+        select(AuditEntry.action).where(AuditEntry.action.like("kpi.definition%"))
+    ).all()
+    assert actions == ["kpi.definition_added", "kpi.definition_retired"]

@@ -1,0 +1,99 @@
+"""Changing the common KPI set: an administrator adds a figure, or retires one, from a quarter on.
+
+Only quarters that have not ended yet can be changed, so no return already made (or due) changes
+its meaning. Every change is audited.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import audit
+from hub.audit import Actor
+from hub.db import utcnow
+from hub.kpi.models import KpiDefinition, Unit
+from hub.kpi.quarters import LOCAL_TIME, Quarter
+
+CODE = re.compile(r"[a-z][a-z0-9_]{1,59}")
+
+
+class DefinitionError(Exception):
+    """Nothing was changed; the message says why."""
+
+
+def current_quarter() -> Quarter:
+    return Quarter.containing(utcnow().astimezone(LOCAL_TIME).date())
+
+
+def _open(quarter: Quarter) -> None:
+    if quarter < current_quarter():
+        raise DefinitionError(
+            f"{quarter.label} has ended, so its figures cannot change. Choose this quarter or a later one."
+        )
+
+
+def add(
+    db: Session,
+    *,
+    code: str,
+    label: str,
+    unit: Unit,
+    description: str,
+    starts: Quarter,
+    actor: Actor,
+    breakdown: str | None = None,
+    sums_to: str | None = None,
+) -> KpiDefinition:
+    code, label = code.strip().lower(), " ".join(label.split())
+    if not CODE.fullmatch(code):
+        raise DefinitionError(
+            "The code must start with a letter and use only small letters, digits and _ (2 to 60 characters)"
+        )
+    if not label:
+        raise DefinitionError("Enter the figure's name")
+    _open(starts)
+    existing = db.scalars(select(KpiDefinition).where(KpiDefinition.code == code)).all()
+    if any(d.until_quarter is None or d.until_quarter >= starts.key for d in existing):
+        raise DefinitionError(
+            f"A figure with the code {code} is already in use then. Retire it first, or choose another code."
+        )
+    if sums_to and not any(d.code == sums_to for d in db.scalars(select(KpiDefinition))):
+        raise DefinitionError(f"There is no figure with the code {sums_to} for the breakdown to add up to")
+    position = max((d.position for d in db.scalars(select(KpiDefinition))), default=0) + 10
+    definition = KpiDefinition(
+        code=code,
+        label=label[:200],
+        unit=unit,
+        description=description.strip()[:2000],
+        prefilled=False,
+        breakdown=(breakdown or "").strip()[:60] or None,
+        sums_to=sums_to or None,
+        position=position,
+        from_quarter=starts.key,
+    )
+    db.add(definition)
+    db.flush()
+    audit.record_as(db, actor, "kpi.definition_added", "kpi_definition", definition.id)
+    db.commit()
+    return definition
+
+
+def retire(db: Session, definition_id: int, starts: Quarter, actor: Actor) -> KpiDefinition:
+    """The figure is no longer asked for from ``starts`` on; earlier quarters keep it."""
+    definition = db.get(KpiDefinition, definition_id)
+    if definition is None:
+        raise DefinitionError("That figure no longer exists.")
+    _open(starts)
+    if definition.prefilled:
+        raise DefinitionError(
+            "The hub fills this figure in from its own records, so it cannot be retired here."
+        )
+    if definition.until_quarter is not None and definition.until_quarter < starts.key:
+        raise DefinitionError("That figure is already retired by then.")
+    definition.until_quarter = starts.previous().key
+    audit.record_as(db, actor, "kpi.definition_retired", "kpi_definition", definition.id)
+    db.commit()
+    return definition
