@@ -19,7 +19,7 @@ from hub.auth.models import Role
 from hub.crypto import CryptoError, UnsealError
 from hub.kpi import returns
 from hub.kpi.models import KpiReturn, ReturnState
-from hub.kpi.prefill import prefill
+from hub.kpi.prefill import prefill, trs_figures
 from hub.kpi.quarters import Quarter
 from hub.providers.models import Provider
 from hub.referrals.models import (
@@ -215,6 +215,10 @@ def test_prefill_equals_hand_counts_across_boundaries_holidays_and_declines(
     assert known["waiting_at_quarter_end"] == 1
     assert accepted.first_contact_on and waiting.first_contact_on
     assert prefill(db_session, other.id, Q3)["referrals_allocated"].value == 1
+    trs = {code: figure.value for code, figure in trs_figures(db_session, Q3).items()}
+    # Five referrals first offered in Q3 (days 10, 3, 7, 1, 1); the 13 July offer of the declined one to
+    # the other provider is a re-allocation, not a first offer; the 1 October (BST) offer is Q4's.
+    assert trs == {"trs_median_days_to_allocation": 3.0, "trs_declines": 1, "trs_reallocations": 1}
 
 
 # -- draft, submit, amend ---------------------------------------------------------------------------
