@@ -8,20 +8,17 @@ from __future__ import annotations
 import os
 import random
 import re
-import secrets
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import pyotp
 from sqlalchemy import select
 
 from benchmarks.databases import database
+from benchmarks.staff import signed_in_client
 from hub import create_app, db
-from hub.audit import Actor
 from hub.auth.models import Role
-from hub.auth.services import create_user
 from hub.config import Config
 from hub.crypto import Keyring
 from hub.db import utcnow
@@ -99,26 +96,7 @@ def measure(kind: str, providers: int, quarters: int) -> tuple[float, float]:
         )
         fill(config, providers, quarters)
         app = create_app(config)
-        secret, password = pyotp.random_base32(), secrets.token_urlsafe(16)
-        with app.app_context():
-            user = create_user(
-                db.session(),
-                email="bench.commissioner@example.org",
-                display_name="Bench",
-                role=Role.COMMISSIONER,
-                password=password,
-                actor=Actor(id=None, role="operator"),
-            )
-            user.totp_secret, user.totp_last_step = secret, 1
-            db.session().commit()
-        client = app.test_client()
-        token = TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
-        client.post(
-            "/login",
-            data={"csrf_token": token, "email": "bench.commissioner@example.org", "password": password},
-        )
-        token = TOKEN.search(client.get("/login/two-factor").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
-        client.post("/login/two-factor", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
+        client = signed_in_client(app, Role.COMMISSIONER)
         timings: dict[str, list[float]] = {"page": [], "xlsx": []}
         urls = {
             "page": f"/commissioner/kpi?quarter={LAST.key}",

@@ -8,7 +8,6 @@ of the large queue (its OFFSET makes it slower), and the SQL statements per page
 from __future__ import annotations
 
 import re
-import secrets
 import statistics
 import tempfile
 import time
@@ -16,14 +15,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyotp
 from sqlalchemy import event, insert
 
 from benchmarks.databases import database
+from benchmarks.staff import signed_in_client
 from hub import create_app, db
-from hub.audit import Actor
 from hub.auth.models import Role
-from hub.auth.services import create_user
 from hub.config import Config
 from hub.crypto import Keyring
 from hub.migrate import upgrade
@@ -67,27 +64,7 @@ def measure(kind: str, size: int) -> tuple[float, float, int]:
             ]
             with engine.begin() as connection:
                 connection.execute(insert(Referral), rows)
-            secret, password = pyotp.random_base32(), secrets.token_urlsafe(16)
-            user = create_user(
-                db.session(),
-                email="bench.allocator@example.org",
-                display_name="Bench",
-                role=Role.ALLOCATOR,
-                password=password,
-                actor=Actor(id=None, role="operator"),
-            )
-            user.totp_secret, user.totp_last_step = secret, 1
-            db.session().commit()
-        client = app.test_client()
-        token = TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
-        signed = client.post(
-            "/login", data={"csrf_token": token, "email": "bench.allocator@example.org", "password": password}
-        )
-        assert signed.headers.get("Location") == "/login/two-factor", (
-            "the benchmark's allocator could not sign in"
-        )
-        token = TOKEN.search(client.get("/login/two-factor").get_data(as_text=True)).group(1)  # type: ignore[union-attr]
-        client.post("/login/two-factor", data={"csrf_token": token, "code": pyotp.TOTP(secret).now()})
+        client = signed_in_client(app, Role.ALLOCATOR)
         middle = max(1, size // 50 // 2)
         times: dict[int, list[float]] = {1: [], middle: []}
         for _ in range(RUNS):

@@ -255,16 +255,14 @@ def test_the_public_pages_have_no_serious_accessibility_problems(browser: Browse
     assert not visit.problems, "\n".join(visit.problems)
 
 
-def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(browser: Browser, live_hub: str) -> None:
-    import re
-
+def first_sign_in(visit: Visit, live_hub: str, email: str) -> None:
+    """A demo account's first sign-in: password, then setting up the authenticator, to the recovery codes."""
     import pyotp
 
-    visit = new_visit(browser)
     page = visit.page
     page.goto(live_hub + "/login")
-    page.get_by_label("Email address").fill("allocator@demo.invalid")
-    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORDS["allocator@demo.invalid"])
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORDS[email])
     visit.continue_()
     expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
     expect(page.locator(".hub-qr svg")).to_be_visible()
@@ -272,6 +270,14 @@ def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(browser: Brows
     page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
     visit.continue_()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+
+
+def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(browser: Browser, live_hub: str) -> None:
+    import re
+
+    visit = new_visit(browser)
+    page = visit.page
+    first_sign_in(visit, live_hub, "allocator@demo.invalid")
     assert len(re.findall(r"[0-9A-Z]{5}-[0-9A-Z]{5}", page.locator("#recovery-codes").inner_text())) == 10
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name=re.compile("Hello, Demo"))).to_be_visible()
@@ -299,17 +305,9 @@ def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(browser: Brows
 def test_provider_staff_work_their_cases(browser: Browser, live_hub: str) -> None:
     import re
 
-    import pyotp
-
     visit = new_visit(browser)
     page = visit.page
-    page.goto(live_hub + "/login")
-    page.get_by_label("Email address").fill("rise@demo.invalid")
-    page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORDS["rise@demo.invalid"])
-    visit.continue_()
-    secret = page.locator("#totp-key").inner_text()
-    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
-    visit.continue_()
+    first_sign_in(visit, live_hub, "rise@demo.invalid")
     page.get_by_role("button", name="Continue").click()
     page.get_by_role("link", name="Your cases").click()
     expect(page.get_by_text(re.compile(r"Waiting for your decision \(1\)"))).to_be_visible()
