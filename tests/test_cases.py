@@ -311,6 +311,20 @@ def test_an_unsafe_channel_is_refused_on_the_form_and_what_was_typed_is_kept(
     assert fetch(db_session, allocation)[1] is ReferralStatus.ACCEPTED
 
 
+def test_the_sessions_form_shows_what_was_recorded(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    who = staff(db_session, provider)
+    allocation = offered(db_session, provider)
+    cases.accept(db_session, allocation.id, provider.id, who)
+    cases.record_measures(
+        db_session, allocation.id, provider.id, who, {"sessions_offered": 8, "group_sessions": 3}
+    )
+    _, page = provider_desk(app, db_session, provider).get(f"/provider/cases/{allocation.id}")
+    assert re.search(r'id="measures-sessions_offered"[^>]*value="8"', page)
+    assert re.search(r'id="measures-group_sessions"[^>]*value="3"', page)
+
+
 def test_closing_a_case_never_accepted_is_refused_with_a_clear_message(
     app: Flask, db_session: Session, provider: Provider
 ) -> None:

@@ -102,8 +102,6 @@ def case_action(case_id: str, action: str) -> str | Response:
             _act(allocation, action, form)
         except cases.UnsafeChannel as error:
             form.channel.errors = [str(error)]
-        except cases.BadDetails as error:
-            problem = str(error)
         except cases.CaseError as error:
             problem = str(error)
         else:
@@ -149,7 +147,7 @@ def _show(
         if failed == slug:
             forms[slug] = (ACTIONS[slug], failed_form)
         else:
-            data = allocation.measures or {} if slug == "measures" else {}
+            data = (allocation.measures or {}) if slug == "measures" else {}
             forms[slug] = (ACTIONS[slug], ACTIONS[slug].form(formdata=None, prefix=slug, data=data))
     safe = (referral.safe_contact or {}).get("methods") or []
     return render_template(
