@@ -89,7 +89,37 @@ def seed(db: Session) -> list[str]:
     db.commit()
     said += _demo_accounts(db)
     said += _demo_cases(db)
+    said += _demo_returns(db)
     return said or ["The demo data is already there; nothing was added."]
+
+
+def _demo_returns(db: Session) -> list[str]:
+    """Last quarter's return: submitted by one demo provider, a draft from another, none from the third."""
+    from hub.audit import Actor
+    from hub.db import utcnow
+    from hub.kpi import returns
+    from hub.kpi.models import KpiReturn
+    from hub.kpi.prefill import prefill
+    from hub.kpi.quarters import LOCAL_TIME, Quarter
+
+    if db.scalar(select(func.count()).select_from(KpiReturn)):
+        return []
+    quarter = Quarter.containing(utcnow().astimezone(LOCAL_TIME).date()).previous()
+    operator = Actor(id=None, role="operator")
+    providers = {p.slug: p for p in db.scalars(select(Provider))}
+    for slug, people, submit in (("rothacs", 34, True), ("grow", 21, False)):
+        known = prefill(db, providers[slug].id, quarter)
+        figures = {code: "" if f.value is None else str(f.value) for code, f in known.items()}
+        for definition in returns.definitions(db, quarter):
+            if not definition.prefilled:
+                figures[definition.code] = "0" if definition.breakdown else str(people // 3)
+        figures.update(people_supported=str(people), felt_safer_pct="87.5", satisfied_pct="91")
+        figures.update(age_25_to_44=str(people), gender_woman=str(people), ethnicity_white=str(people))
+        figures.update(disability_no=str(people))
+        checked = returns.save(db, providers[slug].id, quarter, figures, {}, operator, submit=submit)
+        if checked.errors:
+            raise RuntimeError(f"the demo return does not pass the checks: {checked.errors}")
+    return [f"Added demo returns for {quarter.label} (one submitted, one draft, one not started)."]
 
 
 def _demo_cases(db: Session) -> list[str]:

@@ -81,12 +81,13 @@ def test_seed_demo_adds_the_three_providers_once(initialised: Flask) -> None:
 
 def test_kpi_remind_reminds_each_provider_once(initialised: Flask) -> None:
     runner = initialised.test_cli_runner()
-    runner.invoke(args=["seed-demo"])
     with time_machine.travel("2026-11-26 10:00:00+00:00"):  # 57 days after the last quarter ended
+        runner.invoke(args=["seed-demo"])  # one demo return submitted, one draft, one not started
         first = runner.invoke(args=["kpi", "remind"])
         second = runner.invoke(args=["kpi", "remind"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert "Reminded 3 providers." in first.output and "Reminded 0 providers." in second.output
+    assert "Reminded 2 providers. (GROW, Rotherham Rise)" in first.output
+    assert "Reminded 0 providers." in second.output
 
 
 def test_keys_rotate_status_and_retire(initialised: Flask) -> None:
