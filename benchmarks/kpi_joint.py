@@ -11,16 +11,14 @@ import re
 import statistics
 import tempfile
 import time
-from pathlib import Path
 
 from sqlalchemy import select
 
-from benchmarks.databases import database
+from benchmarks.databases import bench_config, database
 from benchmarks.staff import signed_in_client
 from hub import create_app, db
 from hub.auth.models import Role
 from hub.config import Config
-from hub.crypto import Keyring
 from hub.db import utcnow
 from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
 from hub.kpi.quarters import Quarter
@@ -87,13 +85,7 @@ def fill(config: Config, providers: int, quarters: int) -> None:
 
 def measure(kind: str, providers: int, quarters: int) -> tuple[float, float]:
     with database(kind, "hub_kpi") as url, tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
-        config = Config(
-            secret_key="bench-" + "x" * 40,
-            database_url=url,
-            key_file=Keyring.create(Path(folder) / "keys.json").path,
-            instance_path=Path(folder),
-            secure_cookies=False,
-        )
+        config = bench_config(url, folder)
         fill(config, providers, quarters)
         app = create_app(config)
         client = signed_in_client(app, Role.COMMISSIONER)

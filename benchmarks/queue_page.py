@@ -13,16 +13,13 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import event, insert
 
-from benchmarks.databases import database
+from benchmarks.databases import bench_config, database
 from benchmarks.staff import signed_in_client
 from hub import create_app, db
 from hub.auth.models import Role
-from hub.config import Config
-from hub.crypto import Keyring
 from hub.migrate import upgrade
 from hub.referrals.models import Referral, ReferralSource
 
@@ -35,14 +32,7 @@ TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 def measure(kind: str, size: int) -> tuple[float, float, int]:
     """Median ms for the first page and for a page in the middle, and the statements per page."""
     with database(kind, "hub_queue") as url, tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
-        config = Config(
-            secret_key="bench-" + "x" * 40,
-            database_url=url,
-            key_file=Keyring.create(Path(folder) / "keys.json").path,
-            instance_path=Path(folder),
-            secure_cookies=False,
-            form_rate_limit="100000 per minute",
-        )
+        config = bench_config(url, folder, form_rate_limit="100000 per minute")
         app = create_app(config)
         with app.app_context():
             engine = db.database().engine

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -63,6 +65,17 @@ class SealedRowMixin:
     def __init__(self, **kwargs: Any) -> None:
         self.id = kwargs.pop("id", None) or uuid.uuid4()
         super().__init__(**kwargs)
+
+
+@contextmanager
+def committed(db: Session, refused: type[Exception]) -> Iterator[None]:
+    """Commit what the block wrote; if the block raises ``refused``, roll all of it back and re-raise."""
+    try:
+        yield
+        db.commit()
+    except refused:
+        db.rollback()
+        raise
 
 
 class Database:

@@ -96,15 +96,14 @@ def seed(db: Session) -> list[str]:
 def _demo_returns(db: Session) -> list[str]:
     """Last quarter's return: submitted by one demo provider, a draft from another, none from the third."""
     from hub.audit import Actor
-    from hub.db import utcnow
     from hub.kpi import returns
     from hub.kpi.models import KpiReturn
     from hub.kpi.prefill import prefill
-    from hub.kpi.quarters import LOCAL_TIME, Quarter
+    from hub.kpi.quarters import Quarter
 
     if db.scalar(select(func.count()).select_from(KpiReturn)):
         return []
-    quarter = Quarter.containing(utcnow().astimezone(LOCAL_TIME).date()).previous()
+    quarter = Quarter.last_ended()
     operator = Actor(id=None, role="operator")
     providers = {p.slug: p for p in db.scalars(select(Provider))}
     for slug, people, submit in (("rothacs", 34, True), ("grow", 21, False)):

@@ -77,7 +77,7 @@ def complete(**changes: str) -> dict[str, str]:
 
 def with_hub_figures(db: Session, provider: Provider, **changes: str) -> dict[str, str]:
     known = prefill(db, provider.id, Q3)
-    hub = {code: ("" if p.value is None else returns._shown(p.value)) for code, p in known.items()}
+    hub = {code: ("" if p.value is None else returns.figure_text(p.value)) for code, p in known.items()}
     return {**hub, **complete(**changes)}
 
 

@@ -254,6 +254,13 @@ def staff_addresses(db: Session, role: Role, provider_id: int | None = None) -> 
     return [account.email for account in db.scalars(query) if account.email]
 
 
+def notice_addresses(
+    db: Session, mailbox: str | None, role: Role, provider_id: int | None = None
+) -> list[str]:
+    """Where a notice goes: the team's shared mailbox if it has one, else each of its active accounts."""
+    return [mailbox] if mailbox else staff_addresses(db, role, provider_id)
+
+
 def load_user(db: Session, user_id: str) -> StaffUser | None:
     try:
         return db.get(StaffUser, uuid.UUID(user_id))

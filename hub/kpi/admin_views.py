@@ -18,7 +18,7 @@ QUARTERS_OFFERED = 6
 
 
 def _quarters() -> list[Quarter]:
-    found = [definitions.current_quarter()]
+    found = [Quarter.current()]
     while len(found) < QUARTERS_OFFERED:
         found.append(found[-1].next())
     return found

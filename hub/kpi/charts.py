@@ -6,6 +6,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from hub.kpi.joint import Trend
+from hub.kpi.returns import figure_text
 
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 640, 260, 48, 150, 16, 40
 # GOV.UK colours with strong contrast, and a different dash for each line so colour is not needed.
@@ -34,7 +35,7 @@ def line_chart(trend: Trend, chart_id: str) -> Markup:
         f"{escape(trend.quarters[-1].short)}. The same figures are in the table that follows.</desc>",
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" stroke="#0b0c0c"/>',
         f'<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{TOP + plot_h}" stroke="#0b0c0c"/>',
-        f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end" font-size="12">{escape(_shown(top))}</text>',
+        f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end" font-size="12">{figure_text(top)}</text>',
         f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end" font-size="12">0</text>',
     ]
     for i, quarter in enumerate(trend.quarters):
@@ -61,7 +62,3 @@ def line_chart(trend: Trend, chart_id: str) -> Markup:
         )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every piece of text above is escaped)
-
-
-def _shown(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

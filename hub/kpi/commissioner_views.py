@@ -8,11 +8,10 @@ from hub import audit, db
 from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
 from hub.config import current_config
-from hub.db import utcnow
 from hub.kpi import exports
 from hub.kpi.charts import line_chart
 from hub.kpi.joint import joint_quarter, quarters_up_to, submitted_figures, trends
-from hub.kpi.quarters import LOCAL_TIME, Quarter
+from hub.kpi.quarters import Quarter
 
 bp = Blueprint("commissioner", __name__)
 TREND_CODES = [
@@ -25,14 +24,10 @@ TREND_QUARTERS = 8
 CHOOSABLE = 12
 
 
-def _last_ended() -> Quarter:
-    return Quarter.containing(utcnow().astimezone(LOCAL_TIME).date()).previous()
-
-
 def _chosen() -> Quarter:
     text = request.args.get("quarter", "")
     if not text:
-        return _last_ended()
+        return Quarter.last_ended()
     if not text.isdigit() or not Quarter.valid(int(text) // 10, int(text) % 10):
         abort(404)
     return Quarter.from_key(int(text))
@@ -48,9 +43,7 @@ def quarter_page() -> str:
     found = trends(session, quarter, TREND_QUARTERS, TREND_CODES, opened=opened)
     audit.record_as(session, current_actor(), "kpi.joint_viewed", "kpi_quarter", quarter.key)
     session.commit()
-    choices = [_last_ended()]
-    while len(choices) < CHOOSABLE:
-        choices.append(choices[-1].previous())
+    choices = Quarter.last_ended().back(CHOOSABLE)
     return render_template(
         "kpi/commissioner.html",
         joint=joint,

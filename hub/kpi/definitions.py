@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 
 from hub import audit
 from hub.audit import Actor
-from hub.db import utcnow
 from hub.kpi.models import KpiDefinition, Unit
-from hub.kpi.quarters import LOCAL_TIME, Quarter
+from hub.kpi.quarters import Quarter
 
 CODE = re.compile(r"[a-z][a-z0-9_]{1,59}")
 
@@ -24,12 +23,8 @@ class DefinitionError(Exception):
     """Nothing was changed; the message says why."""
 
 
-def current_quarter() -> Quarter:
-    return Quarter.containing(utcnow().astimezone(LOCAL_TIME).date())
-
-
 def _open(quarter: Quarter) -> None:
-    if quarter < current_quarter():
+    if quarter < Quarter.current():
         raise DefinitionError(
             f"{quarter.label} has ended, so its figures cannot change. Choose this quarter or a later one."
         )

@@ -19,7 +19,7 @@ from hub.crypto import CryptoError
 from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
 from hub.kpi.prefill import TRS_LABELS, Prefilled, trs_figures
 from hub.kpi.quarters import Quarter
-from hub.kpi.returns import definitions, state_of
+from hub.kpi.returns import definitions, figure_text, state_of
 from hub.providers.models import Provider
 
 Number = int | float
@@ -60,13 +60,9 @@ class JointQuarter:
         rows = []
         for definition in self.definitions:
             values = [c.figures.get(definition.code) for c in self.columns]
-            cells = [NOT_GIVEN if v is None else _shown(v) for v in [*values, self.total(definition)]]
+            cells = [NOT_GIVEN if v is None else figure_text(v) for v in [*values, self.total(definition)]]
             rows.append((definition.label + suffix[definition.unit], cells))
         return rows
-
-
-def _shown(value: Number) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
 def _returns_by_provider(db: Session, quarters: list[int]) -> dict[tuple[int, int], list[KpiReturn]]:
@@ -150,10 +146,8 @@ def _together(definition: KpiDefinition, values: list[Number | None]) -> Number 
 
 
 def quarters_up_to(last: Quarter, count: int) -> list[Quarter]:
-    found = [last]
-    while len(found) < count:
-        found.append(found[-1].previous())
-    return found[::-1]
+    """``count`` quarters ending with ``last``, oldest first (the order of a trend)."""
+    return last.back(count)[::-1]
 
 
 def trends(

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from hub.db import utcnow
+
 LOCAL_TIME = ZoneInfo("Europe/London")
 MONTHS = ("January", "April", "July", "October")
 LAST_MONTHS = ("March", "June", "September", "December")
@@ -23,6 +25,15 @@ class Quarter:
     @classmethod
     def containing(cls, day: date) -> Quarter:
         return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def current(cls) -> Quarter:
+        """The quarter it is now, in UK time."""
+        return cls.containing(utcnow().astimezone(LOCAL_TIME).date())
+
+    @classmethod
+    def last_ended(cls) -> Quarter:
+        return cls.current().previous()
 
     @classmethod
     def valid(cls, year: int, number: int) -> bool:
@@ -61,6 +72,13 @@ class Quarter:
 
     def next(self) -> Quarter:
         return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+
+    def back(self, count: int) -> list[Quarter]:
+        """This quarter and the ones before it, ``count`` in all, newest first."""
+        found = [self]
+        while len(found) < count:
+            found.append(found[-1].previous())
+        return found
 
     def previous(self) -> Quarter:
         return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hub import outbox
 from hub.auth.models import Role
-from hub.auth.services import staff_addresses
+from hub.auth.services import notice_addresses
 from hub.kpi.models import KpiReminder, KpiReturn, ReturnState
 from hub.kpi.quarters import Quarter
 from hub.providers.models import Provider
@@ -37,8 +37,7 @@ def send_reminders(db: Session, today: date, after_days: int) -> list[str]:
     for provider in db.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.name)):
         if provider.id in submitted or provider.id in reminded:
             continue
-        mailbox = provider.referrals_email
-        for address in [mailbox] if mailbox else staff_addresses(db, Role.PROVIDER_STAFF, provider.id):
+        for address in notice_addresses(db, provider.referrals_email, Role.PROVIDER_STAFF, provider.id):
             outbox.queue(
                 db,
                 to=address,

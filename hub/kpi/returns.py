@@ -110,13 +110,14 @@ def check(
         if definition.prefilled and value is not None and value != hub_value and not reason and not problem:
             result.errors[code] = (
                 f"Say why {definition.label.lower()} differs from the hub's figure "
-                f"({'none' if hub_value is None else _shown(hub_value)})"
+                f"({'none' if hub_value is None else figure_text(hub_value)})"
             )
     _check_breakdowns(found, result)
     return result
 
 
-def _shown(value: float | int) -> str:
+def figure_text(value: float | int) -> str:
+    """A figure as people write it: whole numbers without a decimal point, others to one place."""
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
@@ -134,8 +135,8 @@ def _check_breakdowns(found: Sequence[KpiDefinition], result: Checked) -> None:
         added = sum(v for v in values if v is not None)
         if added != total:
             result.errors[parts[0].code] = (
-                f"The {breakdown.lower()} figures add up to {_shown(added)}, but "
-                f"{labels.get(total_code, total_code).lower()} is {_shown(total)}. They must be equal."
+                f"The {breakdown.lower()} figures add up to {figure_text(added)}, but "
+                f"{labels.get(total_code, total_code).lower()} is {figure_text(total)}. They must be equal."
             )
 
 
@@ -221,6 +222,16 @@ def _new_version(provider_id: int, quarter: Quarter, version: int) -> KpiReturn:
     )
 
 
+def can_change(found: Sequence[KpiReturn], shown: KpiReturn | None) -> bool:
+    """Only the newest version can be changed, and only while it is a draft (or before there is one)."""
+    return (shown is None or shown is found[-1]) and (not found or found[-1].state is ReturnState.DRAFT)
+
+
+def can_amend(found: Sequence[KpiReturn], shown: KpiReturn | None) -> bool:
+    """The newest version, once submitted, can be amended (as a new version)."""
+    return bool(found) and shown is found[-1] and found[-1].state is ReturnState.SUBMITTED
+
+
 def state_of(found: Sequence[KpiReturn]) -> str:
     """Not started, draft, submitted, or amended (a later version was submitted)."""
     if not found:
@@ -238,6 +249,6 @@ def typed_from(version: KpiReturn | None) -> tuple[dict[str, str], dict[str, str
         return {}, {}
     figures: dict[str, Any] = version.figures_checked()
     return (
-        {code: "" if value is None else _shown(value) for code, value in figures.items()},
+        {code: "" if value is None else figure_text(value) for code, value in figures.items()},
         dict(version.reasons or {}),
     )

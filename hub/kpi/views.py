@@ -12,7 +12,7 @@ from hub.auth.models import Role
 from hub.db import utcnow
 from hub.kpi import returns
 from hub.kpi.prefill import prefill
-from hub.kpi.quarters import LOCAL_TIME, Quarter
+from hub.kpi.quarters import Quarter
 
 bp = Blueprint("kpi", __name__)
 QUARTERS_LISTED = 8
@@ -21,10 +21,7 @@ QUARTERS_LISTED = 8
 @bp.get("/kpi/returns")
 @roles_required(Role.PROVIDER_STAFF)
 def return_list() -> str:
-    latest = Quarter.containing(utcnow().astimezone(LOCAL_TIME).date()).previous()
-    quarters = [latest]
-    while len(quarters) < QUARTERS_LISTED:
-        quarters.append(quarters[-1].previous())
+    quarters = Quarter.last_ended().back(QUARTERS_LISTED)
     rows = [
         (q, returns.state_of(returns.versions(db.session(), current_user.provider_id, q))) for q in quarters
     ]
@@ -75,7 +72,8 @@ def return_page(year: int, number: int) -> str | Response:
         versions=found,
         shown=shown,
         state=returns.state_of(found),
-        editable=(shown is None or shown is found[-1]) and (not found or found[-1].state.value == "draft"),
+        editable=returns.can_change(found, shown),
+        amendable=returns.can_amend(found, shown),
         typed=typed,
         reasons=reasons,
         errors=checked.errors if checked else {},

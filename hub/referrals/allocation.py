@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, selectinload
 from hub import outbox
 from hub.audit import Actor
 from hub.auth.models import Role
-from hub.auth.services import staff_addresses
-from hub.db import utcnow
+from hub.auth.services import notice_addresses
+from hub.db import committed, utcnow
 from hub.providers.models import Provider, ProviderCapacity
 from hub.providers.services import active_providers
 from hub.referrals import timeline
@@ -121,7 +121,7 @@ def allocate(
     is its own reason). The provider is told by email, with no personal data, when this commits.
     """
     reason = (reason or "").strip() or None
-    try:
+    with committed(db, AllocationError):
         referral = db.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
         if referral is None or referral.status not in ALLOCATABLE:
             raise AlreadyAllocated(
@@ -157,17 +157,12 @@ def allocate(
             provider_id=provider.id,
         )
         _tell_provider(db, provider)
-        db.commit()
-    except AllocationError:
-        db.rollback()
-        raise
     return allocation
 
 
 def _tell_provider(db: Session, provider: Provider) -> None:
     """Email the provider's team mailbox (or, without one, its staff): a sign-in link, nothing else."""
-    mailbox = provider.referrals_email
-    for address in [mailbox] if mailbox else staff_addresses(db, Role.PROVIDER_STAFF, provider.id):
+    for address in notice_addresses(db, provider.referrals_email, Role.PROVIDER_STAFF, provider.id):
         outbox.queue(
             db,
             to=address,

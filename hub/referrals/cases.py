@@ -19,8 +19,7 @@ staff; nothing is written.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,9 +30,9 @@ from sqlalchemy.orm import Session, contains_eager
 from hub import outbox
 from hub.audit import Actor
 from hub.auth.models import Role
-from hub.auth.services import staff_addresses
+from hub.auth.services import notice_addresses
 from hub.config import current_config
-from hub.db import utcnow
+from hub.db import committed, utcnow
 from hub.referrals import timeline
 from hub.referrals.forms import CONTACT_METHODS
 from hub.referrals.models import (
@@ -88,19 +87,8 @@ def _refuse(what: str, referral: Referral) -> NotAllowedNow:
     )
 
 
-@contextmanager
-def _changing(db: Session) -> Iterator[None]:
-    """One transaction: a refused change rolls back everything, and the error goes to the caller."""
-    try:
-        yield
-        db.commit()
-    except CaseError:
-        db.rollback()
-        raise
-
-
 def accept(db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor) -> Allocation:
-    with _changing(db):
+    with committed(db, CaseError):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.PENDING or referral.status is not S.ALLOCATED:
             raise _refuse("accept this referral", referral)
@@ -127,7 +115,7 @@ def decline(
 ) -> Allocation:
     """Hand the referral back to the triage team, who see the reason first."""
     note = note.strip()
-    with _changing(db):
+    with committed(db, CaseError):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.PENDING or referral.status is not S.ALLOCATED:
             raise _refuse("decline this referral", referral)
@@ -140,8 +128,7 @@ def decline(
         timeline.record(
             db, referral, EventKind.DECLINED, actor, S.DECLINED_BY_PROVIDER, note=why, provider_id=provider_id
         )
-        mailbox = current_config().trs_email
-        for address in [mailbox] if mailbox else staff_addresses(db, Role.ALLOCATOR):
+        for address in notice_addresses(db, current_config().trs_email, Role.ALLOCATOR):
             outbox.queue(
                 db,
                 to=address,
@@ -156,7 +143,7 @@ def record_first_contact(
     db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor, on: date, channel: str
 ) -> Allocation:
     """The first contact with the person: support has started. Only a channel they marked safe."""
-    with _changing(db):
+    with committed(db, CaseError):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.ACCEPTED or referral.status is not S.ACCEPTED:
             raise _refuse("record a first contact", referral)
@@ -189,7 +176,7 @@ def record_measures(
     db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor, values: Mapping[str, Any]
 ) -> Allocation:
     """What the quarterly return needs from each case: whole, non-negative numbers."""
-    with _changing(db):
+    with committed(db, CaseError):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.ACCEPTED or referral.status not in (
             S.ACCEPTED,
@@ -217,7 +204,7 @@ def record_measures(
 def close(
     db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor, outcome: Outcome, note: str = ""
 ) -> Allocation:
-    with _changing(db):
+    with committed(db, CaseError):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.ACCEPTED or referral.status not in (
             S.ACCEPTED,

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.audit import Actor
+from hub.db import committed
 from hub.referrals import timeline
 from hub.referrals.models import (
     Allocation,
@@ -84,7 +85,7 @@ def move(db: Session, referral_id: uuid.UUID, kind: EventKind, actor: Actor, not
     """Make one triage move on the referral, in one transaction (see the module's description)."""
     rule = MOVES[kind]
     note = note.strip()
-    try:
+    with committed(db, MoveRefused):
         referral = db.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
         if referral is None:
             raise MoveRefused("That referral no longer exists.")
@@ -103,8 +104,4 @@ def move(db: Session, referral_id: uuid.UUID, kind: EventKind, actor: Actor, not
                 .values(status=AllocationStatus.CANCELLED)
             )
         timeline.record(db, referral, kind, actor, rule.to, note=note)
-        db.commit()
-    except MoveRefused:
-        db.rollback()
-        raise
     return referral

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from hub import audit
 from hub.audit import Actor
@@ -71,6 +71,7 @@ def entries(db: Session, referral: Referral) -> list[Entry]:
     events = db.scalars(
         select(ReferralEvent)
         .where(ReferralEvent.referral_id == referral.id)
+        .options(selectinload(ReferralEvent.provider))
         .order_by(ReferralEvent.occurred_at.desc())
     ).all()
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
