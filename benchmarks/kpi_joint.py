@@ -18,10 +18,10 @@ from benchmarks.databases import bench_config, database
 from benchmarks.staff import signed_in_client
 from hub import create_app, db
 from hub.auth.models import Role
+from hub.calendar import Quarter
 from hub.config import Config
 from hub.db import utcnow
 from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
-from hub.kpi.quarters import Quarter
 from hub.migrate import upgrade
 from hub.providers.models import Provider
 

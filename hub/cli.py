@@ -179,10 +179,8 @@ def create_user_command(
 
 @kpi_cli.command("remind", help="Email providers whose return for the last quarter is overdue (once each).")
 def kpi_remind_command() -> None:
-    from hub.db import utcnow
-    from hub.kpi.quarters import LOCAL_TIME
+    from hub import calendar
     from hub.kpi.reminders import send_reminders
 
-    today = utcnow().astimezone(LOCAL_TIME).date()
-    names = send_reminders(db.session(), today, current_config().return_reminder_days)
+    names = send_reminders(db.session(), calendar.today(), current_config().return_reminder_days)
     click.echo(f"Reminded {len(names)} providers." + (f" ({', '.join(names)})" if names else ""))

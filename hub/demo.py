@@ -96,10 +96,10 @@ def seed(db: Session) -> list[str]:
 def _demo_returns(db: Session) -> list[str]:
     """Last quarter's return: submitted by one demo provider, a draft from another, none from the third."""
     from hub.audit import Actor
+    from hub.calendar import Quarter
     from hub.kpi import returns
     from hub.kpi.models import KpiReturn
     from hub.kpi.prefill import prefill
-    from hub.kpi.quarters import Quarter
 
     if db.scalar(select(func.count()).select_from(KpiReturn)):
         return []

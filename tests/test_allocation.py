@@ -25,7 +25,6 @@ from hub.referrals.allocation import (
     ReasonNeeded,
     allocate,
     headroom,
-    quarter_start,
     recommend,
 )
 from hub.referrals.models import Allocation, AllocationStatus, Referral, ReferralSource, ReferralStatus
@@ -126,7 +125,6 @@ def test_new_starts_are_counted_per_quarter(db_session: Session) -> None:
     db_session.commit()
     give(db_session, new, provider)
     assert headroom(db_session, provider.id, provider.capacity).new_starts == 0
-    assert quarter_start(datetime(2026, 11, 26, 13, tzinfo=UTC)) == datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def specialisms(db: Session, *codes: str) -> list[Specialism]:

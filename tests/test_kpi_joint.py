@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
+from hub.calendar import Quarter
 from hub.kpi import exports, returns
 from hub.kpi.joint import Column, JointQuarter
 from hub.kpi.models import KpiDefinition, Unit
-from hub.kpi.quarters import Quarter
 from hub.providers.models import Provider
 
 from . import factories

@@ -12,8 +12,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hub.auth.models import Role
+from hub.calendar import working_days_between
 from hub.referrals.models import Referral, ReferralSource, ReferralStatus
-from hub.referrals.triage import PER_PAGE, Filters, queue, working_days_between
+from hub.referrals.triage import PER_PAGE, Filters, queue
 
 from . import factories
 from .staff import signed_in

@@ -9,9 +9,9 @@ from werkzeug.wrappers import Response
 from hub import db
 from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
+from hub.calendar import Quarter
 from hub.kpi import definitions
 from hub.kpi.models import KpiDefinition, Unit
-from hub.kpi.quarters import Quarter
 
 bp = Blueprint("kpi_admin", __name__)
 QUARTERS_OFFERED = 6

@@ -7,11 +7,11 @@ from flask import Blueprint, Response, abort, render_template, request
 from hub import audit, db
 from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
+from hub.calendar import Quarter
 from hub.config import current_config
 from hub.kpi import exports
 from hub.kpi.charts import line_chart
 from hub.kpi.joint import joint_quarter, quarters_up_to, submitted_figures, trends
-from hub.kpi.quarters import Quarter
 
 bp = Blueprint("commissioner", __name__)
 TREND_CODES = [

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from hub import audit
 from hub.audit import Actor
+from hub.calendar import Quarter
 from hub.kpi.models import KpiDefinition, Unit
-from hub.kpi.quarters import Quarter
 
 CODE = re.compile(r"[a-z][a-z0-9_]{1,59}")
 

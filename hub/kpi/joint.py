@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.calendar import Quarter
 from hub.crypto import CryptoError
 from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
 from hub.kpi.prefill import TRS_LABELS, Prefilled, trs_figures
-from hub.kpi.quarters import Quarter
 from hub.kpi.returns import definitions, figure_text, state_of
 from hub.providers.models import Provider
 

@@ -10,19 +10,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.kpi.quarters import LOCAL_TIME, Quarter
+from hub.calendar import Quarter, local, working_days_between
 from hub.referrals.models import Allocation, AllocationStatus, DeclineReason, Referral, ReferralSource
-from hub.referrals.triage import working_days_between
 
 
 @dataclass(frozen=True)
 class Prefilled:
     value: float | int | None
     how: str
-
-
-def _day(moment: datetime) -> datetime:
-    return moment.astimezone(LOCAL_TIME)
 
 
 def _median(values: list[int]) -> float | None:
@@ -82,14 +77,14 @@ def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefil
             sum(1 for a in declined if a.decline_reason is reason),
             f"Offers declined from {span} with the reason “{reason.label}”.",
         )
-    to_allocation = [(_day(a.created_at).date() - _day(received).date()).days for a, received, _ in offers]
+    to_allocation = [(local(a.created_at).date() - local(received).date()).days for a, received, _ in offers]
     found["median_days_to_allocation"] = Prefilled(
         _median(to_allocation),
         f"The median of {len(to_allocation)} offers made from {span}: calendar days from the referral "
         "arriving to the offer.",
     )
     to_contact = [
-        (a.first_contact_on - _day(a.created_at).date()).days for a in contacted if a.first_contact_on
+        (a.first_contact_on - local(a.created_at).date()).days for a in contacted if a.first_contact_on
     ]
     found["median_days_to_first_contact"] = Prefilled(
         _median(to_contact),
@@ -99,7 +94,7 @@ def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefil
     quick = sum(
         1
         for a in contacted
-        if a.first_contact_on and working_days_between(_day(a.created_at).date(), a.first_contact_on) <= 5
+        if a.first_contact_on and working_days_between(local(a.created_at).date(), a.first_contact_on) <= 5
     )
     found["first_contact_within_5_days_pct"] = Prefilled(
         round(100 * quick / len(contacted), 1) if contacted else None,
@@ -139,7 +134,7 @@ def trs_figures(db: Session, quarter: Quarter) -> dict[str, Prefilled]:
         if referral_id not in first_offer:
             first_offer[referral_id] = offered_at
             if offered_at >= starts:
-                to_first_offer.append((_day(offered_at).date() - _day(received).date()).days)
+                to_first_offer.append((local(offered_at).date() - local(received).date()).days)
         offered_before.add(referral_id)
     declines = db.scalar(
         select(func.count()).where(

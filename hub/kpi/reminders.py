@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from hub import outbox
 from hub.auth.models import Role
 from hub.auth.services import notice_addresses
+from hub.calendar import Quarter
 from hub.kpi.models import KpiReminder, KpiReturn, ReturnState
-from hub.kpi.quarters import Quarter
 from hub.providers.models import Provider
 
 

@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from hub import audit
 from hub.audit import Actor
+from hub.calendar import Quarter
 from hub.db import utcnow
 from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
 from hub.kpi.prefill import Prefilled, prefill
-from hub.kpi.quarters import Quarter
 
 REASON_MAX = 1000
 

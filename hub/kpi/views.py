@@ -9,10 +9,10 @@ from werkzeug.wrappers import Response
 from hub import db
 from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
+from hub.calendar import Quarter
 from hub.db import utcnow
 from hub.kpi import returns
 from hub.kpi.prefill import prefill
-from hub.kpi.quarters import Quarter
 
 bp = Blueprint("kpi", __name__)
 QUARTERS_LISTED = 8

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -24,6 +24,7 @@ from hub import outbox
 from hub.audit import Actor
 from hub.auth.models import Role
 from hub.auth.services import notice_addresses
+from hub.calendar import Quarter
 from hub.db import committed, utcnow
 from hub.providers.models import Provider, ProviderCapacity
 from hub.providers.services import active_providers
@@ -49,11 +50,6 @@ class AlreadyAllocated(AllocationError):
 
 class ReasonNeeded(AllocationError):
     pass
-
-
-def quarter_start(moment: datetime) -> datetime:
-    moment = moment.astimezone(UTC)
-    return datetime(moment.year, 3 * ((moment.month - 1) // 3) + 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ def headrooms(
     db: Session, capacities: dict[int, ProviderCapacity | None], now: datetime | None = None
 ) -> dict[int, Headroom]:
     """Each provider's headroom, counted for all of them in one query."""
-    this_quarter = Allocation.created_at >= quarter_start(now or utcnow())
+    this_quarter = Allocation.created_at >= Quarter.of(now or utcnow()).starts
     counts = {
         provider_id: (holding, started)
         for provider_id, holding, started in db.execute(
@@ -245,7 +241,8 @@ def _shares(db: Session, now: datetime) -> dict[int, int]:
         for provider_id, count in db.execute(
             select(Allocation.provider_id, func.count())
             .where(
-                Allocation.created_at >= quarter_start(now), Allocation.status != AllocationStatus.CANCELLED
+                Allocation.created_at >= Quarter.of(now).starts,
+                Allocation.status != AllocationStatus.CANCELLED,
             )
             .group_by(Allocation.provider_id)
         )

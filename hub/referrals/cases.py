@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, contains_eager
 
-from hub import outbox
+from hub import calendar, outbox
 from hub.audit import Actor
 from hub.auth.models import Role
 from hub.auth.services import notice_addresses
@@ -155,9 +155,9 @@ def record_first_contact(
                 f"{CHANNELS[channel]} is not one of the ways the person said is safe to contact them. "
                 "Use one of the safe ways shown at the top of the case."
             )
-        if on > utcnow().date():
+        if on > calendar.today():
             raise BadDetails("The date of first contact must be today or in the past")
-        if allocation.decided_at is not None and on < allocation.decided_at.date():
+        if allocation.decided_at is not None and on < calendar.day_of(allocation.decided_at):
             raise BadDetails("The date of first contact cannot be before you accepted the referral")
         allocation.first_contact_on, allocation.first_contact_channel = on, channel
         timeline.record(

@@ -30,6 +30,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from hub import calendar
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 NAME_MAX, EMAIL_MAX, PHONE_MAX, POSTCODE_MAX = 100, 254, 30, 10
@@ -151,7 +153,8 @@ class DateOfBirthField(Field):
             return None, (f"{name} must be a real date", "day")
         if year < 1900:
             return None, (f"{name} must be after 1900", "year")
-        if value > date.today() or (value == date.today() and not self.today_allowed):
+        today = calendar.today()
+        if value > today or (value == today and not self.today_allowed):
             return None, (f"{name} must be {'today or ' if self.today_allowed else ''}in the past", "day")
         return value, None
 

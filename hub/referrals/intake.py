@@ -11,16 +11,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hub import audit, outbox
+from hub import audit, calendar, outbox
 from hub.crypto import Keyring, normalise_email, normalise_name, normalise_phone
 from hub.db import utcnow
 from hub.providers.models import Provider, Specialism
@@ -29,7 +28,6 @@ from hub.referrals.references import new_reference
 from hub.referrals.status import new_status_code
 
 DRAFT_LIFETIME = timedelta(hours=24)
-LOCAL_TIME = ZoneInfo("Europe/London")
 
 PROFESSIONAL_PAGES = ("referrer", "consent", "person", "support", "risks", "access", "contact")
 SELF_PAGES = ("about", "contact", "provider", "support")
@@ -169,7 +167,7 @@ def date_of_birth(answers: Mapping[str, Mapping[str, Any]]) -> date | None:
 def is_under_18(born: date | None, today: date | None = None) -> bool:
     if born is None:
         return False
-    today = today or datetime.now(LOCAL_TIME).date()
+    today = today or calendar.today()
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     return age < 18
 

@@ -9,36 +9,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import Select, func, select, text, union_all
 from sqlalchemy.orm import Session, selectinload
 
+from hub.calendar import day_of, working_days_between
 from hub.providers.models import Specialism
 from hub.referrals.models import WAITING_CONDITION, Referral, ReferralSource, ReferralStatus
 
 PER_PAGE = 50
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
-LOCAL_TIME = ZoneInfo("Europe/London")
-
-
-@lru_cache(maxsize=8)
-def _bank_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=[year]))
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (England's bank holidays are not)."""
-    days, current = 0, start
-    while current < end:
-        current += timedelta(days=1)
-        if current.weekday() < 5 and current not in _bank_holidays(current.year):
-            days += 1
-    return days
 
 
 @dataclass(frozen=True)
@@ -124,10 +106,10 @@ def queue(db: Session, filters: Filters, page: int, overdue_after: int, now: dat
             select(Referral).where(Referral.id.in_(ordered)).options(selectinload(Referral.specialisms))
         )
     }
-    today = now.astimezone(LOCAL_TIME).date()
+    today = day_of(now)
     rows = []
     for referral_id in ordered:
         referral = found[referral_id]
-        waited = working_days_between(referral.created_at.astimezone(LOCAL_TIME).date(), today)
+        waited = working_days_between(day_of(referral.created_at), today)
         rows.append(QueueRow(referral, waited, waited > overdue_after))
     return QueuePage(rows, total, page, pages, filters)

@@ -1,14 +1,58 @@
-"""Quarters of the calendar year, with their boundaries in UK time (where the service is)."""
+"""The one home of "now" and "today": UK time, working days and quarters.
+
+The service is in England, so a day, a quarter and a working day begin and end at midnight UK time
+(GMT in winter, BST in summer), whatever the server's own clock zone. Timestamps are stored in UTC
+(:func:`hub.db.utcnow`); every question about dates goes through here.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import holidays
 
 from hub.db import utcnow
 
 LOCAL_TIME = ZoneInfo("Europe/London")
+
+
+def local(moment: datetime) -> datetime:
+    """A stored (UTC) moment on the UK clock."""
+    return moment.astimezone(LOCAL_TIME)
+
+
+def day_of(moment: datetime) -> date:
+    """The UK date of a stored moment."""
+    return local(moment).date()
+
+
+def today() -> date:
+    """Today's date in the UK."""
+    return day_of(utcnow())
+
+
+@lru_cache(maxsize=8)
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=[year]))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (England's bank holidays are not)."""
+    days, current = 0, start
+    while current < end:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            days += 1
+    return days
+
+
 MONTHS = ("January", "April", "July", "October")
 LAST_MONTHS = ("March", "June", "September", "December")
 
@@ -29,7 +73,12 @@ class Quarter:
     @classmethod
     def current(cls) -> Quarter:
         """The quarter it is now, in UK time."""
-        return cls.containing(utcnow().astimezone(LOCAL_TIME).date())
+        return cls.containing(today())
+
+    @classmethod
+    def of(cls, moment: datetime) -> Quarter:
+        """The quarter a stored moment falls in, in UK time."""
+        return cls.containing(day_of(moment))
 
     @classmethod
     def last_ended(cls) -> Quarter:
