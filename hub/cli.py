@@ -29,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(kpi_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(reset_password_command)
 
 
 @click.command("seed-demo", help="Demo providers, specialisms, capacity and sample referrals.")
@@ -174,6 +175,27 @@ def create_user_command(
         raise click.ClickException(str(error)) from None
     click.echo(
         f"Created a {user.role.label.lower()} account. They set up their authenticator app at first sign-in."
+    )
+
+
+@click.command(
+    "reset-password",
+    help="Give a staff account a temporary password (printed once) that they must change at sign-in.",
+)
+@click.option("--email", required=True, help="The work email address the person signs in with.")
+@with_appcontext
+def reset_password_command(email: str) -> None:
+    from hub.audit import Actor
+    from hub.auth.services import find_by_email, reset_password
+
+    user = find_by_email(db.session(), email)
+    if user is None:
+        raise click.ClickException("There is no account with that email address.")
+    temporary = reset_password(db.session(), user, Actor(id=None, role="operator"))
+    click.echo(f"Temporary password (shown only now): {temporary}")
+    click.echo(
+        "Give it to them in person or by phone. It works for one sign-in; then they choose their own."
+        " Every session they had has ended."
     )
 
 

@@ -1,7 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees all the tables."""
 
 from hub.audit import AuditEntry, AuditHead
-from hub.auth.models import RecoveryCode, StaffUser
+from hub.auth.models import RecoveryCode, StaffSession, StaffUser
 from hub.kpi.models import KpiDefinition, KpiReminder, KpiReturn
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism, provider_specialism
@@ -22,6 +22,7 @@ __all__ = [
     "Referral",
     "ReferralEvent",
     "Specialism",
+    "StaffSession",
     "StaffUser",
     "provider_specialism",
     "referral_specialism",

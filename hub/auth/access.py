@@ -4,6 +4,10 @@ A member of staff is fully signed in once both the password and the second facto
 session then holds only the account's id, the account's session version, and two times; it ends
 after ``idle_timeout_minutes`` without a request, after ``absolute_timeout_hours`` in all, and at
 once when the account's password, role or status changes (the session version moves on).
+
+The session also holds the token of a ``StaffSession`` row kept on the server; signing out ends
+that row, so a copy of the cookie taken before signing out is worthless after it. While an account
+must choose a new password, every staff page sends it to the page where it does that.
 """
 
 from __future__ import annotations
@@ -27,7 +31,17 @@ from hub.db import utcnow
 from hub.extensions import login_manager
 
 PUBLIC_BLUEPRINTS = {"public", "intake"}
-PUBLIC_ENDPOINTS = {"static", "auth.sign_in", "auth.second_factor", "auth.enrol", "auth.signed_out"}
+# Signing out is open to anyone: ending a session that has already ended does no harm.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.sign_in",
+    "auth.second_factor",
+    "auth.enrol",
+    "auth.sign_out",
+    "auth.signed_out",
+}
+# What an account that must choose a new password may still do.
+BEFORE_NEW_PASSWORD = {"admin.change_password", "auth.sign_out", "auth.sign_out_everywhere"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,10 +54,12 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader  # type: ignore[untyped-decorator]
 def _load(user_id: str) -> StaffUser | None:
-    from hub.auth.services import load_user
+    from hub.auth.services import load_user, session_is_live
 
     user = load_user(db.session(), user_id)
     if user is None or user.disabled or session.get("version") != user.session_version:
+        return None
+    if not session_is_live(db.session(), user, session.get("token")):
         return None
     return user
 
@@ -61,6 +77,8 @@ def _deny_by_default() -> Response | None:
             session.clear()
         return redirect(url_for("auth.sign_in"))
     session["seen_at"] = utcnow().isoformat()
+    if current_user.must_change_password and request.endpoint not in BEFORE_NEW_PASSWORD:
+        return redirect(url_for("admin.change_password"), code=303)
     return None
 
 
@@ -77,14 +95,17 @@ def _expired() -> bool:
     )
 
 
-def start_session(user: StaffUser) -> None:
-    """A new session for a fully signed-in account (the old one, and anything in it, is dropped)."""
+def start_session(user: StaffUser, token: str) -> None:
+    """A new session for a fully signed-in account (the old one, and anything in it, is dropped).
+
+    ``token`` names the session's row on the server, opened by the sign-in service.
+    """
     from flask_login import login_user
 
     session.clear()
     login_user(user)
     now = utcnow().isoformat()
-    session.update(version=user.session_version, signed_in_at=now, seen_at=now)
+    session.update(version=user.session_version, token=token, signed_in_at=now, seen_at=now)
 
 
 T = TypeVar("T")

@@ -1,13 +1,15 @@
-"""Administration of staff accounts: list, create, disable and enable, reset a second factor.
+"""Administration of staff accounts: list, create, disable and enable, reset a second factor or a password.
 
-Every change is a service call that writes an audit entry; these views only parse and render.
+Every change is a service call that writes an audit entry; these views only parse and render. Each
+confirmation banner names no one: flashed messages travel in the session cookie, which must never
+hold personal data.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -15,7 +17,13 @@ from werkzeug.wrappers import Response
 from hub import db
 from hub.auth import services
 from hub.auth.access import current_actor, roles_required
-from hub.auth.forms import ChangePasswordForm, NewAccountForm, StaffForm
+from hub.auth.forms import (
+    ChangePasswordForm,
+    ChoosePasswordForm,
+    NewAccountForm,
+    ResetPasswordForm,
+    StaffForm,
+)
 from hub.auth.models import Role, StaffUser
 from hub.providers.models import Provider
 from hub.referrals.forms import options
@@ -65,10 +73,15 @@ def new_user() -> str | Response:
                 password=form.password.data or "",
                 provider_id=provider_id,
                 actor=current_actor(),
+                must_change_password=True,
             )
         except services.AccountError as error:
             problem = str(error)
         else:
+            flash(
+                "The account is added. Give them their first password in person or by phone. "
+                "They choose their own when they first sign in."
+            )
             return redirect(url_for("admin.users"), code=303)
     return render_template("admin/new_user.html", form=form, problem=problem)
 
@@ -77,6 +90,7 @@ def new_user() -> str | Response:
 @roles_required(Role.ADMIN)
 def disable(user_id: str) -> Response:
     services.set_disabled(db.session(), _account(user_id), True, current_actor())
+    flash("The account is disabled. It cannot sign in, and every session it had has ended.")
     return redirect(url_for("admin.users"), code=303)
 
 
@@ -84,6 +98,7 @@ def disable(user_id: str) -> Response:
 @roles_required(Role.ADMIN)
 def enable(user_id: str) -> Response:
     services.set_disabled(db.session(), _account(user_id), False, current_actor())
+    flash("The account is enabled. They can sign in again.")
     return redirect(url_for("admin.users"), code=303)
 
 
@@ -91,21 +106,52 @@ def enable(user_id: str) -> Response:
 @roles_required(Role.ADMIN)
 def reset_second_factor(user_id: str) -> Response:
     services.reset_second_factor(db.session(), _account(user_id), current_actor())
+    flash("The authenticator is reset. They set up a new one the next time they sign in.")
     return redirect(url_for("admin.users"), code=303)
+
+
+@bp.route("/admin/users/<user_id>/reset-password", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def reset_password(user_id: str) -> str:
+    """Ask for the administrator's own code; then show the temporary password, once, on this response.
+
+    It is never redirected with, flashed, emailed or logged: the page that shows it is not stored
+    (every page is sent with ``Cache-Control: no-store``).
+    """
+    account = _account(user_id)
+    form = ResetPasswordForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            temporary = services.reset_password_confirmed(
+                db.session(), account, current_user, form.code.data or "", request.remote_addr
+            )
+        except services.AccountError as error:
+            problem = str(error)
+        else:
+            return render_template("admin/temporary_password.html", account=account, temporary=temporary)
+    return render_template("admin/reset_password.html", form=form, problem=problem, account=account)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @roles_required(*Role)
 def change_password() -> str | Response:
-    form = ChangePasswordForm()
+    """Change one's password; after a reset, choose one (the only staff page open until then)."""
+    forced = current_user.must_change_password
+    form = ChoosePasswordForm() if forced else ChangePasswordForm()
     problem = None
     if form.validate_on_submit():
         try:
             services.change_password(
-                db.session(), current_user, form.current.data or "", form.new.data or "", request.remote_addr
+                db.session(),
+                current_user,
+                form.current.data or "" if isinstance(form, ChangePasswordForm) else None,
+                form.new.data or "",
+                request.remote_addr,
             )
         except services.AccountError as error:
             problem = str(error)
         else:
+            flash("Your password is changed. Sign in with your new password.")
             return redirect(url_for("auth.sign_in"), code=303)
-    return render_template("admin/change_password.html", form=form, problem=problem)
+    return render_template("admin/change_password.html", form=form, problem=problem, forced=forced)

@@ -58,11 +58,14 @@ class NewAccountForm(StaffForm):
         "Provider (for provider staff only)", validators=[Optional()], widget=GovRadioInput()
     )
     password = PasswordField(
-        "First password",
-        validators=[InputRequired("Enter a first password"), Length(max=128)],
-        description="At least 12 characters. Give it to them in person or by phone; they can change it.",
+        "A first password for them",
+        validators=[InputRequired("Enter a first password for them"), Length(max=128)],
+        description=(
+            "At least 12 characters. Give it to them in person or by phone, never by email. It works"
+            " once: when they first sign in, they must choose their own password."
+        ),
         widget=GovPasswordInput(),
-        render_kw={"autocomplete": "new-password"},
+        render_kw={"autocomplete": "new-password", "maxlength": 128},
     )
 
 
@@ -79,4 +82,31 @@ class ChangePasswordForm(StaffForm):
         description="At least 12 characters. Three or four random words work well.",
         widget=GovPasswordInput(),
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class ChoosePasswordForm(StaffForm):
+    """After a reset, or on a new account: the password someone else chose was used up by signing in."""
+
+    new = PasswordField(
+        "New password",
+        validators=[InputRequired("Enter a new password"), Length(max=128)],
+        description="At least 12 characters. Three or four random words work well.",
+        widget=GovPasswordInput(),
+        render_kw={"autocomplete": "new-password", "maxlength": 128},
+    )
+
+
+class ResetPasswordForm(StaffForm):
+    code = StringField(
+        "Your security code",
+        validators=[InputRequired("Enter your security code"), Length(max=20)],
+        description="The 6-digit code from your own authenticator app, to show it is really you.",
+        widget=GovTextInput(),
+        render_kw={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "spellcheck": "false",
+            "maxlength": 20,
+        },
     )

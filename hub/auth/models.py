@@ -43,6 +43,9 @@ class StaffUser(SealedRowMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(default=1)
     disabled: Mapped[bool] = mapped_column(default=False)
+    # Set when someone else chose the password (a new account, a reset): every staff page waits
+    # until the person chooses their own.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[Created]
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -77,3 +80,20 @@ class RecoveryCode(Base):
     )
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffSession(Base):
+    """A signed-in session, kept on the server so that signing out ends it for any copy of the cookie.
+
+    The cookie holds a random token; only its SHA-256 is kept here, so a copy of this table opens
+    no session.
+    """
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[Created]
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,22 +1,30 @@
 """Staff accounts: creating them, signing in (password, then a second factor), and the rules.
 
-Every failure to sign in looks the same from outside, whatever the cause. After
-``MAX_FAILURES`` wrong tries an account is locked for ``LOCK_FOR``; the lock is not revealed either.
+Every failure to sign in looks the same from outside, whatever the cause. Wrong passwords and wrong
+codes (at sign-in, at set-up, recovery codes, and an administrator's own code before a reset) all
+count against the account; after ``MAX_FAILURES`` of them it is locked for ``LOCK_FOR``, and the lock
+is checked before every password or code check. The lock is not revealed either. It is kept in the
+database, so it holds across every web process and host.
+
+A finished sign-in opens a ``StaffSession`` row; the cookie holds its token. Signing out ends the
+row, so a copy of the cookie is worthless afterwards.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from typing import NoReturn
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub import audit
 from hub.audit import Actor
 from hub.auth import passwords, totp
-from hub.auth.models import RecoveryCode, Role, StaffUser
+from hub.auth.models import RecoveryCode, Role, StaffSession, StaffUser
 from hub.crypto import current_keyring, normalise_email
 from hub.db import utcnow
 from hub.referrals.references import ALPHABET
@@ -25,6 +33,8 @@ MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
 PENDING_FOR = timedelta(minutes=5)
 RECOVERY_CODES = 10
+SESSION_ROWS_KEPT_FOR = timedelta(days=2)  # longer than any session can last
+TEMPORARY_PASSWORD_GROUPS = 4  # 4 groups of 4 from a 31-letter alphabet: about 79 bits
 
 
 class AccountError(Exception):
@@ -60,7 +70,9 @@ def create_user(
     password: str,
     provider_id: int | None = None,
     actor: Actor,
+    must_change_password: bool = False,
 ) -> StaffUser:
+    """A new account. ``must_change_password`` when someone else chose the password for the person."""
     _check_provider(role, provider_id)
     problem = passwords.problem_with(password, email)
     if problem:
@@ -72,6 +84,7 @@ def create_user(
         role=role,
         provider_id=provider_id,
         password_hash=passwords.hash_password(password),
+        must_change_password=must_change_password,
     )
     user.email = email.strip()
     user.display_name = display_name.strip()
@@ -84,6 +97,8 @@ def create_user(
 def check_password(db: Session, email: str, password: str, address: str | None) -> StaffUser:
     """The first step of signing in. Raises SignInFailed for every cause."""
     user = find_by_email(db, email)
+    if user is not None:
+        _hold(db, user)
     now = utcnow()
     locked = user is not None and user.locked_until is not None and user.locked_until > now
     right = passwords.check_password(user.password_hash if user else None, password)
@@ -115,44 +130,122 @@ def pending_secret(db: Session, user: StaffUser) -> str:
     return user.totp_secret or ""
 
 
-def confirm_enrolment(db: Session, user: StaffUser, code: str, address: str | None) -> list[str]:
-    """Finish setting up once a code from the new secret is right; returns recovery codes (shown once)."""
-    if user.enrolled or not user.totp_secret:
-        raise CodeRefused
+def confirm_enrolment(db: Session, user: StaffUser, code: str, address: str | None) -> tuple[list[str], str]:
+    """Finish setting up once a code from the new secret is right.
+
+    Returns the recovery codes (shown once) and the token of the new session.
+    """
+    _hold(db, user)
+    if user.enrolled or not user.totp_secret or user.disabled or _locked(user):
+        _refuse_code(db, user, address)
     step = totp.accepted_step(user.totp_secret, code, None)
     if step is None:
-        raise CodeRefused
+        _refuse_code(db, user, address)
     user.totp_last_step = step
     codes = _new_recovery_codes(db, user)
-    _signed_in(db, user, "sign_in.enrolled", address)
-    return codes
+    return codes, _signed_in(db, user, "sign_in.enrolled", address)
 
 
-def check_second_factor(db: Session, user: StaffUser, code: str, address: str | None) -> None:
-    """The second step: a fresh authenticator code, or an unused recovery code."""
-    if user.disabled or not user.enrolled:
-        raise CodeRefused
+def check_second_factor(db: Session, user: StaffUser, code: str, address: str | None) -> str:
+    """The second step: a fresh authenticator code, or an unused recovery code.
+
+    Returns the token of the new session. The lock is checked first: while the account is locked,
+    even the right code is refused, with the same message as a wrong one.
+    """
+    _hold(db, user)
+    if user.disabled or not user.enrolled or _locked(user):
+        _refuse_code(db, user, address)
     step = totp.accepted_step(user.totp_secret or "", code, user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
-        _signed_in(db, user, "sign_in.succeeded", address)
-        return
+        return _signed_in(db, user, "sign_in.succeeded", address)
     recovery = _unused_recovery_code(db, user, code)
     if recovery is not None:
         recovery.used_at = utcnow()
-        _signed_in(db, user, "sign_in.recovery_code_used", address)
-        return
+        return _signed_in(db, user, "sign_in.recovery_code_used", address)
+    _refuse_code(db, user, address)
+
+
+def _hold(db: Session, user: StaffUser) -> None:
+    """Read the account afresh and hold its row until commit, so parallel guesses are counted one by one."""
+    db.refresh(user, with_for_update=True)
+
+
+def _locked(user: StaffUser) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def _refuse_code(db: Session, user: StaffUser, address: str | None) -> NoReturn:
+    """Record a refused code (counted unless the account is already locked) and say so."""
     audit.record(db, "sign_in.failed", role=user.role.value, actor=str(user.id), address=address)
-    _count_failure(user)
+    if not _locked(user):
+        _count_failure(user)
     db.commit()
     raise CodeRefused
 
 
-def _signed_in(db: Session, user: StaffUser, action: str, address: str | None) -> None:
+def _signed_in(db: Session, user: StaffUser, action: str, address: str | None) -> str:
+    """Both factors were right: open a session and return its token (for the cookie only)."""
+    now = utcnow()
     user.failed_sign_ins = 0
-    user.last_sign_in_at = utcnow()
+    user.last_sign_in_at = now
+    if user.must_change_password:
+        # The password someone else chose works for this one sign-in only.
+        user.password_hash = passwords.hash_password(secrets.token_urlsafe(32))
+    db.execute(
+        delete(StaffSession).where(
+            StaffSession.user_id == user.id,
+            or_(StaffSession.ended_at.is_not(None), StaffSession.started_at < now - SESSION_ROWS_KEPT_FOR),
+        )
+    )
+    token = secrets.token_urlsafe(32)
+    db.add(StaffSession(id=_session_id(token), user_id=user.id, started_at=now))
     audit.record(db, action, role=user.role.value, actor=str(user.id), address=address)
     db.commit()
+    return token
+
+
+def _session_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_is_live(db: Session, user: StaffUser, token: str | None) -> bool:
+    """True if this token belongs to a session of this account that has not ended."""
+    if not token:
+        return False
+    found = db.get(StaffSession, _session_id(token))
+    return found is not None and found.user_id == user.id and found.ended_at is None
+
+
+def sign_out(db: Session, token: str | None) -> None:
+    """End this one session on the server; a copy of its cookie no longer works."""
+    if token:
+        db.execute(
+            update(StaffSession)
+            .where(StaffSession.id == _session_id(token), StaffSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+    db.commit()
+
+
+def sign_out_everywhere(db: Session, user: StaffUser, address: str | None) -> None:
+    """End every session of the account, on every device."""
+    _end_sessions(db, user)
+    _account_changed(
+        db,
+        "account.signed_out_everywhere",
+        user,
+        Actor(id=str(user.id), role=user.role.value, address=address),
+    )
+
+
+def _end_sessions(db: Session, user: StaffUser) -> None:
+    user.session_version += 1
+    db.execute(
+        update(StaffSession)
+        .where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
 
 
 def _code_hash(code: str) -> str:
@@ -179,14 +272,17 @@ def _unused_recovery_code(db: Session, user: StaffUser, code: str) -> RecoveryCo
     )
 
 
-def change_password(db: Session, user: StaffUser, current: str, new: str, address: str | None) -> None:
-    if not passwords.check_password(user.password_hash, current):
+def change_password(db: Session, user: StaffUser, current: str | None, new: str, address: str | None) -> None:
+    """Change one's own password. After a reset (or on a new account) the password someone else chose
+    was used up by signing in, so the current password is not asked for then."""
+    if not user.must_change_password and not passwords.check_password(user.password_hash, current or ""):
         raise AccountError("Your current password is not right")
     problem = passwords.problem_with(new, user.email or "")
     if problem:
         raise AccountError(problem)
     user.password_hash = passwords.hash_password(new)
-    user.session_version += 1  # every other session of this account ends
+    user.must_change_password = False
+    _end_sessions(db, user)  # every session of this account ends, this one too
     _account_changed(
         db, "account.password_changed", user, Actor(id=str(user.id), role=user.role.value, address=address)
     )
@@ -194,7 +290,7 @@ def change_password(db: Session, user: StaffUser, current: str, new: str, addres
 
 def set_disabled(db: Session, user: StaffUser, disabled: bool, actor: Actor) -> None:
     user.disabled = disabled
-    user.session_version += 1
+    _end_sessions(db, user)
     _account_changed(db, "account.disabled" if disabled else "account.enabled", user, actor)
 
 
@@ -202,7 +298,7 @@ def set_role(db: Session, user: StaffUser, role: Role, provider_id: int | None, 
     """Change what an account may do; its sessions end, so the new role applies from the next sign-in."""
     _check_provider(role, provider_id)
     user.role, user.provider_id = role, provider_id
-    user.session_version += 1
+    _end_sessions(db, user)
     _account_changed(db, "account.role_changed", user, actor)
 
 
@@ -210,9 +306,48 @@ def reset_second_factor(db: Session, user: StaffUser, actor: Actor) -> None:
     """An administrator's action: the person enrols a new authenticator at their next sign-in."""
     user.totp_secret = None
     user.totp_last_step = None
-    user.session_version += 1
+    _end_sessions(db, user)
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     _account_changed(db, "account.second_factor_reset", user, actor)
+
+
+def reset_password(db: Session, user: StaffUser, actor: Actor) -> str:
+    """Give the account a temporary password, returned to be shown once and never stored in clear.
+
+    It works for one sign-in, after which the person must choose their own; every session of the
+    account ends now.
+    """
+    temporary = "-".join(
+        "".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(TEMPORARY_PASSWORD_GROUPS)
+    )
+    user.password_hash = passwords.hash_password(temporary)
+    user.must_change_password = True
+    _end_sessions(db, user)
+    _account_changed(db, "account.password_reset", user, actor)
+    return temporary
+
+
+def reset_password_confirmed(
+    db: Session, user: StaffUser, admin: StaffUser, code: str, address: str | None
+) -> str:
+    """An administrator's reset, once their own fresh authenticator code is right.
+
+    A wrong code counts against the administrator's account like a wrong code at sign-in, and
+    changes nothing else.
+    """
+    if user.id == admin.id:
+        raise AccountError("Change your own password from your account page instead")
+    _hold(db, admin)
+    step = None
+    if not _locked(admin) and admin.enrolled:
+        step = totp.accepted_step(admin.totp_secret or "", code, admin.totp_last_step)
+    if step is None:
+        if not _locked(admin):
+            _count_failure(admin)
+        db.commit()
+        raise CodeRefused
+    admin.totp_last_step = step
+    return reset_password(db, user, Actor(id=str(admin.id), role=admin.role.value, address=address))
 
 
 def _account_changed(db: Session, action: str, user: StaffUser, actor: Actor) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -54,11 +54,13 @@ def second_factor() -> str | Response:
     problem = None
     if form.validate_on_submit():
         try:
-            services.check_second_factor(db.session(), user, form.code.data or "", request.remote_addr)
+            token = services.check_second_factor(
+                db.session(), user, form.code.data or "", request.remote_addr
+            )
         except services.CodeRefused as refused:
             problem = str(refused)
         else:
-            start_session(user)
+            start_session(user, token)
             return redirect(url_for("auth.home"), code=303)
     return render_template("auth/second_factor.html", form=form, problem=problem)
 
@@ -74,11 +76,13 @@ def enrol() -> str | Response:
     problem = None
     if form.validate_on_submit():
         try:
-            codes = services.confirm_enrolment(db.session(), user, form.code.data or "", request.remote_addr)
+            codes, token = services.confirm_enrolment(
+                db.session(), user, form.code.data or "", request.remote_addr
+            )
         except services.CodeRefused as refused:
             problem = str(refused)
         else:
-            start_session(user)
+            start_session(user, token)
             return render_template("auth/recovery_codes.html", codes=codes)
     uri = totp.provisioning_uri(secret, user.email or "")
     return render_template("auth/enrol.html", form=form, problem=problem, qr=totp.qr_svg(uri), secret=secret)
@@ -86,8 +90,19 @@ def enrol() -> str | Response:
 
 @bp.post("/logout")
 def sign_out() -> Response:
+    services.sign_out(db.session(), session.get("token"))
     logout_user()
     session.clear()
+    return redirect(url_for("auth.signed_out"), code=303)
+
+
+@bp.post("/logout/everywhere")
+@roles_required(*Role)
+def sign_out_everywhere() -> Response:
+    services.sign_out_everywhere(db.session(), current_user, request.remote_addr)
+    logout_user()
+    session.clear()
+    flash("You are signed out on every computer and phone.")
     return redirect(url_for("auth.signed_out"), code=303)
 
 
