@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
-from wtforms import IntegerField, RadioField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import Field, IntegerField, RadioField
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from hub.auth.forms import StaffForm
-from hub.referrals.forms import CONTACT_METHODS, DateOfBirthField, options
-from hub.referrals.models import DeclineReason, Outcome
+from hub.referrals.forms import YES_NO, DateOfBirthField, options
+from hub.referrals.models import ContactMethod, DeclineReason, Outcome, SafeContact
 from hub.referrals.staff_forms import note_field
 
 SESSIONS_MAX = 1000
@@ -29,6 +31,8 @@ class DeclineForm(StaffForm):
 
 
 class FirstContactForm(StaffForm):
+    """Offers only the ways the person said are safe (set again from the case when the form comes back)."""
+
     on = DateOfBirthField(
         "When did you first make contact?",
         required_message="Enter the date of first contact",
@@ -38,9 +42,52 @@ class FirstContactForm(StaffForm):
     channel = RadioField(
         "How did you make contact?",
         validators=[InputRequired("Choose how you made contact")],
-        choices=options(CONTACT_METHODS),
+        choices=[],
+        validate_choice=False,  # checked below, with a message that says what to do
         widget=GovRadioInput(),
     )
+    voicemail_left = RadioField(
+        "If you phoned, did you leave a voicemail?",
+        validators=[Optional()],
+        choices=options(YES_NO),
+        validate_choice=False,  # anything else reads as no answer, and the service asks again
+        description="Only leave one if the person said it is safe.",
+        widget=GovRadioInput(),
+    )
+    service_named = RadioField(
+        "If you phoned, did you say who you are (the name of your service)?",
+        validators=[Optional()],
+        choices=options(YES_NO),
+        validate_choice=False,
+        description="Only say who you are if the person said it is safe.",
+        widget=GovRadioInput(),
+    )
+
+    def offer(self, safe: SafeContact, **_: Any) -> None:
+        self.channel.choices = options([(m.value, m.label) for m in safe.methods])
+
+    def validate_channel(self, field: Field) -> None:
+        offered = {choice[0] for choice in self.channel.choices or []}
+        if field.data in offered:
+            return
+        known = {m.value: m for m in ContactMethod}
+        if field.data in known:
+            raise ValidationError(
+                f"{known[field.data].label} is not one of the ways the person said is safe to contact them. "
+                "Use one of the safe ways shown."
+            )
+        raise ValidationError("Choose how you made contact, from the ways shown")
+
+    def answers(self) -> dict[str, Any]:
+        """The keyword arguments for ``cases.record_first_contact``."""
+        return {
+            "voicemail_left": _yes_no(self.voicemail_left.data),
+            "service_named": _yes_no(self.service_named.data),
+        }
+
+
+def _yes_no(value: Any) -> bool | None:
+    return {"yes": True, "no": False}.get(value) if isinstance(value, str) else None
 
 
 def _count(label: str) -> IntegerField:
