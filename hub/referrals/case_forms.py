@@ -63,12 +63,14 @@ class FirstContactForm(StaffForm):
         widget=GovRadioInput(),
     )
 
-    def offer(self, safe: SafeContact, **_: Any) -> None:
+    offered: frozenset[str] = frozenset()
+
+    def offer(self, safe: SafeContact) -> None:
+        self.offered = frozenset(m.value for m in safe.methods)
         self.channel.choices = options([(m.value, m.label) for m in safe.methods])
 
     def validate_channel(self, field: Field) -> None:
-        offered = {choice[0] for choice in self.channel.choices or []}
-        if field.data in offered:
+        if field.data in self.offered:
             return
         known = {m.value: m for m in ContactMethod}
         if field.data in known:

@@ -176,5 +176,5 @@ def _show(
         safe_channels=[m.label for m in safe.methods],
         through_referrer=safe.allows(ContactMethod.REFERRER),
         contact_actions=CONTACT_ACTIONS,
-        timeline=timeline.entries(session, referral),
+        timeline=timeline.entries(session, referral, for_provider=allocation.provider_id),
     )
