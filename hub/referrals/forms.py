@@ -349,6 +349,12 @@ class ProfessionalContactForm(PublicForm):
     """Set by the view: which of phone, email and address the person page gave."""
 
     def validate_methods(self, field: Field) -> None:
+        chosen = set(field.data or [])
+        if ContactMethod.REFERRER.value in chosen and chosen - {ContactMethod.REFERRER.value}:
+            raise ValidationError(
+                "You chose “None of these” and a way to contact them. Choose the safe ways, "
+                "or choose to be contacted instead, not both."
+            )
         missing = sorted(details_needed(field.data) - self.known_details)
         if missing:
             raise ValidationError(
