@@ -177,9 +177,10 @@ def contradictions(
         if any(c not in labels or c in skip or c in problems for c in codes):
             continue
         values = [figures.get(c) for c in codes]
-        if any(not isinstance(v, int | float) or isinstance(v, bool) for v in values):
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) != len(values):
             continue
-        added, total = sum(values[:-1]), values[-1]
+        added, total = sum(numbers[:-1]), numbers[-1]
         if added > total:
             problems[rule.parts[0]] = (
                 f"{rule.name} ({figure_text(added)}) cannot be more than "
