@@ -97,6 +97,7 @@ def test_first_contact_through_the_referrer_works_when_the_person_chose_it(
     reminder = page[page.index('id="first-contact-safe-contact"') :]
     assert "Avery Caseworker" in reminder[:1500] and "01632 960001" in reminder[:1500]
     assert re.findall(r'name="first-contact-channel" type="radio" value="([^"]+)"', page) == ["referrer"]
+    assert "did you leave a voicemail" not in page, "no questions about a phone call that cannot happen"
 
     status, _ = first_contact(desk, allocation, channel="referrer")
 
@@ -208,6 +209,7 @@ def test_safe_times_and_the_name_to_use_are_beside_the_contact_action(
     assert "Safe times: Weekdays after 10am, never weekends" in action
     assert "Name to use: Jo" in action
     assert "Voicemail: do not leave one" in action
+    assert "If you phoned, did you leave a voicemail?" in action
     assert "do not say who you are" in action
 
 

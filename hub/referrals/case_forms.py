@@ -68,6 +68,9 @@ class FirstContactForm(StaffForm):
     def offer(self, safe: SafeContact) -> None:
         self.offered = frozenset(m.value for m in safe.methods)
         self.channel.choices = options([(m.value, m.label) for m in safe.methods])
+        if not safe.allows(ContactMethod.PHONE):  # the questions about a phone call do not arise
+            del self["voicemail_left"]
+            del self["service_named"]
 
     def validate_channel(self, field: Field) -> None:
         if field.data in self.offered:
@@ -83,8 +86,7 @@ class FirstContactForm(StaffForm):
     def answers(self) -> dict[str, Any]:
         """The keyword arguments for ``cases.record_first_contact``."""
         return {
-            "voicemail_left": _yes_no(self.voicemail_left.data),
-            "service_named": _yes_no(self.service_named.data),
+            name: _yes_no(self[name].data) for name in ("voicemail_left", "service_named") if name in self
         }
 
 
