@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.providers.models import Provider, ProviderCapacity, Specialism
-from hub.referrals.models import Referral, ReferralSource
+from hub.referrals.models import ContactMethod, Referral, ReferralSource, SafeContact
 from hub.referrals.references import new_reference
 
 SPECIALISMS = {
@@ -78,7 +78,9 @@ def seed(db: Session) -> list[str]:
             referral.full_name = full_name
             referral.preferred_name = preferred
             referral.date_of_birth = born
-            referral.safe_contact = {"methods": ["email"], "voicemail": False}
+            referral.safe_contact = SafeContact(
+                methods=(ContactMethod.EMAIL,), voicemail="no", say_who="no"
+            ).stored()
             referral.email = f"{preferred.lower()}@example.org"
             referral.support_wanted = "Demo referral: someone to talk to."
             if source is ReferralSource.PROFESSIONAL:

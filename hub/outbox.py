@@ -11,6 +11,7 @@ import smtplib
 from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from flask import render_template
@@ -33,14 +34,22 @@ class OutboxMessage(SealedRowMixin, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # A sender name to show instead of the configured one (a neutral name, for a survivor who did
+    # not say we may name the service).
+    sender_name: Mapped[str | None] = mapped_column(String(80))
 
     to_address = Sealed(str)
 
 
-def queue(db: Session, *, to: str, template: str, subject: str, **context: str) -> OutboxMessage:
+def queue(
+    db: Session, *, to: str, template: str, subject: str, sender_name: str | None = None, **context: str
+) -> OutboxMessage:
     """Add a message to the outbox; the caller's transaction commits it with everything else."""
     message = OutboxMessage(
-        template=template, subject=subject, body=render_template(f"email/{template}.txt", **context)
+        template=template,
+        subject=subject,
+        body=render_template(f"email/{template}.txt", **context),
+        sender_name=sender_name,
     )
     message.to_address = to
     db.add(message)
@@ -61,7 +70,7 @@ def send_pending(db: Session, smtp_url: str, mail_from: str) -> tuple[int, int]:
     sent = failed = 0
     for message in pending(db):
         email = EmailMessage()
-        email["From"] = mail_from
+        email["From"] = _sender(mail_from, message.sender_name)
         email["To"] = message.to_address or ""
         email["Subject"] = message.subject
         email.set_content(message.body)
@@ -78,6 +87,11 @@ def send_pending(db: Session, smtp_url: str, mail_from: str) -> tuple[int, int]:
             sent += 1
         db.commit()
     return sent, failed
+
+
+def _sender(mail_from: str, name: str | None) -> str:
+    """The configured sender, or its address under the message's own (neutral) name."""
+    return formataddr((name, parseaddr(mail_from)[1])) if name else mail_from
 
 
 def _connect(smtp_url: str) -> smtplib.SMTP:

@@ -70,9 +70,9 @@ Action = Callable[[Session, Allocation, Actor, int], Any]
 ACTIONS: dict[str, Action] = {
     "accept": lambda db, a, who, pid: cases.accept(db, a.id, pid, who),
     "decline": lambda db, a, who, pid: cases.decline(db, a.id, pid, who, DeclineReason.NO_CAPACITY),
-    "first_contact": lambda db, a, who, pid: cases.record_first_contact(db, a.id, pid, who, TODAY, "phone"),
+    "first_contact": lambda db, a, who, pid: cases.record_first_contact(db, a.id, pid, who, TODAY, "text"),
     "measures": lambda db, a, who, pid: cases.record_measures(db, a.id, pid, who, {"sessions_offered": 6}),
-    "close": lambda db, a, who, pid: cases.close(db, a.id, pid, who, Outcome.SUPPORT_COMPLETED),
+    "close": lambda db, a, who, pid: cases.close(db, a.id, pid, who, Outcome.NO_LONGER_WANTED),
 }
 
 # How to bring a new offer to each stage, and which actions are allowed there.
@@ -210,7 +210,7 @@ def test_first_contact_only_by_a_safe_channel_and_not_in_the_future(
         cases.record_first_contact(db_session, allocation.id, provider.id, who, TODAY, "email")
     with pytest.raises(cases.BadDetails, match="today or in the past"):
         cases.record_first_contact(
-            db_session, allocation.id, provider.id, who, TODAY + timedelta(days=1), "phone"
+            db_session, allocation.id, provider.id, who, TODAY + timedelta(days=1), "text"
         )
     assert fetch(db_session, allocation)[1] is ReferralStatus.ACCEPTED
 
@@ -307,7 +307,9 @@ def test_an_unsafe_channel_is_refused_on_the_form_and_what_was_typed_is_kept(
     summary = re.search(r'<div class="govuk-error-summary__body">(.*?)</ul>', page, re.S)
     assert summary and "Email is not one of the ways the person said is safe" in summary.group(1)
     assert 'href="#first-contact-channel"' in summary.group(1)
-    assert 'value="2026"' in page and re.search(r'value="email" checked', page)
+    assert 'value="2026"' in page, "what was typed is kept"
+    offered_ways = re.findall(r'name="first-contact-channel" type="radio" value="([^"]+)"', page)
+    assert offered_ways == ["phone", "text"], "only the safe ways are offered"
     assert fetch(db_session, allocation)[1] is ReferralStatus.ACCEPTED
 
 
@@ -317,6 +319,7 @@ def test_the_sessions_form_shows_what_was_recorded(
     who = staff(db_session, provider)
     allocation = offered(db_session, provider)
     cases.accept(db_session, allocation.id, provider.id, who)
+    cases.record_first_contact(db_session, allocation.id, provider.id, who, TODAY, "text")
     cases.record_measures(
         db_session, allocation.id, provider.id, who, {"sessions_offered": 8, "group_sessions": 3}
     )
@@ -385,7 +388,9 @@ def test_status_says_the_stage_in_plain_english_at_every_step(
     again = allocate(db_session, referral.id, provider.id, TRS, reason="Space again.", from_plan=True)
     cases.accept(db_session, again.id, provider.id, who)
     assert stage() == ("With a support organisation", None)
-    cases.record_first_contact(db_session, again.id, provider.id, who, TODAY, "phone")
+    cases.record_first_contact(
+        db_session, again.id, provider.id, who, TODAY, "phone", voicemail_left=False, service_named=False
+    )
     assert stage() == ("Support has started", None)
     cases.close(db_session, again.id, provider.id, who, Outcome.SUPPORT_COMPLETED, "Private closing note.")
     assert stage() == ("Closed", None)
@@ -426,8 +431,9 @@ def test_every_email_template_is_sent_somewhere_and_none_holds_personal_data(
     db_session.commit()
     professional_journey(client).complete()
     self_journey(client).complete()
+    self_journey(client, contact={"say_who": "yes"}).complete()  # the email may name the service
     who = staff(db_session, provider)
-    first, second = db_session.scalars(select(Referral).order_by(Referral.created_at)).all()
+    first, second, third = db_session.scalars(select(Referral).order_by(Referral.created_at)).all()
     for referral in (first, second):
         allocation = allocate(db_session, referral.id, provider.id, TRS, reason="Test.")
         if referral is first:
@@ -440,7 +446,7 @@ def test_every_email_template_is_sent_somewhere_and_none_holds_personal_data(
     assert {m.template for m in messages} == templates, "every template is exercised here"
     personal = [
         value
-        for referral in (first, second)
+        for referral in (first, second, third)
         for value in (
             referral.full_name,
             referral.preferred_name,

@@ -2,8 +2,9 @@
 
 Every version is kept. The figures are checked as they are saved: whole non-negative counts,
 percentages from 0 to 100, days of 0 or more (one decimal place), breakdowns that add up to their
-total, and a reason wherever a pre-filled figure was changed. A draft may be incomplete; a
-submitted return may not. Submitting and amending are audited.
+total, and a reason wherever a pre-filled figure was changed. A draft may be incomplete, and may
+hold figures that contradict each other (more people improving than were measured, say: it is
+saved and the page shows the problem); a submitted return may be neither. Submitting and amending are audited.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Checked:
     typed: dict[str, str] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # Figures that contradict each other: a draft is saved with them (and shows them); submitting refuses.
+    contradictions: dict[str, str] = field(default_factory=dict)
 
 
 def definitions(db: Session, quarter: Quarter) -> list[KpiDefinition]:
@@ -113,6 +116,9 @@ def check(
                 f"({'none' if hub_value is None else figure_text(hub_value)})"
             )
     _check_breakdowns(found, result)
+    result.contradictions = contradictions(found, result.figures, skip=set(result.errors))
+    if complete:
+        result.errors.update(result.contradictions)
     return result
 
 
@@ -138,6 +144,49 @@ def _check_breakdowns(found: Sequence[KpiDefinition], result: Checked) -> None:
                 f"The {breakdown.lower()} figures add up to {figure_text(added)}, but "
                 f"{labels.get(total_code, total_code).lower()} is {figure_text(total)}. They must be equal."
             )
+
+
+@dataclass(frozen=True)
+class AtMost:
+    """Figures that count some of the people in another figure, so cannot add up to more than it."""
+
+    parts: tuple[str, ...]
+    total: str
+    name: str  # the parts, in words, as the start of a sentence
+
+
+AT_MOST = (
+    AtMost(("reliable_improvement",), "outcome_measured", "People showing reliable improvement"),
+    AtMost(("outcome_measured",), "people_supported", "People with an outcome measure at start and end"),
+    AtMost(("new_starts",), "people_supported", "New people starting support"),
+    AtMost(
+        ("planned_endings", "unplanned_endings"), "people_supported", "Planned and unplanned endings together"
+    ),
+)
+"""Figures that would contradict each other; only figures in force for the quarter are compared."""
+
+
+def contradictions(
+    found: Sequence[KpiDefinition], figures: Mapping[str, Any], skip: set[str] | frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """Each figure that is more than the figure it is part of, with a message naming both."""
+    labels = {d.code: d.label for d in found}
+    problems: dict[str, str] = {}
+    for rule in AT_MOST:
+        codes = (*rule.parts, rule.total)
+        if any(c not in labels or c in skip or c in problems for c in codes):
+            continue
+        values = [figures.get(c) for c in codes]
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) != len(values):
+            continue
+        added, total = sum(numbers[:-1]), numbers[-1]
+        if added > total:
+            problems[rule.parts[0]] = (
+                f"{rule.name} ({figure_text(added)}) cannot be more than "
+                f"{labels[rule.total].lower()} ({figure_text(total)}). Check both figures."
+            )
+    return problems
 
 
 def _latest(db: Session, provider_id: int, quarter: Quarter) -> KpiReturn | None:

@@ -57,26 +57,33 @@ def return_page(year: int, number: int) -> str | Response:
             problem = str(error)
         else:
             if not checked.errors:
-                flash("The return is submitted. Thank you." if action == "submit" else "The draft is saved.")
+                saved = "The draft is saved."
+                if checked.contradictions:
+                    saved += " Some figures do not fit together: check them before you submit."
+                flash("The return is submitted. Thank you." if action == "submit" else saved)
                 return redirect(url_for("kpi.return_page", year=year, number=number), code=303)
     shown_version = request.args.get("version", type=int)
     shown = next((r for r in found if r.version == shown_version), found[-1] if found else None)
     typed, reasons = returns.typed_from(shown)
+    editable = returns.can_change(found, shown)
+    definitions = returns.definitions(session, quarter)
+    to_check = returns.contradictions(definitions, shown.figures_checked()) if shown and editable else {}
     if checked is not None:
-        typed, reasons = checked.typed, checked.reasons
+        typed, reasons, to_check = checked.typed, checked.reasons, checked.contradictions
     return render_template(
         "kpi/return.html",
         quarter=quarter,
-        definitions=returns.definitions(session, quarter),
+        definitions=definitions,
         known=prefill(session, provider_id, quarter),
         versions=found,
         shown=shown,
         state=returns.state_of(found),
-        editable=returns.can_change(found, shown),
+        editable=editable,
         amendable=returns.can_amend(found, shown),
         typed=typed,
         reasons=reasons,
         errors=checked.errors if checked else {},
+        to_check={code: why for code, why in to_check.items() if not checked or code not in checked.errors},
         problem=problem,
         ended=quarter.ends <= utcnow(),
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
-from wtforms import IntegerField, RadioField
-from wtforms.validators import InputRequired, NumberRange, Optional
+from wtforms import Field, IntegerField, RadioField
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from hub.auth.forms import StaffForm
-from hub.referrals.forms import CONTACT_METHODS, DateOfBirthField, options
-from hub.referrals.models import DeclineReason, Outcome
+from hub.referrals.forms import YES_NO, DateOfBirthField, options
+from hub.referrals.models import ContactMethod, DeclineReason, Outcome, SafeContact
 from hub.referrals.staff_forms import note_field
 
 SESSIONS_MAX = 1000
@@ -29,6 +31,8 @@ class DeclineForm(StaffForm):
 
 
 class FirstContactForm(StaffForm):
+    """Offers only the ways the person said are safe (set again from the case when the form comes back)."""
+
     on = DateOfBirthField(
         "When did you first make contact?",
         required_message="Enter the date of first contact",
@@ -38,9 +42,56 @@ class FirstContactForm(StaffForm):
     channel = RadioField(
         "How did you make contact?",
         validators=[InputRequired("Choose how you made contact")],
-        choices=options(CONTACT_METHODS),
+        choices=[],
+        validate_choice=False,  # checked below, with a message that says what to do
         widget=GovRadioInput(),
     )
+    voicemail_left = RadioField(
+        "If you phoned, did you leave a voicemail?",
+        validators=[Optional()],
+        choices=options(YES_NO),
+        validate_choice=False,  # anything else reads as no answer, and the service asks again
+        description="Only leave one if the person said it is safe.",
+        widget=GovRadioInput(),
+    )
+    service_named = RadioField(
+        "If you phoned, did you say who you are (the name of your service)?",
+        validators=[Optional()],
+        choices=options(YES_NO),
+        validate_choice=False,
+        description="Only say who you are if the person said it is safe.",
+        widget=GovRadioInput(),
+    )
+
+    offered: frozenset[str] = frozenset()
+
+    def offer(self, safe: SafeContact) -> None:
+        self.offered = frozenset(m.value for m in safe.methods)
+        self.channel.choices = options([(m.value, m.label) for m in safe.methods])
+        if not safe.allows(ContactMethod.PHONE):  # the questions about a phone call do not arise
+            del self["voicemail_left"]
+            del self["service_named"]
+
+    def validate_channel(self, field: Field) -> None:
+        if field.data in self.offered:
+            return
+        known = {m.value: m for m in ContactMethod}
+        if field.data in known:
+            raise ValidationError(
+                f"{known[field.data].label} is not one of the ways the person said is safe to contact them. "
+                "Use one of the safe ways shown."
+            )
+        raise ValidationError("Choose how you made contact, from the ways shown")
+
+    def answers(self) -> dict[str, Any]:
+        """The keyword arguments for ``cases.record_first_contact``."""
+        return {
+            name: _yes_no(self[name].data) for name in ("voicemail_left", "service_named") if name in self
+        }
+
+
+def _yes_no(value: Any) -> bool | None:
+    return {"yes": True, "no": False}.get(value) if isinstance(value, str) else None
 
 
 def _count(label: str) -> IntegerField:

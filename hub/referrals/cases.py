@@ -34,25 +34,32 @@ from hub.auth.services import notice_addresses
 from hub.config import current_config
 from hub.db import committed, utcnow
 from hub.referrals import timeline
-from hub.referrals.forms import CONTACT_METHODS
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
+    ContactMethod,
     DeclineReason,
     EventKind,
     Outcome,
     Referral,
     ReferralStatus,
+    SafeContact,
 )
 
 S = ReferralStatus
-CHANNELS = dict(CONTACT_METHODS)
 MEASURES = ("sessions_offered", "sessions_attended", "sessions_not_attended", "group_sessions")
 SCORES = ("outcome_start", "outcome_end")
 
 
 class CaseError(Exception):
-    """The change was not made; the message says why, for the member of staff."""
+    """The change was not made; the message says why, for the member of staff.
+
+    ``field`` names the form field the message is about, if it is about one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotYourCase(CaseError):
@@ -69,6 +76,10 @@ class UnsafeChannel(CaseError):
 
 class BadDetails(CaseError):
     pass
+
+
+class Contradiction(BadDetails):
+    """The record would contradict itself (or what is already recorded)."""
 
 
 def _case(db: Session, allocation_id: uuid.UUID, provider_id: int) -> tuple[Allocation, Referral]:
@@ -140,36 +151,89 @@ def decline(
 
 
 def record_first_contact(
-    db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor, on: date, channel: str
+    db: Session,
+    allocation_id: uuid.UUID,
+    provider_id: int,
+    actor: Actor,
+    on: date,
+    channel: ContactMethod | str,
+    *,
+    voicemail_left: bool | None = None,
+    service_named: bool | None = None,
 ) -> Allocation:
-    """The first contact with the person: support has started. Only a channel they marked safe."""
+    """The first contact with the person: support has started.
+
+    Only by a way they marked safe ("through the referrer" when they chose it). For a phone call,
+    whether a voicemail was left and whether the service was named must be said, and each is
+    allowed only if the person said yes to it.
+    """
     with committed(db, CaseError):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.ACCEPTED or referral.status is not S.ACCEPTED:
             raise _refuse("record a first contact", referral)
-        safe = (referral.safe_contact or {}).get("methods") or []
-        if channel not in CHANNELS:
-            raise BadDetails("Choose how you made contact")
-        if channel not in safe:
+        method = _method(channel)
+        safe = SafeContact.of(referral)
+        if not safe.allows(method):
             raise UnsafeChannel(
-                f"{CHANNELS[channel]} is not one of the ways the person said is safe to contact them. "
-                "Use one of the safe ways shown at the top of the case."
+                f"{method.label} is not one of the ways the person said is safe to contact them. "
+                "Use one of the safe ways shown at the top of the case.",
+                "channel",
             )
+        if method is ContactMethod.PHONE:
+            _check_phone_call(safe, voicemail_left, service_named)
+        else:
+            voicemail_left = service_named = None
         if on > calendar.today():
-            raise BadDetails("The date of first contact must be today or in the past")
+            raise BadDetails("The date of first contact must be today or in the past", "on")
         if allocation.decided_at is not None and on < calendar.day_of(allocation.decided_at):
-            raise BadDetails("The date of first contact cannot be before you accepted the referral")
-        allocation.first_contact_on, allocation.first_contact_channel = on, channel
+            raise BadDetails("The date of first contact cannot be before you accepted the referral", "on")
+        allocation.first_contact_on, allocation.first_contact_channel = on, method.value
+        allocation.first_contact_voicemail_left = voicemail_left
+        allocation.first_contact_service_named = service_named
         timeline.record(
             db,
             referral,
             EventKind.FIRST_CONTACT,
             actor,
             S.IN_SUPPORT,
-            note=f"{CHANNELS[channel]}, {on.strftime('%-d %B %Y')}",
+            note=f"{method.label}, {on.strftime('%-d %B %Y')}",
             provider_id=provider_id,
         )
     return allocation
+
+
+def _method(channel: ContactMethod | str) -> ContactMethod:
+    try:
+        return ContactMethod(channel)
+    except ValueError:
+        raise BadDetails("Choose how you made contact, from the ways shown", "channel") from None
+
+
+SAID = {
+    "no": "said it is not safe to",
+    "unsure": "was not sure it is safe to",
+    "": "did not say it is safe to",
+}
+
+
+def _check_phone_call(safe: SafeContact, voicemail_left: bool | None, service_named: bool | None) -> None:
+    """A phone call keeps to what the person said about voicemail and about saying who is calling."""
+    if voicemail_left is None:
+        raise BadDetails("Say whether you left a voicemail", "voicemail_left")
+    if service_named is None:
+        raise BadDetails("Say whether you said who you are", "service_named")
+    if voicemail_left and not safe.voicemail_safe:
+        raise UnsafeChannel(
+            f"The person {SAID[safe.voicemail]} leave a voicemail, so this cannot be recorded. "
+            "If a voicemail was left by mistake, tell the triage team today.",
+            "voicemail_left",
+        )
+    if service_named and not safe.may_say_who:
+        raise UnsafeChannel(
+            f"The person {SAID[safe.say_who]} say who is calling, so this cannot be recorded. "
+            "If the service was named by mistake, tell the triage team today.",
+            "service_named",
+        )
 
 
 def record_measures(
@@ -190,12 +254,7 @@ def record_measures(
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 raise BadDetails("Sessions and scores must be whole numbers, 0 or more")
             clean[name] = value
-        offered = clean["sessions_offered"]
-        taken = (clean["sessions_attended"] or 0) + (clean["sessions_not_attended"] or 0)
-        if offered is not None and taken > offered:
-            raise BadDetails(
-                "Sessions attended and not attended cannot add up to more than the sessions offered"
-            )
+        _check_measures(clean, allocation)
         allocation.measures = clean
         timeline.record(db, referral, EventKind.MEASURES_RECORDED, actor, provider_id=provider_id)
     return allocation
@@ -211,6 +270,7 @@ def close(
             S.IN_SUPPORT,
         ):
             raise _refuse("close this case", referral)
+        _check_outcome(outcome, allocation)
         allocation.outcome, allocation.closed_at = outcome, utcnow()
         note = note.strip()
         timeline.record(
@@ -223,6 +283,47 @@ def close(
             provider_id=provider_id,
         )
     return allocation
+
+
+# -- records that would contradict themselves ----------------------------------------------------
+# Each rule has one home, here; the forms check only that each answer is well formed.
+
+NEEDS_FIRST_CONTACT = frozenset({Outcome.SUPPORT_COMPLETED, Outcome.DISENGAGED})
+"""Outcomes that say support took place, so a first contact must have been recorded."""
+
+
+def _check_outcome(outcome: Outcome, allocation: Allocation) -> None:
+    contacted = allocation.first_contact_on
+    if outcome is Outcome.COULDNT_CONTACT and contacted is not None:
+        raise Contradiction(
+            f"You recorded a first contact on {contacted.strftime('%-d %B %Y')}, so the case cannot close "
+            f"as “{outcome.label}”. Choose another way support ended.",
+            "outcome",
+        )
+    if outcome in NEEDS_FIRST_CONTACT and contacted is None:
+        raise Contradiction(
+            f"No first contact is recorded, so the case cannot close as “{outcome.label}”. "
+            "Record the first contact first, or choose another way support ended.",
+            "outcome",
+        )
+
+
+def _check_measures(clean: Mapping[str, int | None], allocation: Allocation) -> None:
+    offered = clean["sessions_offered"]
+    taken = (clean["sessions_attended"] or 0) + (clean["sessions_not_attended"] or 0)
+    if offered is not None and taken > offered:
+        raise Contradiction(
+            "Sessions attended and not attended cannot add up to more than the sessions offered",
+            "sessions_attended",
+        )
+    if allocation.first_contact_on is None:
+        for name, label in (("sessions_attended", "sessions attended"), ("group_sessions", "group sessions")):
+            if clean[name]:
+                raise Contradiction(
+                    f"No first contact is recorded, so there cannot be {label} yet. "
+                    "Record the first contact first, or enter 0.",
+                    name,
+                )
 
 
 # -- the provider's list ------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 
 from hub import calendar
+from hub.referrals.models import DIRECT_CONTACT, ContactMethod
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -39,13 +40,8 @@ SHORT_MAX, ADDRESS_MAX, TEXT_MAX = 120, 300, 2000
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
-CONTACT_METHODS = [
-    ("phone", "Phone call"),
-    ("text", "Text message"),
-    ("email", "Email"),
-    ("letter", "Letter"),
-]
-REFERRER_INSTEAD = ("referrer", "None of these: contact me, the referrer, instead")
+CONTACT_METHODS = [(m.value, m.label) for m in DIRECT_CONTACT]
+REFERRER_INSTEAD = (ContactMethod.REFERRER.value, "None of these: contact me, the referrer, instead")
 
 
 def clean_line(value: Any) -> Any:
@@ -353,6 +349,12 @@ class ProfessionalContactForm(PublicForm):
     """Set by the view: which of phone, email and address the person page gave."""
 
     def validate_methods(self, field: Field) -> None:
+        chosen = set(field.data or [])
+        if ContactMethod.REFERRER.value in chosen and chosen - {ContactMethod.REFERRER.value}:
+            raise ValidationError(
+                "You chose “None of these” and a way to contact them. Choose the safe ways, "
+                "or choose to be contacted instead, not both."
+            )
         missing = sorted(details_needed(field.data) - self.known_details)
         if missing:
             raise ValidationError(
@@ -412,9 +414,6 @@ class SelfContactForm(PublicForm):
         return bool(valid)
 
 
-NEEDS = {"phone": "phone", "text": "phone", "email": "email", "letter": "address"}
-"""The detail each way of contact needs."""
-
 MISSING_DETAIL = {
     "phone": "Enter a phone number, or choose another way for us to contact you",
     "email": "Enter an email address, or choose another way for us to contact you",
@@ -423,7 +422,9 @@ MISSING_DETAIL = {
 
 
 def details_needed(methods: Sequence[str]) -> set[str]:
-    return {NEEDS[m] for m in methods if m in NEEDS}
+    """The details about the person that the chosen ways of contact need."""
+    known = {m.value: m for m in ContactMethod}
+    return {need for m in methods if m in known and (need := known[m].detail_needed)}
 
 
 class ProviderChoiceForm(PublicForm):

@@ -23,11 +23,14 @@ from hub import audit, calendar, outbox
 from hub.crypto import Keyring, normalise_email, normalise_name, normalise_phone
 from hub.db import utcnow
 from hub.providers.models import Provider, Specialism
-from hub.referrals.models import DraftPage, Referral, ReferralSource
+from hub.referrals.models import ContactMethod, DraftPage, Referral, ReferralSource, SafeContact
 from hub.referrals.references import new_reference
 from hub.referrals.status import new_status_code
 
 DRAFT_LIFETIME = timedelta(hours=24)
+TRS_NAME = "Trauma and Resilience Service"
+NEUTRAL_SENDER = "Appointments"
+"""The sender's name on email to a survivor who did not say we may name the service."""
 
 PROFESSIONAL_PAGES = ("referrer", "consent", "person", "support", "risks", "access", "contact")
 SELF_PAGES = ("about", "contact", "provider", "support")
@@ -279,12 +282,7 @@ def _apply_person(referral: Referral, person: Mapping[str, Any]) -> None:
 
 
 def _safe_contact(contact: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "methods": list(contact.get("methods") or []),
-        "voicemail": contact.get("voicemail") or "",
-        "say_who": contact.get("say_who") or "",
-        "safe_times": contact.get("safe_times") or "",
-    }
+    return SafeContact.read(contact).stored()
 
 
 def _specialisms(db: Session, codes: Any) -> list[Specialism]:
@@ -347,6 +345,21 @@ def _acknowledge(db: Session, referral: Referral) -> None:
             subject="Referral received",
             reference=referral.reference,
         )
-    methods = (referral.safe_contact or {}).get("methods", [])
-    if referral.source is ReferralSource.SELF and "email" in methods and referral.email:
-        outbox.queue(db, to=referral.email, template="request_received_self", subject="We have your message")
+    safe = SafeContact.of(referral)
+    if referral.source is ReferralSource.SELF and safe.allows(ContactMethod.EMAIL) and referral.email:
+        if safe.may_say_who:
+            outbox.queue(
+                db,
+                to=referral.email,
+                template="request_received_self",
+                subject=f"{TRS_NAME}: we have your request",
+            )
+        else:
+            # Anyone who sees this email learns nothing: no service, nothing about support.
+            outbox.queue(
+                db,
+                to=referral.email,
+                template="request_received_self_neutral",
+                subject="Thank you for your message",
+                sender_name=NEUTRAL_SENDER,
+            )

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -140,6 +143,111 @@ class AllocationStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# -- safe contact ------------------------------------------------------------------------------
+
+
+class ContactMethod(enum.StrEnum):
+    """A way to contact the person. ``REFERRER``: not directly, but through the professional who referred."""
+
+    PHONE = "phone"
+    TEXT = "text"
+    EMAIL = "email"
+    LETTER = "letter"
+    REFERRER = "referrer"
+
+    @property
+    def label(self) -> str:
+        return CONTACT_LABELS[self]
+
+    @property
+    def detail_needed(self) -> str | None:
+        """The detail about the person this way needs (the referrer route needs none of theirs)."""
+        return CONTACT_DETAILS.get(self)
+
+
+CONTACT_LABELS = {
+    ContactMethod.PHONE: "Phone call",
+    ContactMethod.TEXT: "Text message",
+    ContactMethod.EMAIL: "Email",
+    ContactMethod.LETTER: "Letter",
+    ContactMethod.REFERRER: "Through the referrer",
+}
+CONTACT_DETAILS = {
+    ContactMethod.PHONE: "phone",
+    ContactMethod.TEXT: "phone",
+    ContactMethod.EMAIL: "email",
+    ContactMethod.LETTER: "address",
+}
+DIRECT_CONTACT = (ContactMethod.PHONE, ContactMethod.TEXT, ContactMethod.EMAIL, ContactMethod.LETTER)
+"""The ways to contact the person themselves, in the order the forms list them."""
+
+ANSWERS = {"yes", "no", "unsure"}
+
+
+def _answer(value: Any) -> str:
+    """A yes/no/unsure answer as stored by any version of the hub: "yes", "no", "unsure" or "" (not given).
+
+    Early demo data stored booleans; they read as "yes" and "no".
+    """
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and value.strip().lower() in ANSWERS:
+        return value.strip().lower()
+    return ""
+
+
+@dataclass(frozen=True)
+class SafeContact:
+    """What the person said about contacting them safely: the one reader of ``Referral.safe_contact``.
+
+    Only an explicit "yes" allows a voicemail or naming the service: "no", "not sure" and no answer
+    all mean no.
+    """
+
+    methods: tuple[ContactMethod, ...] = ()
+    voicemail: str = ""
+    say_who: str = ""
+    safe_times: str = ""
+
+    @classmethod
+    def read(cls, stored: Mapping[str, Any] | None) -> SafeContact:
+        stored = stored if isinstance(stored, Mapping) else {}
+        raw = stored.get("methods") or []
+        known = {m.value for m in ContactMethod}
+        methods = [ContactMethod(m) for m in (raw if isinstance(raw, list | tuple) else []) if m in known]
+        times = stored.get("safe_times")
+        return cls(
+            methods=tuple(dict.fromkeys(methods)),
+            voicemail=_answer(stored.get("voicemail")),
+            say_who=_answer(stored.get("say_who")),
+            safe_times=" ".join(times.split()) if isinstance(times, str) else "",
+        )
+
+    @classmethod
+    def of(cls, referral: Referral) -> SafeContact:
+        return cls.read(referral.safe_contact)
+
+    def stored(self) -> dict[str, Any]:
+        """The shape written to ``Referral.safe_contact``."""
+        return {
+            "methods": [m.value for m in self.methods],
+            "voicemail": self.voicemail,
+            "say_who": self.say_who,
+            "safe_times": self.safe_times,
+        }
+
+    def allows(self, method: ContactMethod) -> bool:
+        return method in self.methods
+
+    @property
+    def voicemail_safe(self) -> bool:
+        return self.voicemail == "yes"
+
+    @property
+    def may_say_who(self) -> bool:
+        return self.say_who == "yes"
+
+
 def _enum(kind: type[enum.StrEnum]) -> Enum:
     """Stored as text (no native type), so a new state never needs an ALTER TYPE."""
     return Enum(kind, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
@@ -247,7 +355,11 @@ class Allocation(SealedRowMixin, Base):
     decline_reason: Mapped[DeclineReason | None] = mapped_column(_enum(DeclineReason))
     decline_note = Sealed(str)
     first_contact_on: Mapped[date | None]
-    first_contact_channel: Mapped[str | None] = mapped_column(String(20))
+    first_contact_channel: Mapped[str | None] = mapped_column(String(20))  # a ContactMethod value
+    # For a first contact by phone: was a voicemail left, was the service named (checked against what
+    # the person said was safe).
+    first_contact_voicemail_left: Mapped[bool | None]
+    first_contact_service_named: Mapped[bool | None]
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Sessions offered, attended, not attended, group sessions, outcome measure at start and end.

@@ -9,11 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from hub.referrals.forms import CONTACT_METHODS, REFERRER_INSTEAD
-from hub.referrals.models import Referral, ReferralSource
+from hub.referrals.models import Referral, ReferralSource, SafeContact
 
 WORDS = {"yes": "Yes", "no": "No", "unsure": "Not sure", "": "Not given"}
-METHODS = dict([*CONTACT_METHODS, REFERRER_INSTEAD])
 
 
 def _text(value: Any) -> str:
@@ -35,8 +33,8 @@ def _section(title: str, rows: list[tuple[str, Any]], key: str) -> dict[str, Any
 
 
 def answer_sections(referral: Referral) -> list[dict[str, Any]]:
-    safe = referral.safe_contact or {}
-    methods = [METHODS.get(m, m) for m in safe.get("methods", [])]
+    safe = SafeContact.of(referral)
+    methods = [m.label for m in safe.methods]
     sections = [
         _section(
             "Contacting them safely",
@@ -46,9 +44,9 @@ def answer_sections(referral: Referral) -> list[dict[str, Any]]:
                 ("Email", referral.email),
                 ("Address", referral.address),
                 ("Postcode", referral.postcode),
-                ("Safe to leave a voicemail", safe.get("voicemail")),
-                ("Safe to say who is calling", safe.get("say_who")),
-                ("Safe times and other advice", safe.get("safe_times")),
+                ("Safe to leave a voicemail", safe.voicemail),
+                ("Safe to say who is calling", safe.say_who),
+                ("Safe times and other advice", safe.safe_times),
             ],
             "safe-contact",
         ),

@@ -18,14 +18,15 @@ from hub.auth.access import current_actor, owned_or_404, roles_required
 from hub.auth.forms import StaffForm
 from hub.auth.models import Role
 from hub.referrals import case_forms, cases, timeline
-from hub.referrals.forms import CONTACT_METHODS
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
+    ContactMethod,
     DeclineReason,
     Outcome,
     Referral,
     ReferralStatus,
+    SafeContact,
 )
 from hub.referrals.presenting import answer_sections
 
@@ -69,6 +70,9 @@ ACTIONS = {
     "close": CaseAction(case_forms.CloseForm, "Close the case", "{reference} is closed."),
 }
 
+CONTACT_ACTIONS = frozenset({"first-contact"})
+"""Actions that contact the person: the page shows how, when and as whom it is safe beside each."""
+
 # Which actions the case page offers at each stage (the service checks again when one is used).
 OFFERED = {
     ReferralStatus.ALLOCATED: ("accept", "decline"),
@@ -95,20 +99,29 @@ def case_action(case_id: str, action: str) -> str | Response:
     if chosen is None:
         abort(404)
     allocation = _case(case_id)
-    form = chosen.form(prefix=action)
+    form = _form(chosen, action, allocation)
     problem = None
     if form.validate_on_submit():
         try:
             _act(allocation, action, form)
-        except cases.UnsafeChannel as error:
-            form.channel.errors = [str(error)]
         except cases.CaseError as error:
-            problem = str(error)
+            if error.field and error.field in form:
+                form[error.field].errors = [str(error)]
+            else:
+                problem = str(error)
         else:
             flash(chosen.done.format(reference=allocation.referral.reference))
             target = "cases.case_list" if action in {"accept", "decline"} else "cases.case_page"
             return redirect(url_for(target, case_id=allocation.id), code=303)
     return _show(allocation, action, form, problem)
+
+
+def _form(chosen: CaseAction, slug: str, allocation: Allocation, **kwargs: Any) -> Any:
+    """The action's form; one that offers choices from the case is given them (again) here."""
+    form = chosen.form(prefix=slug, **kwargs)
+    if hasattr(form, "offer"):
+        form.offer(SafeContact.of(allocation.referral))
+    return form
 
 
 def _act(allocation: Allocation, action: str, form: Any) -> None:
@@ -121,7 +134,7 @@ def _act(allocation: Allocation, action: str, form: Any) -> None:
         )
     elif action == "first-contact":
         cases.record_first_contact(
-            session, allocation.id, provider_id, actor, form.on.data, form.channel.data
+            session, allocation.id, provider_id, actor, form.on.data, form.channel.data, **form.answers()
         )
     elif action == "measures":
         values = {name: form[name].data for name in (*cases.MEASURES, *cases.SCORES)}
@@ -148,8 +161,8 @@ def _show(
             forms[slug] = (ACTIONS[slug], failed_form)
         else:
             data = (allocation.measures or {}) if slug == "measures" else {}
-            forms[slug] = (ACTIONS[slug], ACTIONS[slug].form(formdata=None, prefix=slug, data=data))
-    safe = (referral.safe_contact or {}).get("methods") or []
+            forms[slug] = (ACTIONS[slug], _form(ACTIONS[slug], slug, allocation, formdata=None, data=data))
+    safe = SafeContact.of(referral)
     return render_template(
         "cases/case.html",
         allocation=allocation,
@@ -159,6 +172,9 @@ def _show(
         failed=failed,
         failed_form=failed_form,
         problem=problem,
-        safe_channels=[label for value, label in CONTACT_METHODS if value in safe],
-        timeline=timeline.entries(session, referral),
+        safe=safe,
+        safe_channels=[m.label for m in safe.methods],
+        through_referrer=safe.allows(ContactMethod.REFERRER),
+        contact_actions=CONTACT_ACTIONS,
+        timeline=timeline.entries(session, referral, for_provider=allocation.provider_id),
     )

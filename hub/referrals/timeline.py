@@ -2,7 +2,8 @@
 
 :func:`record` is the one way a service changes a referral's status: it moves the status, writes the
 event and notes the change for the audit log, all in the caller's transaction. :func:`entries`
-reads the timeline back for a staff page, newest first, with each member of staff's name.
+reads the timeline back for a staff page, newest first, with each member of staff's name; a
+provider's staff see only their own part of it (docs/CASES.md, "What a provider sees").
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from hub import audit
@@ -66,15 +67,25 @@ class Entry:
     why: str | None = None
 
 
-def entries(db: Session, referral: Referral) -> list[Entry]:
-    """The timeline for staff, newest first, ending with the referral's arrival."""
+def entries(db: Session, referral: Referral, *, for_provider: int | None = None) -> list[Entry]:
+    """The timeline for staff, newest first, ending with the referral's arrival.
+
+    For a provider's staff (``for_provider``), only what is theirs and what the triage team wrote
+    for them: events by or about their own provider in full (with the triage team's reason for
+    allocating to them); the triage team's own moves (no provider) as a plain line, without the
+    note or the name of who made them; another provider's events (an earlier offer, its decline,
+    the note written for it, its staff) not at all.
+    """
+    query = select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
+    if for_provider is not None:
+        query = query.where(
+            or_(ReferralEvent.provider_id == for_provider, ReferralEvent.provider_id.is_(None))
+        )
     events = db.scalars(
-        select(ReferralEvent)
-        .where(ReferralEvent.referral_id == referral.id)
-        .options(selectinload(ReferralEvent.provider))
-        .order_by(ReferralEvent.occurred_at.desc())
+        query.options(selectinload(ReferralEvent.provider)).order_by(ReferralEvent.occurred_at.desc())
     ).all()
-    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    in_full = [e for e in events if for_provider is None or e.provider_id == for_provider]
+    actor_ids = {e.actor_id for e in in_full if e.actor_id is not None}
     names = {
         user.id: user.display_name or ""
         for user in db.scalars(select(StaffUser).where(StaffUser.id.in_(actor_ids)))
@@ -82,9 +93,12 @@ def entries(db: Session, referral: Referral) -> list[Entry]:
     found = []
     for event in events:
         what = event.kind.label
+        role = ROLE_NAMES.get(event.actor_role, event.actor_role)
+        if for_provider is not None and event.provider_id is None:
+            found.append(Entry(what, role, event.occurred_at))
+            continue
         if event.provider is not None:
             what = f"{what}: {event.provider.name}"
-        role = ROLE_NAMES.get(event.actor_role, event.actor_role)
         name = names.get(event.actor_id) if event.actor_id is not None else None
         found.append(Entry(what, f"{name} ({role})" if name else role, event.occurred_at, event.note))
     received_from = "the person themselves" if referral.source.value == "self" else "a professional"
