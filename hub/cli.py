@@ -95,14 +95,20 @@ def retire_command(key_id: str) -> None:
 
 @outbox_cli.command("send", help="Send waiting emails through HUB_SMTP_URL; failures are retried.")
 def outbox_send_command() -> None:
-    from hub.outbox import send_pending
+    from hub.outbox import MailSettingsError, send_waiting, transport_from_url
 
     config = current_config()
     if not config.smtp_url:
         raise click.ClickException("HUB_SMTP_URL is not set, so no email can be sent.")
-    sent, failed = send_pending(db.session(), config.smtp_url, config.mail_from)
-    click.echo(f"Sent {sent} emails; {failed} could not be sent and will be tried again.")
-    if failed:
+    try:
+        transport = transport_from_url(config.smtp_url, ca_file=config.smtp_ca_file)
+    except MailSettingsError as error:
+        raise click.ClickException(str(error)) from None
+    report = send_waiting(db.session(), transport, config.mail_from)
+    click.echo(f"Sent {report.sent} emails; {report.failed} could not be sent and will be tried again.")
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    if report.failed:
         raise SystemExit(1)
 
 
