@@ -108,11 +108,11 @@ def test_a_value_changed_during_rotation_is_never_overwritten(db_session: Sessio
     assert target is not None
     real_reseal = keyring.reseal
 
-    def reseal_while_someone_edits(blob: bytes, binding: object) -> bytes:
+    def reseal_while_someone_edits(blob: bytes, binding: object, **options: str) -> bytes:
         if str(target.id) in str(binding) and "full_name" in str(binding):
             target.full_name = "Changed by a person while rotation ran"
             db_session.flush()
-        return real_reseal(blob, binding)  # type: ignore[arg-type]
+        return real_reseal(blob, binding, **options)  # type: ignore[arg-type]
 
     keyring.reseal = reseal_while_someone_edits  # type: ignore[method-assign]
     rotate(db_session, keyring, batch_size=10)
