@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, delete, insert, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import audit
@@ -87,6 +87,17 @@ def test_a_refused_step_in_a_savepoint_keeps_what_was_audited_before_it(db_sessi
         db_session.execute(delete(AuditEntry))  # the append-only trigger refuses it
     db_session.commit()
     assert actions(db_session) == ["test.event", "referral.viewed"]
+    assert verify(db_session).intact
+
+
+def test_a_failed_flush_in_a_savepoint_undoes_only_that_savepoint(db_session: Session) -> None:
+    audit.record(db_session, "before.savepoint", role="allocator")
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        audit.record(db_session, "in.failed.savepoint", role="allocator")
+        db_session.add(AuditHead(id=1, count=0, head_hash=audit.GENESIS))  # the one head row exists
+        db_session.flush()
+    db_session.commit()
+    assert actions(db_session) == ["before.savepoint"]
     assert verify(db_session).intact
 
 
