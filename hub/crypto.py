@@ -169,7 +169,13 @@ class Keyring:
         The lock file is kept: removing it would let a third command lock a different file.
         """
         lock_path = self.path.with_name(self.path.name + ".lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise KeyFileError(
+                f"Could not lock the key file: {lock_path} cannot be opened ({error.strerror}). "
+                "Run the command as the account that owns the key file."
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield self._read(self.path)
