@@ -25,7 +25,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, String, event, insert, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from hub.db import Base, UTCDateTime, utcnow
 
@@ -120,34 +120,62 @@ def record(
     object_id: Any = None,
     address: str | None = None,
 ) -> None:
-    """Note an event; it is written to the chain when ``db`` commits, and dropped if it rolls back."""
+    """Note an event; it is written to the chain when ``db``'s outermost transaction commits.
+
+    It is dropped if that transaction rolls back, or if a savepoint it was noted inside rolls back
+    (the change it records was undone with the savepoint). A savepoint begun after it and rolled back
+    leaves it alone.
+    """
     if not db.in_transaction():
         db.begin()  # so that a rollback, even of nothing else, drops this entry too
     db.info.setdefault(PENDING, []).append(
-        {
-            "occurred_at": utcnow(),
-            "actor": actor,
-            "role": role,
-            "action": action,
-            "object_kind": object_kind,
-            "object_id": None if object_id is None else str(object_id),
-            "address": address,
-        }
+        _Pending(
+            fields={
+                "occurred_at": utcnow(),
+                "actor": actor,
+                "role": role,
+                "action": action,
+                "object_kind": object_kind,
+                "object_id": None if object_id is None else str(object_id),
+                "address": address,
+            },
+            savepoints=_open_savepoints(db),
+        )
     )
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An entry waiting for the commit, with the savepoints that were open when it was noted."""
+
+    fields: dict[str, Any]
+    savepoints: tuple[SessionTransaction, ...]
+
+
+def _open_savepoints(db: Session) -> tuple[SessionTransaction, ...]:
+    found = []
+    transaction = db.get_nested_transaction()
+    while transaction is not None:
+        if transaction.nested:
+            found.append(transaction)
+        transaction = transaction.parent
+    return tuple(found)
 
 
 @event.listens_for(Session, "before_commit")
 def _append_pending(db: Session) -> None:
-    pending = db.info.pop(PENDING, None)
+    if db.get_nested_transaction() is not None:
+        return  # a savepoint is being released: the entries wait for the outermost commit
+    pending: list[_Pending] = db.info.pop(PENDING, None) or []
     if not pending:
         return
     count, previous = db.execute(
         select(AuditHead.count, AuditHead.head_hash).where(AuditHead.id == 1).with_for_update()
     ).one()
     rows = []
-    for fields in pending:
+    for entry in pending:
         count += 1
-        row = {"seq": count, "prev_hash": previous, **fields}
+        row = {"seq": count, "prev_hash": previous, **entry.fields}
         row["entry_hash"] = previous = entry_hash(content_of(SimpleNamespace(**row)))
         rows.append(row)
     # Plain statements rather than ORM objects: every audited transaction pays for this step.
@@ -156,8 +184,27 @@ def _append_pending(db: Session) -> None:
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(db: Session, _previous: Any) -> None:
-    db.info.pop(PENDING, None)
+def _drop_rolled_back(db: Session, previous: SessionTransaction) -> None:
+    """Drop what the rollback undid: everything for the outermost transaction, else one savepoint's.
+
+    A failed flush rolls back a marker inside a transaction; what the database undid is the nearest
+    savepoint around it, or the whole transaction when there is none.
+    """
+    undone: SessionTransaction | None = previous
+    while undone is not None and not undone.nested and undone.parent is not None:
+        undone = undone.parent
+    if undone is None or not undone.nested:
+        db.info.pop(PENDING, None)
+        return
+    pending: list[_Pending] = db.info.get(PENDING, [])
+    pending[:] = [entry for entry in pending if undone not in entry.savepoints]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_uncommitted(db: Session, transaction: SessionTransaction) -> None:
+    """A session closed without committing keeps nothing for a later transaction."""
+    if transaction.parent is None and not transaction.nested:
+        db.info.pop(PENDING, None)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
@@ -13,6 +13,9 @@ from hub import db
 from hub.auth.models import Role
 from hub.config import current_config
 from hub.crypto import CryptoError, current_keyring
+
+if TYPE_CHECKING:
+    from hub.keys import RotationReport
 
 keys_cli = AppGroup("keys", help="Manage the encryption keys in the key file.")
 outbox_cli = AppGroup("outbox", help="Send the emails waiting in the outbox.")
@@ -47,24 +50,71 @@ def seed_demo_command() -> None:
 def rotate_command(resume: bool, batch_size: int) -> None:
     from hub.keys import rotate
 
-    def progress(batches: int) -> None:
-        if batches % 10 == 0:
-            click.echo(f"  {batches} batches resealed", err=True)
-
     try:
         report = rotate(
-            db.session(), current_keyring(), new_key=not resume, batch_size=batch_size, after_batch=progress
+            db.session(),
+            current_keyring(),
+            new_key=not resume,
+            batch_size=batch_size,
+            after_batch=_reseal_progress,
         )
     except CryptoError as error:
         raise click.ClickException(str(error)) from None
+    _say_how_resealing_went(report, "run it again with --resume")
+
+
+@keys_cli.command("add", help="Add a new key that opens values but does not seal any yet; prints its id.")
+def add_command() -> None:
+    from hub.keys import add_key
+
+    try:
+        key_id = add_key(db.session(), current_keyring())
+    except CryptoError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(key_id)
+    click.echo(
+        f"Key {key_id} is in the key file but is not current. Copy the key file to every host, "
+        f"then run `flask --app hub keys use {key_id}`.",
+        err=True,
+    )
+
+
+@keys_cli.command("use", help="Make a key in the key file current, then reseal every value under it.")
+@click.argument("key_id")
+@click.option("--no-reseal", is_flag=True, help="Only make the key current on this host.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+def use_command(key_id: str, no_reseal: bool, batch_size: int) -> None:
+    from hub.keys import use_key
+
+    try:
+        report = use_key(
+            db.session(),
+            current_keyring(),
+            key_id,
+            reseal=not no_reseal,
+            batch_size=batch_size,
+            after_batch=_reseal_progress,
+        )
+    except CryptoError as error:
+        raise click.ClickException(str(error)) from None
+    if no_reseal:
+        click.echo(f"Key {report.key_id} is current on this host. Nothing was resealed.")
+        return
+    _say_how_resealing_went(report, f"run `flask --app hub keys use {key_id}` again")
+
+
+def _reseal_progress(batches: int) -> None:
+    if batches % 10 == 0:
+        click.echo(f"  {batches} batches resealed", err=True)
+
+
+def _say_how_resealing_went(report: RotationReport, rerun: str) -> None:
     click.echo(
         f"Current key: {report.key_id}. Resealed {report.resealed} values in {report.batches} batches."
     )
     if report.remaining:
         left = ", ".join(f"{k}: {n}" for k, n in sorted(report.remaining.items()))
-        raise click.ClickException(
-            f"Some values are still under older keys ({left}); run it again with --resume."
-        )
+        raise click.ClickException(f"Some values are still under older keys ({left}); {rerun}.")
     click.echo("Every value is sealed under the current key. Older keys can be retired with `keys retire`.")
 
 
@@ -96,14 +146,20 @@ def retire_command(key_id: str) -> None:
 
 @outbox_cli.command("send", help="Send waiting emails through HUB_SMTP_URL; failures are retried.")
 def outbox_send_command() -> None:
-    from hub.outbox import send_pending
+    from hub.outbox import MailSettingsError, send_waiting, transport_from_url
 
     config = current_config()
     if not config.smtp_url:
         raise click.ClickException("HUB_SMTP_URL is not set, so no email can be sent.")
-    sent, failed = send_pending(db.session(), config.smtp_url, config.mail_from)
-    click.echo(f"Sent {sent} emails; {failed} could not be sent and will be tried again.")
-    if failed:
+    try:
+        transport = transport_from_url(config.smtp_url, ca_file=config.smtp_ca_file)
+    except MailSettingsError as error:
+        raise click.ClickException(str(error)) from None
+    report = send_waiting(db.session(), transport, config.mail_from)
+    click.echo(f"Sent {report.sent} emails; {report.failed} could not be sent and will be tried again.")
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
+    if report.failed:
         raise SystemExit(1)
 
 

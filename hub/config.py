@@ -70,6 +70,8 @@ class Config:
     key_file: Path
     instance_path: Path
     smtp_url: str | None = None
+    # The certificate authority of a private mail relay; when set, only it is trusted for mail.
+    smtp_ca_file: Path | None = None
     exit_url: str = "https://www.bbc.co.uk/weather"
     council_name: str = "Rotherham Metropolitan Borough Council"
     secure_cookies: bool = True
@@ -118,12 +120,21 @@ class Config:
         key_file = Path(settings.get("HUB_KEY_FILE") or instance / "keys.json")
         if not key_file.is_absolute():
             key_file = instance / key_file
+        smtp_ca_file = Path(settings["HUB_SMTP_CA_FILE"]) if settings.get("HUB_SMTP_CA_FILE") else None
+        if smtp_ca_file is not None and not smtp_ca_file.is_absolute():
+            smtp_ca_file = instance / smtp_ca_file
+        if smtp_ca_file is not None and not smtp_ca_file.is_file():
+            raise ConfigError(
+                f"HUB_SMTP_CA_FILE names {smtp_ca_file}, which is not a file: "
+                "set it to the certificate (PEM) of the authority that signed the mail relay's certificate."
+            )
         return cls(
             secret_key=secret_key,
             database_url=str(settings.get("HUB_DATABASE_URL") or f"sqlite:///{instance / 'hub.sqlite3'}"),
             key_file=key_file,
             instance_path=instance,
             smtp_url=settings.get("HUB_SMTP_URL") or None,
+            smtp_ca_file=smtp_ca_file,
             secure_cookies=_flag(settings.get("HUB_SECURE_COOKIES", True)),
             **{
                 name: type(getattr(cls, name))(settings[f"HUB_{name.upper()}"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 import hmac
 import json
 import os
@@ -22,7 +23,8 @@ import stat
 import tempfile
 import unicodedata
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -157,7 +159,31 @@ class Keyring:
         self._ring = self._read(self.path)
         return True
 
+    @contextmanager
+    def _locked(self) -> Iterator[_Ring]:
+        """Hold the key file's lock and yield what the file holds now.
+
+        Every change (add, make current, remove) reads, changes and replaces the file while holding
+        an exclusive ``flock`` on ``<key file>.lock`` beside it, so two commands at once (two
+        rotations, a rotation and a retirement) each see the other's change and no key is lost.
+        The lock file is kept: removing it would let a third command lock a different file.
+        """
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            raise KeyFileError(
+                f"Could not lock the key file: {lock_path} cannot be opened ({error.strerror}). "
+                "Run the command as the account that owns the key file."
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield self._read(self.path)
+        finally:
+            os.close(fd)  # closing the file releases the lock
+
     def _save(self, ring: _Ring) -> None:
+        """Replace the file (call with the lock held): a new file in the same folder, 0600, fsynced."""
         document = {
             "format": FORMAT_VERSION,
             "current": ring.current,
@@ -167,39 +193,65 @@ class Keyring:
         _write_private(self.path, document, exclusive=False)
         self._ring = self._read(self.path)
 
-    def add_key(self) -> str:
-        """Add a new data key, make it current, and save the file atomically. Returns its id."""
-        ring = self._read(self.path)
-        key_id = secrets.token_hex(KEY_ID_LENGTH // 2)
-        while key_id in ring.keys:
+    def add_key(self, *, make_current: bool = True) -> str:
+        """Add a new data key and save the file atomically. Returns its id.
+
+        With ``make_current=False`` the key only opens values until :meth:`use_key` makes it current:
+        the first step of a rotation across several hosts (copy the file everywhere, then use it).
+        """
+        with self._locked() as ring:
             key_id = secrets.token_hex(KEY_ID_LENGTH // 2)
-        self._save(
-            _Ring(
-                current=key_id,
-                keys={**ring.keys, key_id: AESGCM.generate_key(256)},
-                created={**ring.created, key_id: _now()},
-                index_key=ring.index_key,
-                stamp=ring.stamp,
+            while key_id in ring.keys:
+                key_id = secrets.token_hex(KEY_ID_LENGTH // 2)
+            self._save(
+                _Ring(
+                    current=key_id if make_current else ring.current,
+                    keys={**ring.keys, key_id: AESGCM.generate_key(256)},
+                    created={**ring.created, key_id: _now()},
+                    index_key=ring.index_key,
+                    stamp=ring.stamp,
+                )
             )
-        )
         return key_id
+
+    def use_key(self, key_id: str) -> bool:
+        """Make a key the file already holds the current one. True if that changed anything."""
+        with self._locked() as ring:
+            if key_id not in ring.keys:
+                raise UnknownKeyError(
+                    f"The key file {self.path} holds no key {key_id!r}: copy the key file from the host "
+                    "where `keys add` ran, then try again."
+                )
+            if key_id == ring.current:
+                self._ring = ring
+                return False
+            self._save(
+                _Ring(
+                    current=key_id,
+                    keys=ring.keys,
+                    created=ring.created,
+                    index_key=ring.index_key,
+                    stamp=ring.stamp,
+                )
+            )
+        return True
 
     def remove_key(self, key_id: str) -> None:
         """Drop a key from the file. The caller checks first that no value still uses it."""
-        ring = self._read(self.path)
-        if key_id not in ring.keys:
-            raise UnknownKeyError(f"The key file holds no key {key_id!r}.")
-        if key_id == ring.current:
-            raise CryptoError(f"Key {key_id} is the current key; rotate to a new key before retiring it.")
-        self._save(
-            _Ring(
-                current=ring.current,
-                keys={k: v for k, v in ring.keys.items() if k != key_id},
-                created={k: v for k, v in ring.created.items() if k != key_id},
-                index_key=ring.index_key,
-                stamp=ring.stamp,
+        with self._locked() as ring:
+            if key_id not in ring.keys:
+                raise UnknownKeyError(f"The key file holds no key {key_id!r}.")
+            if key_id == ring.current:
+                raise CryptoError(f"Key {key_id} is the current key; rotate to a new key before retiring it.")
+            self._save(
+                _Ring(
+                    current=ring.current,
+                    keys={k: v for k, v in ring.keys.items() if k != key_id},
+                    created={k: v for k, v in ring.created.items() if k != key_id},
+                    index_key=ring.index_key,
+                    stamp=ring.stamp,
+                )
             )
-        )
 
     # -- what the rest of the hub uses ----------------------------------------------------------
 
@@ -220,16 +272,20 @@ class Keyring:
     def unseal(self, blob: bytes, binding: Binding) -> bytes:
         return self._unseal(blob, binding.associated_data(), binding)
 
-    def reseal(self, blob: bytes, binding: Binding) -> bytes:
-        """Open ``blob`` and seal it again under the current key."""
+    def reseal(self, blob: bytes, binding: Binding, *, key_id: str | None = None) -> bytes:
+        """Open ``blob`` and seal it again under ``key_id`` (by default the current key)."""
         aad = binding.associated_data()
-        return self._seal(self._unseal(blob, aad, binding), aad)
+        return self._seal(self._unseal(blob, aad, binding), aad, key_id)
 
-    def _seal(self, plaintext: bytes, aad: bytes) -> bytes:
+    def _seal(self, plaintext: bytes, aad: bytes, key_id: str | None = None) -> bytes:
         ring = self._ring
+        key_id = key_id or ring.current
+        cipher = ring.ciphers.get(key_id)
+        if cipher is None:
+            raise UnknownKeyError(f"The key file {self.path} holds no key {key_id!r}.")
         nonce = os.urandom(NONCE_LENGTH)
-        body = ring.ciphers[ring.current].encrypt(nonce, plaintext, aad)
-        return bytes([FORMAT_VERSION]) + ring.current.encode("ascii") + nonce + body
+        body = cipher.encrypt(nonce, plaintext, aad)
+        return bytes([FORMAT_VERSION]) + key_id.encode("ascii") + nonce + body
 
     def _unseal(self, blob: bytes, aad: bytes, binding: Binding) -> bytes:
         try:

@@ -71,21 +71,60 @@ def rotate(
     batch_size: int = DEFAULT_BATCH_SIZE,
     after_batch: Callable[[int], None] | None = None,
 ) -> RotationReport:
-    """Add a key (unless ``new_key`` is false, to finish an earlier run) and reseal everything under it."""
-    key_id = keyring.add_key() if new_key else keyring.current_key_id
-    current = key_id.encode("ascii")
-    report = RotationReport(key_id=key_id)
+    """Add a key (unless ``new_key`` is false, to finish an earlier run) and reseal everything under it.
+
+    Values are resealed under whatever key the key file names as current at each batch, so two
+    rotations at once (or a ``keys use`` meanwhile) end with every value under the one current key.
+    """
+    if new_key:
+        keyring.add_key()
+    keyring.refresh()
+    report = RotationReport(key_id=keyring.current_key_id)
     while report.passes < MAX_PASSES:
         report.passes += 1
         for table, columns in sealed_tables():
-            _rotate_table(db, keyring, table, columns, current, batch_size, report, after_batch)
-        report.remaining = {k: n for k, n in count_by_key(db).items() if k != key_id}
+            _rotate_table(db, keyring, table, columns, batch_size, report, after_batch)
+        keyring.refresh()
+        report.key_id = keyring.current_key_id
+        report.remaining = {k: n for k, n in count_by_key(db).items() if k != report.key_id}
         if not report.remaining:
-            audit.record(db, "keys.rotated", role="operator", object_kind="key", object_id=key_id)
+            audit.record(db, "keys.rotated", role="operator", object_kind="key", object_id=report.key_id)
         db.commit()
         if not report.remaining:
             break
     return report
+
+
+def add_key(db: Session, keyring: Keyring) -> str:
+    """Add a key that opens values but seals nothing yet (step 1 of a rotation across several hosts)."""
+    key_id = keyring.add_key(make_current=False)
+    audit.record(db, "keys.added", role="operator", object_kind="key", object_id=key_id)
+    db.commit()
+    return key_id
+
+
+def use_key(
+    db: Session,
+    keyring: Keyring,
+    key_id: str,
+    *,
+    reseal: bool = True,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    after_batch: Callable[[int], None] | None = None,
+) -> RotationReport:
+    """Make a key the file holds current, then (unless ``reseal`` is false) reseal everything under it.
+
+    Safe to run again: the key stays current and the resealing carries on from where it stopped.
+    """
+    if keyring.use_key(key_id):
+        audit.record(db, "keys.made_current", role="operator", object_kind="key", object_id=key_id)
+        db.commit()
+    if reseal:
+        return rotate(db, keyring, new_key=False, batch_size=batch_size, after_batch=after_batch)
+    return RotationReport(
+        key_id=keyring.current_key_id,
+        remaining={k: n for k, n in count_by_key(db).items() if k != keyring.current_key_id},
+    )
 
 
 def _rotate_table(
@@ -93,14 +132,16 @@ def _rotate_table(
     keyring: Keyring,
     table: Table,
     columns: list[str],
-    current: bytes,
     batch_size: int,
     report: RotationReport,
     after_batch: Callable[[int], None] | None,
 ) -> None:
-    stale = [and_(table.c[c].is_not(None), _key_id_expr(table.c[c]) != current) for c in columns]
     last_id = None
     while True:
+        keyring.refresh()  # another rotation or `keys use` may have made another key current
+        target = keyring.current_key_id
+        current = target.encode("ascii")
+        stale = [and_(table.c[c].is_not(None), _key_id_expr(table.c[c]) != current) for c in columns]
         query = select(table.c.id, *(table.c[c] for c in columns)).where(or_(*stale))
         if last_id is not None:
             query = query.where(table.c.id > last_id)
@@ -114,7 +155,7 @@ def _rotate_table(
                 value = row[position]
                 change[f"old_{name}"] = value
                 if value is not None and bytes(value[1:HEADER_LENGTH]) != current:
-                    value = keyring.reseal(value, Binding(table.name, name, str(row[0])))
+                    value = keyring.reseal(value, Binding(table.name, name, str(row[0])), key_id=target)
                     report.resealed += 1
                 change[f"new_{name}"] = value
             changes.append(change)
@@ -144,7 +185,7 @@ def retire_key(db: Session, keyring: Keyring, key_id: str) -> None:
     if in_use:
         raise KeyInUse(
             f"Key {key_id} still seals {in_use} stored values: "
-            "run `flask --app hub keys rotate --resume` first."
+            "run `flask --app hub keys rotate --resume` (or `keys use` with the current key) first."
         )
     keyring.remove_key(key_id)
     audit.record(db, "keys.retired", role="operator", object_kind="key", object_id=key_id)

@@ -8,11 +8,15 @@ sealed like any other personal value.
 from __future__ import annotations
 
 import smtplib
+import ssl
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
-from urllib.parse import unquote, urlsplit
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import render_template
 from sqlalchemy import String, Text, select
@@ -65,9 +69,26 @@ def pending(db: Session) -> Sequence[OutboxMessage]:
     return db.scalars(query).all()
 
 
-def send_pending(db: Session, smtp_url: str, mail_from: str) -> tuple[int, int]:
+@dataclass(frozen=True)
+class SendReport:
+    sent: int
+    failed: int
+    problems: tuple[str, ...] = ()
+    """Why messages could not be sent, in plain words, each once (never an address or server text)."""
+
+
+def send_pending(
+    db: Session, smtp_url: str, mail_from: str, *, ca_file: Path | None = None
+) -> tuple[int, int]:
     """Send what is waiting. Returns (sent, failed). Each message is committed as it goes."""
+    report = send_waiting(db, transport_from_url(smtp_url, ca_file=ca_file), mail_from)
+    return report.sent, report.failed
+
+
+def send_waiting(db: Session, transport: Transport, mail_from: str) -> SendReport:
+    """Send what is waiting through ``transport``; a message that fails stays, with a plain reason."""
     sent = failed = 0
+    problems: dict[str, None] = {}
     for message in pending(db):
         email = EmailMessage()
         email["From"] = _sender(mail_from, message.sender_name)
@@ -75,18 +96,20 @@ def send_pending(db: Session, smtp_url: str, mail_from: str) -> tuple[int, int]:
         email["Subject"] = message.subject
         email.set_content(message.body)
         try:
-            with _connect(smtp_url) as smtp:
+            with _connect(transport) as smtp:
                 smtp.send_message(email)
         except (OSError, smtplib.SMTPException) as error:
             message.attempts += 1
-            message.last_error = type(error).__name__  # never the address or the server's reply text
+            message.last_error = _plain_reason(error)
+            problems[message.last_error] = None
             failed += 1
         else:
             message.attempts += 1
             message.sent_at = utcnow()
+            message.last_error = None
             sent += 1
         db.commit()
-    return sent, failed
+    return SendReport(sent, failed, tuple(problems))
 
 
 def _sender(mail_from: str, name: str | None) -> str:
@@ -94,20 +117,132 @@ def _sender(mail_from: str, name: str | None) -> str:
     return formataddr((name, parseaddr(mail_from)[1])) if name else mail_from
 
 
-def _connect(smtp_url: str) -> smtplib.SMTP:
-    """``smtp://user:password@host:port`` (STARTTLS when offered) or ``smtps://`` (TLS from the start)."""
+# -- the connection to the mail server --------------------------------------------------------------
+
+StartTls = Literal["when-offered", "required", "off"]
+STARTTLS_CHOICES: tuple[StartTls, ...] = ("when-offered", "required", "off")
+
+
+class MailSettingsError(ValueError):
+    """HUB_SMTP_URL or HUB_SMTP_CA_FILE cannot be used as they are; the message says what to change."""
+
+
+class TlsNotOffered(smtplib.SMTPException):
+    """These settings require TLS and the server did not offer STARTTLS, so nothing was sent."""
+
+
+@dataclass(frozen=True)
+class Transport:
+    """How to reach the mail server, read from ``HUB_SMTP_URL`` and ``HUB_SMTP_CA_FILE``.
+
+    - ``smtp://relay:25``: STARTTLS when the server offers it (certificate verified); plain only if
+      the server offers no STARTTLS and no user name is given.
+    - ``smtp://relay:587?starttls=required``: refuse to send unless the server offers STARTTLS.
+    - ``smtp://user:password@relay:587``: a user name makes STARTTLS required, always.
+    - ``smtps://user:password@relay:465``: TLS from the first byte.
+    - ``smtp://127.0.0.1:25?starttls=off``: never STARTTLS, for a relay on the same machine whose
+      certificate cannot be verified; refused with a user name.
+
+    Certificates are verified and must name the host in the URL. ``ca_file`` (``HUB_SMTP_CA_FILE``)
+    is the certificate authority of a private relay; when set, only it is trusted.
+    """
+
+    host: str
+    port: int
+    implicit_tls: bool = False
+    starttls: StartTls = "when-offered"
+    username: str | None = None
+    password: str = ""
+    ca_file: Path | None = None
+
+    @property
+    def tls_required(self) -> bool:
+        return self.implicit_tls or self.starttls == "required" or self.username is not None
+
+    def tls_context(self) -> ssl.SSLContext:
+        # Hostname checked and certificate required: the defaults of create_default_context.
+        return ssl.create_default_context(cafile=str(self.ca_file) if self.ca_file else None)
+
+
+def transport_from_url(smtp_url: str, *, ca_file: Path | None = None) -> Transport:
+    """Read ``HUB_SMTP_URL``; raise :class:`MailSettingsError` saying what is wrong (never the password)."""
     url = urlsplit(smtp_url)
     if url.scheme not in {"smtp", "smtps"} or not url.hostname:
-        raise ValueError("HUB_SMTP_URL must look like smtp://host:25 or smtps://user:password@host:465")
+        raise MailSettingsError(
+            "HUB_SMTP_URL must look like smtp://relay.example:25, "
+            "smtp://user:password@relay.example:587 or smtps://user:password@relay.example:465."
+        )
+    try:
+        port = url.port
+    except ValueError:
+        raise MailSettingsError("HUB_SMTP_URL has a port that is not a number from 1 to 65535.") from None
+    query = parse_qs(url.query, keep_blank_values=True)
+    unknown = sorted(set(query) - {"starttls"})
+    if unknown:
+        raise MailSettingsError(f"HUB_SMTP_URL has a setting the hub does not know: {', '.join(unknown)}.")
+    starttls = query.get("starttls", ["when-offered"])[-1]
+    if starttls not in STARTTLS_CHOICES:
+        raise MailSettingsError(
+            "In HUB_SMTP_URL, starttls= must be one of: " + ", ".join(STARTTLS_CHOICES) + "."
+        )
+    implicit = url.scheme == "smtps"
+    if implicit and "starttls" in query:
+        raise MailSettingsError(
+            "HUB_SMTP_URL: smtps:// uses TLS from the start, so starttls= does not apply."
+        )
+    username = unquote(url.username) if url.username else None
+    if username is not None and starttls == "off":
+        raise MailSettingsError(
+            "HUB_SMTP_URL has a user name and starttls=off: "
+            "a password is only ever sent over TLS, so remove starttls=off."
+        )
+    if ca_file is not None and not Path(ca_file).is_file():
+        raise MailSettingsError(f"HUB_SMTP_CA_FILE names {ca_file}, which is not a file.")
+    return Transport(
+        host=url.hostname,
+        port=port or (465 if implicit else 25),
+        implicit_tls=implicit,
+        starttls=starttls,
+        username=username,
+        password=unquote(url.password or ""),
+        ca_file=Path(ca_file) if ca_file is not None else None,
+    )
+
+
+def _connect(transport: Transport) -> smtplib.SMTP:
+    """A connection ready to send: TLS as the settings require, then the login, if any."""
     smtp: smtplib.SMTP
-    if url.scheme == "smtps":
-        smtp = smtplib.SMTP_SSL(url.hostname, url.port or 465, timeout=30)
+    if transport.implicit_tls:
+        smtp = smtplib.SMTP_SSL(transport.host, transport.port, timeout=30, context=transport.tls_context())
     else:
-        smtp = smtplib.SMTP(url.hostname, url.port or 25, timeout=30)
-        smtp.ehlo()
-        if smtp.has_extn("starttls"):
-            smtp.starttls()
+        smtp = smtplib.SMTP(transport.host, transport.port, timeout=30)
+    try:
+        if not transport.implicit_tls:
             smtp.ehlo()
-    if url.username:
-        smtp.login(unquote(url.username), unquote(url.password or ""))
+            if transport.starttls != "off" and smtp.has_extn("starttls"):
+                smtp.starttls(context=transport.tls_context())
+                smtp.ehlo()
+            elif transport.tls_required:
+                raise TlsNotOffered("the mail server did not offer STARTTLS")
+        if transport.username is not None:
+            smtp.login(transport.username, transport.password)
+    except BaseException:
+        smtp.close()
+        raise
     return smtp
+
+
+def _plain_reason(error: BaseException) -> str:
+    """Why a message was not sent, for ``outbox list`` and the operator: no address, no server text."""
+    if isinstance(error, TlsNotOffered):
+        return "The mail server did not offer TLS, which these settings require, so nothing was sent."
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            "The mail server's certificate could not be verified, so nothing was sent "
+            "(for a private relay, set HUB_SMTP_CA_FILE)."
+        )
+    if isinstance(error, ssl.SSLError):
+        return f"TLS with the mail server failed ({type(error).__name__}), so nothing was sent."
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return "The mail server did not accept the user name and password."
+    return f"Could not send through the mail server ({type(error).__name__})."

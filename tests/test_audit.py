@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, delete, insert, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import audit
@@ -64,6 +64,83 @@ def test_an_entry_is_dropped_with_a_rolled_back_change(db_session: Session) -> N
     write(db_session, 1)
     assert [e.action for e in entries(db_session)] == ["test.event"]
     assert verify(db_session).count == 1
+
+
+def actions(db: Session) -> list[str]:
+    return [e.action for e in entries(db)]
+
+
+def test_a_savepoint_rolled_back_after_an_entry_keeps_the_entry(db_session: Session) -> None:
+    audit.record(db_session, "referral.viewed", role="allocator")
+    savepoint = db_session.begin_nested()
+    savepoint.rollback()
+    db_session.commit()
+    assert actions(db_session) == ["referral.viewed"]
+    assert verify(db_session).intact and verify(db_session).count == 1
+
+
+def test_a_refused_step_in_a_savepoint_keeps_what_was_audited_before_it(db_session: Session) -> None:
+    """The way a service tries something that may fail: the failure is caught, the rest commits."""
+    write(db_session, 1)
+    audit.record(db_session, "referral.viewed", role="allocator")
+    with pytest.raises(DBAPIError), db_session.begin_nested():
+        db_session.execute(delete(AuditEntry))  # the append-only trigger refuses it
+    db_session.commit()
+    assert actions(db_session) == ["test.event", "referral.viewed"]
+    assert verify(db_session).intact
+
+
+def test_a_failed_flush_in_a_savepoint_undoes_only_that_savepoint(db_session: Session) -> None:
+    audit.record(db_session, "before.savepoint", role="allocator")
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        audit.record(db_session, "in.failed.savepoint", role="allocator")
+        db_session.add(AuditHead(id=1, count=0, head_hash=audit.GENESIS))  # the one head row exists
+        db_session.flush()
+    db_session.commit()
+    assert actions(db_session) == ["before.savepoint"]
+    assert verify(db_session).intact
+
+
+def test_an_entry_noted_inside_a_rolled_back_savepoint_goes_with_it(db_session: Session) -> None:
+    audit.record(db_session, "before.savepoint", role="allocator")
+    with db_session.begin_nested():
+        audit.record(db_session, "in.kept.savepoint", role="allocator")
+    inner = db_session.begin_nested()
+    audit.record(db_session, "in.undone.savepoint", role="allocator")
+    nested_again = db_session.begin_nested()
+    audit.record(db_session, "in.savepoint.inside.it", role="allocator")
+    nested_again.commit()
+    inner.rollback()
+    audit.record(db_session, "after.savepoint", role="allocator")
+    db_session.commit()
+    assert actions(db_session) == ["before.savepoint", "in.kept.savepoint", "after.savepoint"]
+    assert verify(db_session).intact
+
+
+def test_a_released_savepoint_does_not_write_entries_early(db_session: Session) -> None:
+    audit.record(db_session, "before.savepoint", role="allocator")
+    with db_session.begin_nested():
+        audit.record(db_session, "in.savepoint", role="allocator")
+    db_session.rollback()
+    db_session.commit()
+    assert actions(db_session) == []
+    assert verify(db_session).count == 0
+
+
+def test_an_outermost_rollback_drops_entries_even_with_savepoints_open(db_session: Session) -> None:
+    audit.record(db_session, "before.savepoint", role="allocator")
+    db_session.begin_nested()
+    audit.record(db_session, "in.savepoint", role="allocator")
+    db_session.rollback()
+    write(db_session, 1)
+    assert actions(db_session) == ["test.event"]
+
+
+def test_a_session_closed_without_commit_carries_nothing_over(app: Flask, db_session: Session) -> None:
+    audit.record(db_session, "never.committed", role="allocator")
+    db_session.close()
+    write(db_session, 1)
+    assert actions(db_session) == ["test.event"]
 
 
 @pytest.mark.parametrize("change", ["update", "delete"])
