@@ -25,6 +25,7 @@ from hub.crypto import Keyring
 from hub.migrate import upgrade
 
 from .live_hub import live_hub, neutral_site  # noqa: F401  (fixtures)
+from .mail_server import mail_server, smtp  # noqa: F401  (fixtures)
 from .postgres_server import PostgresMissing, running_server
 
 FAST_POSTGRES = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"

@@ -30,8 +30,8 @@ from hub.referrals.models import (
 
 from . import factories
 from .journeys import self_journey
+from .mail_server import Inbox
 from .test_cases import Desk, offered, provider_desk, staff
-from .test_outbox import Inbox, smtp  # noqa: F401  (the SMTP server fixture)
 
 TODAY = date.today()
 
@@ -256,7 +256,7 @@ def test_the_survivors_email_names_no_service_unless_they_said_we_may(
     app: Flask,
     client: FlaskClient,
     db_session: Session,
-    smtp: tuple[str, Inbox],  # noqa: F811
+    smtp: tuple[str, Inbox],
 ) -> None:
     url, inbox = smtp
     self_journey(client, contact={"say_who": "no"}).complete()
