@@ -68,6 +68,8 @@ def why_not(candidate: Candidate, place: Place, label: Callable[[str], str] = st
 
     ``label`` turns a specialism's code into the words the allocator reads.
     """
+    if fits(candidate, place):
+        return []
     found = []
     if not candidate.consent_to_share:
         found.append("Consent to share is needed first.")
@@ -76,16 +78,36 @@ def why_not(candidate: Candidate, place: Place, label: Callable[[str], str] = st
     missing = sorted(label(code) for code in candidate.specialisms - place.specialisms)
     if missing:
         found.append(f"Does not offer: {', '.join(missing)}.")
-    if candidate.gender is not None and place.serves not in ("everyone", candidate.gender):
+    if not _serves_gender(candidate, place):
         found.append(f"Serves {place.serves} only.")
-    if candidate.age is not None and (
-        (place.min_age is not None and candidate.age < place.min_age)
-        or (place.max_age is not None and candidate.age > place.max_age)
-    ):
+    if not _serves_age(candidate, place):
         found.append(f"Serves people {_ages(place)}; this person is {candidate.age}.")
     if place.places is not None and place.places <= 0:
         found.append("Has no space left.")
     return found
+
+
+def fits(candidate: Candidate, place: Place) -> bool:
+    """The same rule as :func:`why_not`, without the words (the plan asks it for every pair)."""
+    return (
+        candidate.consent_to_share
+        and place.provider_id not in candidate.excluded
+        and candidate.specialisms <= place.specialisms
+        and _serves_gender(candidate, place)
+        and _serves_age(candidate, place)
+        and (place.places is None or place.places > 0)
+    )
+
+
+def _serves_gender(candidate: Candidate, place: Place) -> bool:
+    return candidate.gender is None or place.serves == "everyone" or place.serves == candidate.gender
+
+
+def _serves_age(candidate: Candidate, place: Place) -> bool:
+    age = candidate.age
+    return age is None or (
+        (place.min_age is None or age >= place.min_age) and (place.max_age is None or age <= place.max_age)
+    )
 
 
 def _ages(place: Place) -> str:
@@ -94,10 +116,6 @@ def _ages(place: Place) -> str:
     if place.min_age is not None:
         return f"aged {place.min_age} and over"
     return f"aged {place.max_age} and under"
-
-
-def fits(candidate: Candidate, place: Place) -> bool:
-    return not why_not(candidate, place)
 
 
 def cost(candidate: Candidate, place: Place) -> int:
