@@ -148,7 +148,7 @@ def allocate(
         if headroom(db, provider_id, capacity).full:
             raise CapacityExceeded(f"{provider.name} has no space left. Choose another provider or wait.")
         if from_plan:
-            [this] = [r for r in recommend(db, referral, [provider]) if r.provider.id == provider.id]
+            [this] = recommend(db, referral, [provider])
             if not this.fits:
                 raise NotOffered(f"{provider.name} cannot be offered this referral: {this.reasons[0]}")
             reason = reason or "Confirmed from the whole-queue plan."
