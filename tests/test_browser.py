@@ -362,9 +362,7 @@ def test_an_allocator_confirms_only_the_unflagged_lines_of_the_plan(browser: Bro
     visit.axe()
     rows = page.locator("#pairs tbody tr")
 
-    flagged = rows.filter(
-        has=page.locator(".govuk-tag", has_text=re.compile("Risk|Returned by a provider"))
-    )
+    flagged = rows.filter(has=page.locator(".govuk-tag", has_text=re.compile("Risk|Returned by a provider")))
     expect(flagged.first).to_be_visible()
     for n in range(flagged.count()):
         expect(flagged.nth(n).locator("input[type=checkbox]")).not_to_be_checked()
