@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.providers.models import Provider, ProviderCapacity, Specialism
+from hub.db import utcnow
+from hub.providers.models import Provider, ProviderCapacity, Serves, Specialism
 from hub.referrals.models import ContactMethod, Referral, ReferralSource, SafeContact
 from hub.referrals.references import new_reference
 
@@ -30,6 +31,7 @@ PROVIDERS = [
         "Support for women: practical help, advocacy, and support through the criminal-justice process.",
         ["women_only", "practical_advocacy", "criminal_justice", "group_work"],
         (30, 45),
+        (Serves.WOMEN, 18, None),
     ),
     (
         "grow",
@@ -37,6 +39,7 @@ PROVIDERS = [
         "Women-only support in groups and one to one, with support for families and partners.",
         ["women_only", "group_work", "family_partner", "practical_advocacy"],
         (20, 30),
+        (Serves.WOMEN, 16, None),
     ),
     (
         "rothacs",
@@ -44,15 +47,22 @@ PROVIDERS = [
         "Counselling and trauma-focused therapy for adults of any gender, including male survivors.",
         ["counselling", "trauma_therapy", "male_survivors", "family_partner"],
         (25, 60),
+        (Serves.EVERYONE, 18, None),
     ),
 ]
 
 DEMO_PEOPLE = [
     ("Demo Person A", "Alex", date(1994, 3, 14), ReferralSource.SELF),
     ("Demo Person B", "Sam", date(1999, 11, 2), ReferralSource.PROFESSIONAL),
+    ("Demo Person E", "Robin", date(1991, 8, 21), ReferralSource.PROFESSIONAL),
+    ("Demo Person F", "Lee", date(1985, 2, 11), ReferralSource.PROFESSIONAL),
+    ("Demo Person G", "Drew", date(1996, 10, 5), ReferralSource.SELF),
     ("Demo Person C", "Jo", date(1987, 6, 30), ReferralSource.PROFESSIONAL),
     ("Demo Person D", "Kit", date(2002, 1, 9), ReferralSource.SELF),
 ]
+# What the plan page should show for some of them: reported risks, or no consent to share yet.
+DEMO_RISKS = {"Sam", "Robin"}
+DEMO_NO_CONSENT_TO_SHARE = {"Lee"}
 
 
 def seed(db: Session) -> list[str]:
@@ -63,18 +73,38 @@ def seed(db: Session) -> list[str]:
             specialisms[code] = Specialism(code=code, label=label)
             db.add(specialisms[code])
     existing = set(db.scalars(select(Provider.slug)))
-    for slug, name, summary, offers, (new_starts, max_active) in PROVIDERS:
+    for slug, name, summary, offers, (new_starts, max_active), (serves, min_age, max_age) in PROVIDERS:
         if slug in existing:
             continue
         provider = Provider(
-            slug=slug, name=name, summary=summary, specialisms=[specialisms[c] for c in offers]
+            slug=slug,
+            name=name,
+            summary=summary,
+            specialisms=[specialisms[c] for c in offers],
+            serves=serves,
+            min_age=min_age,
+            max_age=max_age,
         )
         provider.capacity = ProviderCapacity(new_starts_per_quarter=new_starts, max_active=max_active)
         db.add(provider)
         said.append(f"Added demo provider {name}.")
     if not db.scalar(select(func.count()).select_from(Referral)):
-        for full_name, preferred, born, source in DEMO_PEOPLE:
-            referral = Referral(reference=new_reference(), source=source, consent_to_referral=True)
+        arrived = utcnow() - timedelta(days=len(DEMO_PEOPLE))
+        for n, (full_name, preferred, born, source) in enumerate(DEMO_PEOPLE):
+            referral = Referral(
+                reference=new_reference(),
+                source=source,
+                consent_to_referral=True,
+                consent_to_share=preferred not in DEMO_NO_CONSENT_TO_SHARE,
+                risk_flagged=preferred in DEMO_RISKS,
+                created_at=arrived + timedelta(days=n),
+                status_changed_at=arrived + timedelta(days=n),
+            )
+            if referral.risk_flagged:
+                referral.risks = {
+                    "current_risks": "Demo: a made-up current risk.",
+                    "children_in_household": "no",
+                }
             referral.full_name = full_name
             referral.preferred_name = preferred
             referral.date_of_birth = born
@@ -124,22 +154,27 @@ def _demo_returns(db: Session) -> list[str]:
 
 
 def _demo_cases(db: Session) -> list[str]:
-    """Offer two demo referrals to providers (one waiting for a decision, one accepted), once."""
+    """Offer two demo referrals to providers (one waiting for a decision, one accepted), and one that a
+    provider returned to the queue, once."""
     from hub.audit import Actor
     from hub.referrals.allocation import allocate
-    from hub.referrals.cases import accept
-    from hub.referrals.models import Allocation
+    from hub.referrals.cases import accept, decline
+    from hub.referrals.models import Allocation, DeclineReason
 
     if db.scalar(select(func.count()).select_from(Allocation)):
         return []
     operator = Actor(id=None, role="operator")
     providers = {p.slug: p for p in db.scalars(select(Provider))}
-    people = db.scalars(select(Referral).order_by(Referral.created_at, Referral.reference)).all()[-2:]
-    for referral, slug in zip(people, ("rise", "rothacs"), strict=True):
+    people = db.scalars(select(Referral).order_by(Referral.created_at, Referral.reference)).all()[-3:]
+    for referral, slug in zip(people, ("grow", "rise", "rothacs"), strict=True):
         offer = allocate(db, referral.id, providers[slug].id, operator, "Demo allocation.", from_plan=True)
+        if slug == "grow":
+            decline(db, offer.id, providers[slug].id, operator, DeclineReason.NO_CAPACITY, "Demo: no space.")
         if slug == "rothacs":
             accept(db, offer.id, providers[slug].id, operator)
-    return ["Offered two demo referrals to providers (one waiting for a decision, one accepted)."]
+    return [
+        "Offered three demo referrals to providers (one waiting for a decision, one accepted, one returned)."
+    ]
 
 
 def _demo_accounts(db: Session) -> list[str]:

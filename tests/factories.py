@@ -43,6 +43,7 @@ def provider(
 def referral(db: Session, **fields: Any) -> Referral:
     item = Referral(reference=new_reference(), source=fields.pop("source", ReferralSource.SELF))
     item.preferred_name = "Test Person"
+    item.consent_to_share = fields.pop("consent_to_share", True)  # a referral that may be allocated
     for name, value in fields.items():
         setattr(item, name, value)
     db.add(item)

@@ -194,7 +194,10 @@ def test_allocators_racing_never_overfill_or_double_allocate(
         providers = [Provider(slug=f"p{n}", name=f"P{n}") for n in range(2)]
         for provider in providers:
             provider.capacity = ProviderCapacity(new_starts_per_quarter=None, max_active=7)
-        referrals = [Referral(reference=f"PAS-RACE-{n:04d}", source=ReferralSource.SELF) for n in range(40)]
+        referrals = [
+            Referral(reference=f"PAS-RACE-{n:04d}", source=ReferralSource.SELF, consent_to_share=True)
+            for n in range(40)
+        ]
         db.add_all([*providers, *referrals])
         db.commit()
         provider_ids, referral_ids = [p.id for p in providers], [r.id for r in referrals]

@@ -7,6 +7,7 @@ separate process on a loopback port, against this run's database.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,9 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from tests.live_hub import DEMO_PASSWORDS
+
+RECOVERY_CODES: dict[str, list[str]] = {}
+"""Each demo account's recovery codes, kept from its first sign-in so a later test can sign in again."""
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -270,10 +274,28 @@ def first_sign_in(visit: Visit, live_hub: str, email: str) -> None:
     page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
     visit.continue_()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    RECOVERY_CODES[email] = re.findall(
+        r"[0-9A-Z]{5}-[0-9A-Z]{5}", page.locator("#recovery-codes").inner_text()
+    )
+
+
+def sign_in(visit: Visit, live_hub: str, email: str) -> None:
+    """Sign in to the home page: the first time with the authenticator, later with a recovery code."""
+    page = visit.page
+    if email not in RECOVERY_CODES:
+        first_sign_in(visit, live_hub, email)
+        page.get_by_role("button", name="Continue").click()
+    else:
+        page.goto(live_hub + "/login")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_role("textbox", name="Password").fill(DEMO_PASSWORDS[email])
+        visit.continue_()
+        page.get_by_label("Security code").fill(RECOVERY_CODES[email].pop())
+        visit.continue_("Sign in")
+    expect(page.get_by_role("heading", name=re.compile("Hello, Demo"))).to_be_visible()
 
 
 def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(browser: Browser, live_hub: str) -> None:
-    import re
 
     visit = new_visit(browser)
     page = visit.page
@@ -303,7 +325,6 @@ def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(browser: Brows
 
 
 def test_provider_staff_work_their_cases(browser: Browser, live_hub: str) -> None:
-    import re
 
     visit = new_visit(browser)
     page = visit.page
@@ -329,4 +350,37 @@ def test_provider_staff_work_their_cases(browser: Browser, live_hub: str) -> Non
     page.goto(live_hub + "/provider/capacity")
     expect(page.get_by_role("heading", name="Your capacity")).to_be_visible()
     visit.axe()
+    assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_an_allocator_confirms_only_the_unflagged_lines_of_the_plan(browser: Browser, live_hub: str) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    sign_in(visit, live_hub, "allocator@demo.invalid")
+    page.goto(live_hub + "/triage/plan")
+    expect(page.get_by_role("heading", name="Plan for the whole queue")).to_be_visible()
+    visit.axe()
+    rows = page.locator("#pairs tbody tr")
+
+    flagged = rows.filter(has=page.locator(".govuk-tag", has_text=re.compile("Risk|Returned by a provider")))
+    expect(flagged.first).to_be_visible()
+    for n in range(flagged.count()):
+        expect(flagged.nth(n).locator("input[type=checkbox]")).not_to_be_checked()
+    consent = rows.filter(has_text="Consent to share needed")
+    expect(consent).to_have_count(1)
+    expect(consent.locator("input[type=checkbox]")).to_have_count(0)
+    held_back = [flagged.nth(n).get_attribute("data-reference") for n in range(flagged.count())]
+    held_back.append(consent.get_attribute("data-reference"))
+    ticked = rows.filter(has=page.locator("input[type=checkbox]:checked"))
+    going = [ticked.nth(n).get_attribute("data-reference") for n in range(ticked.count())]
+    assert going, "the plan ticks at least the demo's referral with nothing to check"
+    assert not set(going) & set(held_back)
+
+    page.get_by_role("button", name="Allocate the ticked referrals").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        f"{len(going)} allocation{'' if len(going) == 1 else 's'} made."
+    )
+    visit.axe()
+    still_waiting = [rows.nth(n).get_attribute("data-reference") for n in range(rows.count())]
+    assert set(held_back) <= set(still_waiting) and not set(going) & set(still_waiting)
     assert not visit.problems, "\n".join(visit.problems)

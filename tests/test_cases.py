@@ -385,7 +385,8 @@ def test_status_says_the_stage_in_plain_english_at_every_step(
     assert stage() == ("With the triage team", None)
     move(db_session, referral.id, EventKind.INFO_RECEIVED, TRS)
     assert stage() == ("Received", None)
-    again = allocate(db_session, referral.id, provider.id, TRS, reason="Space again.", from_plan=True)
+    # back to the provider that declined it: the allocator's own choice, with a reason (never from a plan)
+    again = allocate(db_session, referral.id, provider.id, TRS, reason="Space again.")
     cases.accept(db_session, again.id, provider.id, who)
     assert stage() == ("With a support organisation", None)
     cases.record_first_contact(

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from hub import create_app, db
 from hub.config import Config
 from hub.crypto import Keyring
+from hub.demo import DEMO_PEOPLE
 from hub.keys import count_by_key
 from hub.providers.models import Provider
 from hub.referrals.models import Allocation, Referral
@@ -73,10 +74,12 @@ def test_seed_demo_adds_the_three_providers_once(initialised: Flask) -> None:
         names = set(db.session().scalars(select(Provider.name)))
         referrals = db.session().scalars(select(Referral)).all()
         assert names == {"Rotherham Rise", "GROW", "Rotherham Abuse Counselling Service (Rothacs)"}
-        assert len(referrals) == 4 and all(r.full_name.startswith("Demo Person") for r in referrals)  # type: ignore[union-attr]
+        assert len(referrals) == len(DEMO_PEOPLE) and all(
+            r.full_name.startswith("Demo Person") for r in referrals
+        )  # type: ignore[union-attr]
         assert all(p.capacity and p.specialisms for p in db.session().scalars(select(Provider)))
         offers = db.session().scalars(select(Allocation)).all()
-        assert sorted(a.status.value for a in offers) == ["accepted", "pending"]
+        assert sorted(a.status.value for a in offers) == ["accepted", "declined", "pending"]
 
 
 def test_kpi_remind_reminds_each_provider_once(initialised: Flask) -> None:
@@ -111,8 +114,5 @@ def test_keys_rotate_status_and_retire(initialised: Flask) -> None:
     with initialised.app_context():
         assert set(count_by_key(db.session())) == {new_key}
         assert {r.preferred_name for r in db.session().scalars(select(Referral))} == {
-            "Alex",
-            "Sam",
-            "Jo",
-            "Kit",
+            preferred for _, preferred, _, _ in DEMO_PEOPLE
         }

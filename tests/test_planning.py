@@ -14,7 +14,17 @@ from collections.abc import Hashable, Sequence
 import networkx as nx
 import pytest
 
-from hub.referrals.planning import Candidate, Place, Plan, cost, fits, left_out_cost, plan_cost, propose
+from hub.referrals.planning import (
+    Candidate,
+    Place,
+    Plan,
+    cost,
+    fits,
+    left_out_cost,
+    plan_cost,
+    propose,
+    why_not,
+)
 
 KINDS = ["counselling", "group", "advocacy", "justice", "women", "men"]
 
@@ -28,6 +38,9 @@ def random_instance(
             specialisms=frozenset(chooser.sample(KINDS, chooser.randint(2, 5))),
             places=chooser.choice([None, 0, 1, 2, 3, referrals // 3]),
             share=chooser.randint(0, 20),
+            serves=chooser.choice(["everyone", "everyone", "women", "men"]),
+            min_age=chooser.choice([None, None, 18, 25]),
+            max_age=chooser.choice([None, None, 30, 60]),
         )
         for n in range(providers)
     ]
@@ -37,6 +50,10 @@ def random_instance(
             specialisms=frozenset(chooser.sample(KINDS, chooser.randint(0, 2))),
             preferred_provider=chooser.choice([None, *range(1, providers + 1)]),
             waiting_days=chooser.randint(0, 60),
+            excluded=frozenset(chooser.sample(range(1, providers + 1), chooser.choice([0, 0, 1]))),
+            age=chooser.choice([None, 17, 22, 40, 70]),
+            gender=chooser.choice([None, None, "women", "men"]),
+            consent_to_share=chooser.random() > 0.1,
         )
         for n in range(referrals)
     ]
@@ -51,6 +68,7 @@ def check_feasible(plan: Plan, candidates: Sequence[Candidate], places: Sequence
         provider = plan.assignments.get(candidate.referral_id)
         if provider is not None:
             assert candidate.specialisms <= by_id[provider].specialisms
+            assert why_not(candidate, by_id[provider]) == []
     for provider_id, used in Counter(plan.assignments.values()).items():
         limit = by_id[provider_id].places
         assert limit is None or used <= limit
@@ -129,3 +147,35 @@ def test_the_longest_waiting_get_the_places_and_choices_are_honoured() -> None:
 def test_a_referral_no_provider_fits_is_left_out_and_shown() -> None:
     plan = propose([Candidate("r", frozenset({"men"}))], [Place(1, frozenset({"women"}), places=None)])
     assert plan.left_out == ["r"] and plan.assignments == {}
+
+
+def test_the_rule_says_why_a_provider_does_not_fit() -> None:
+    place = Place(7, frozenset({"counselling"}), places=0, serves="women", min_age=18, max_age=25)
+    candidate = Candidate(
+        "r",
+        frozenset({"counselling", "men"}),
+        excluded=frozenset({7}),
+        age=30,
+        gender="men",
+        consent_to_share=False,
+    )
+    assert why_not(candidate, place, str.upper) == [
+        "Consent to share is needed first.",
+        "Declined this referral before.",
+        "Does not offer: MEN.",
+        "Serves women only.",
+        "Serves people aged 18 to 25; this person is 30.",
+        "Has no space left.",
+    ]
+    assert fits(
+        Candidate("r", frozenset({"counselling"}), age=18),
+        Place(7, frozenset({"counselling"}), 1, min_age=18),
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fits_and_why_not_are_one_rule(seed: int) -> None:
+    candidates, places = random_instance(random.Random(seed), referrals=60, providers=6)
+    for candidate in candidates:
+        for place in places:
+            assert fits(candidate, place) == (why_not(candidate, place) == [])

@@ -244,15 +244,26 @@ def test_an_unknown_referral_or_action_is_a_404(desk: Desk, db_session: Session)
 # -- the whole-queue plan -------------------------------------------------------------------------
 
 
+def shown_plan(desk: Desk) -> tuple[str, str, list[str]]:
+    """The plan page as the allocator sees it: the page, its signed offer, the ticked pairs."""
+    page = html.unescape(desk.client.get("/triage/plan").get_data(as_text=True))
+    offer = re.search(r'name="offer" type="hidden" value="([^"]+)"', page)
+    assert offer or "Allocate the ticked referrals" not in page, "the plan page carries no signed offer"
+    return (
+        page,
+        offer.group(1) if offer else "",
+        re.findall(r'name="pairs" type="checkbox" value="([^"]+)" checked', page),
+    )
+
+
 def test_the_plan_is_allocated_only_as_far_as_the_allocator_confirms(desk: Desk, db_session: Session) -> None:
     provider = factories.provider(db_session, name="Harbour", max_active=5)
     first, second = factories.referral(db_session), factories.referral(db_session)
     db_session.commit()
-    page = html.unescape(desk.client.get("/triage/plan").get_data(as_text=True))
-    pairs = re.findall(r'name="pairs" type="checkbox" value="([^"]+)" checked', page)
+    _, offer, pairs = shown_plan(desk)
     assert sorted(pairs) == sorted([f"{first.id}:{provider.id}", f"{second.id}:{provider.id}"])
     assert fetch(db_session, first).status is ReferralStatus.SUBMITTED  # showing a plan allocates nothing
-    response = desk.post("/triage/plan", pairs=f"{first.id}:{provider.id}")
+    response = desk.post("/triage/plan", pairs=f"{first.id}:{provider.id}", offer=offer)
     assert response.status_code == 303
     assert "1 allocation made." in desk.client.get("/triage/plan").get_data(as_text=True)
     assert fetch(db_session, first).status is ReferralStatus.ALLOCATED
@@ -265,12 +276,16 @@ def test_confirming_nothing_says_so(desk: Desk) -> None:
 
 
 def test_a_plan_overtaken_by_events_reports_what_could_not_be_made(desk: Desk, db_session: Session) -> None:
-    provider = factories.provider(db_session, name="Harbour", max_active=1)
+    provider = factories.provider(db_session, name="Harbour", max_active=2)
     first, second = factories.referral(db_session), factories.referral(db_session)
     db_session.commit()
+    _, offer, pairs = shown_plan(desk)
+    assert len(pairs) == 2
+    provider.capacity.max_active = 1  # type: ignore[union-attr]  # the provider changed it meanwhile
+    db_session.commit()
     response = desk.post(
-        "/triage/plan", pairs=[f"{first.id}:{provider.id}", f"{second.id}:{provider.id}"]
-    )  # as if two plans had been shown: only one place
+        "/triage/plan", pairs=[f"{first.id}:{provider.id}", f"{second.id}:{provider.id}"], offer=offer
+    )
     assert response.status_code == 303
     page = html.unescape(desk.client.get("/triage/plan").get_data(as_text=True))
     assert "1 allocation made." in page

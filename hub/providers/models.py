@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text
+import enum
+
+from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, Created, Updated
@@ -26,8 +28,23 @@ class Specialism(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
+class Serves(enum.StrEnum):
+    """Who a provider's service is for, by gender (its age range is kept apart)."""
+
+    EVERYONE = "everyone"
+    WOMEN = "women"
+    MEN = "men"
+
+
+SERVES_LABELS = {Serves.EVERYONE: "People of any gender", Serves.WOMEN: "Women only", Serves.MEN: "Men only"}
+
+
 class Provider(Base):
     __tablename__ = "provider"
+    __table_args__ = (
+        CheckConstraint("min_age >= 0", name="min_age_not_negative"),
+        CheckConstraint("max_age >= min_age", name="age_range_in_order"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
@@ -39,10 +56,32 @@ class Provider(Base):
     referrals_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[Created]
 
+    # Who the provider serves: the eligibility rule uses these when the referral says (see
+    # hub/referrals/planning.py). Either age may be left open.
+    serves: Mapped[Serves] = mapped_column(
+        Enum(Serves, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=Serves.EVERYONE,
+        server_default=Serves.EVERYONE.value,
+    )
+    min_age: Mapped[int | None]
+    max_age: Mapped[int | None]
+
     specialisms: Mapped[list[Specialism]] = relationship(
         secondary=provider_specialism, order_by=Specialism.label
     )
     capacity: Mapped[ProviderCapacity | None] = relationship(back_populates="provider")
+
+    @property
+    def who_served(self) -> str:
+        """Who the provider serves, in words for allocators: "Women only, aged 18 and over"."""
+        words = SERVES_LABELS[self.serves]
+        if self.min_age is not None and self.max_age is not None:
+            return f"{words}, aged {self.min_age} to {self.max_age}"
+        if self.min_age is not None:
+            return f"{words}, aged {self.min_age} and over"
+        if self.max_age is not None:
+            return f"{words}, aged {self.max_age} and under"
+        return f"{words}, of any age"
 
 
 class ProviderCapacity(Base):

@@ -15,12 +15,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from hub import outbox
+from hub import calendar, outbox
 from hub.audit import Actor
 from hub.auth.models import Role
 from hub.auth.services import notice_addresses
@@ -30,7 +31,7 @@ from hub.providers.models import Provider, ProviderCapacity
 from hub.providers.services import active_providers
 from hub.referrals import timeline
 from hub.referrals.models import Allocation, AllocationStatus, EventKind, Referral, ReferralStatus
-from hub.referrals.planning import Candidate, Place, Plan, propose
+from hub.referrals.planning import Candidate, Place, Plan, cost, propose, why_not
 
 HOLDING = (AllocationStatus.PENDING, AllocationStatus.ACCEPTED)
 ALLOCATABLE = (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER)
@@ -50,6 +51,17 @@ class AlreadyAllocated(AllocationError):
 
 class ReasonNeeded(AllocationError):
     pass
+
+
+class ConsentNeeded(AllocationError):
+    """Nothing is allocated while the person has not agreed to their details being shared."""
+
+
+class NotOffered(AllocationError):
+    """A confirmed plan line that the eligibility rule, or the plan the allocator saw, does not allow."""
+
+
+CONSENT_MESSAGE = "Record consent to share before allocating"
 
 
 @dataclass(frozen=True)
@@ -113,8 +125,10 @@ def allocate(
 ) -> Allocation:
     """Offer the referral to the provider, in one transaction that re-checks everything under locks.
 
-    Choosing a provider other than the one recommended needs a reason (a confirmed whole-queue plan
-    is its own reason). The provider is told by email, with no personal data, when this commits.
+    Never without consent to share. Choosing a provider other than the recommended one, or any
+    provider when none fits, needs a reason. A line of a confirmed whole-queue plan is its own reason,
+    but only a provider that fits (``planning.why_not``) may be confirmed from a plan. The provider is
+    told by email, with no personal data, when this commits.
     """
     reason = (reason or "").strip() or None
     with committed(db, AllocationError):
@@ -123,6 +137,8 @@ def allocate(
             raise AlreadyAllocated(
                 "Someone else has already dealt with this referral. Refresh the queue to see it."
             )
+        if not referral.consent_to_share:
+            raise ConsentNeeded(CONSENT_MESSAGE)
         provider = db.get(Provider, provider_id)
         if provider is None or not provider.active:
             raise AllocationError("That provider is not taking referrals.")
@@ -132,13 +148,19 @@ def allocate(
         if headroom(db, provider_id, capacity).full:
             raise CapacityExceeded(f"{provider.name} has no space left. Choose another provider or wait.")
         if from_plan:
+            [this] = recommend(db, referral, [provider])
+            if not this.fits:
+                raise NotOffered(f"{provider.name} cannot be offered this referral: {this.reasons[0]}")
             reason = reason or "Confirmed from the whole-queue plan."
         elif reason is None:
             ranked = recommend(db, referral, active_providers(db))
-            best = ranked[0].provider if ranked else provider
-            if best.id != provider.id:
+            best = ranked[0] if ranked and ranked[0].recommended else None
+            if best is None:
+                raise ReasonNeeded(f"No provider fits this referral. Say why you chose {provider.name}.")
+            if best.provider.id != provider.id:
                 raise ReasonNeeded(
-                    f"Say why you chose {provider.name} rather than the recommended provider, {best.name}."
+                    f"Say why you chose {provider.name} rather than the recommended provider, "
+                    f"{best.provider.name}."
                 )
         allocation = Allocation(referral_id=referral.id, provider_id=provider_id)
         allocation.reason = reason
@@ -170,54 +192,85 @@ def _tell_provider(db: Session, provider: Provider) -> None:
 
 @dataclass
 class Recommendation:
+    """One provider, as the referral page shows it: whether it fits (the plan's rule) and why."""
+
     provider: Provider
-    covers_all: bool
+    fits: bool
     chosen: bool
     room: Headroom
     share: int
-    declined_before: bool = False
+    cost: int
     reasons: list[str] = field(default_factory=list)
+    recommended: bool = False
 
-    def rank(self) -> tuple[int, int, int, int, int]:
-        places = self.room.places
-        return (
-            1 if self.declined_before else 0,
-            0 if self.covers_all else 1,
-            0 if self.chosen else 1,
-            0 if places is None or places > 0 else 1,
-            self.share,
+    @property
+    def declined_before(self) -> bool:
+        return "Declined this referral before." in self.reasons
+
+
+def candidate_for(
+    referral: Referral, declined: set[int] | frozenset[int], today: date | None = None
+) -> Candidate:
+    """What the eligibility rule needs to know of a referral (the plan and the recommendation share it)."""
+    born = referral.date_of_birth
+    return Candidate(
+        referral_id=referral.id,
+        specialisms=frozenset(s.code for s in referral.specialisms),
+        preferred_provider=referral.preferred_provider_id,
+        excluded=frozenset(declined),
+        age=None if born is None else age_on(born, today or calendar.today()),
+        gender=None,  # the referral forms do not ask for it, so it never excludes anyone (yet)
+        consent_to_share=referral.consent_to_share,
+    )
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def places_of(
+    providers: Sequence[Provider], rooms: dict[int, Headroom], shares: dict[int, int]
+) -> list[Place]:
+    return [
+        Place(
+            provider_id=p.id,
+            specialisms=frozenset(s.code for s in p.specialisms),
+            places=rooms[p.id].places,
+            share=shares.get(p.id, 0),
+            serves=p.serves.value,
+            min_age=p.min_age,
+            max_age=p.max_age,
         )
+        for p in providers
+    ]
 
 
 def recommend(
     db: Session, referral: Referral, providers: Sequence[Provider], now: datetime | None = None
 ) -> list[Recommendation]:
-    """Providers, best first: every specialism asked for, the person's choice, space, a fair share."""
+    """Providers, best first: those that fit (the plan's rule), cheapest first by the plan's cost, then
+    those that do not fit, each with why. Only a provider that fits is ever ``recommended``."""
     now = now or utcnow()
-    wanted = {s.code for s in referral.specialisms}
     shares = _shares(db, now)
-    declined = _declined(db, [referral.id]).get(referral.id, set())
     rooms = headrooms(db, {p.id: p.capacity for p in providers}, now)
+    candidate = candidate_for(referral, _declined(db, [referral.id]).get(referral.id, set()))
+    labels = {s.code: s.label for s in referral.specialisms}
     found = []
-    for provider in providers:
-        offered = {s.code for s in provider.specialisms}
-        missing = sorted(s.label for s in referral.specialisms if s.code not in offered)
+    for provider, place in zip(providers, places_of(providers, rooms, shares), strict=True):
+        misfit = why_not(candidate, place, labels.__getitem__)
         item = Recommendation(
             provider=provider,
-            covers_all=wanted <= offered,
+            fits=not misfit,
             chosen=referral.preferred_provider_id == provider.id,
             room=rooms[provider.id],
             share=int(shares.get(provider.id, 0)),
-            declined_before=provider.id in declined,
+            cost=cost(candidate, place),
         )
-        if item.declined_before:
-            item.reasons.append("Declined this referral before.")
-        if not wanted:
+        item.reasons += [r for r in misfit if not r.startswith("Has no space")]
+        if not candidate.specialisms:
             item.reasons.append("No particular kind of support was asked for.")
-        elif item.covers_all:
+        elif not any(r.startswith("Does not offer") for r in misfit):
             item.reasons.append("Offers every kind of support asked for.")
-        else:
-            item.reasons.append(f"Does not offer: {', '.join(missing)}.")
         if item.chosen:
             item.reasons.append("The person chose this organisation.")
         places = item.room.places
@@ -230,8 +283,12 @@ def recommend(
         item.reasons.append(
             f"Has had {item.share} new {'referral' if item.share == 1 else 'referrals'} this quarter."
         )
-        found.append(item)
-    return sorted(found, key=Recommendation.rank)
+        unserved = len([r for r in misfit if not r.startswith("Has no space")])
+        found.append(((not item.fits, item.declined_before, unserved, item.cost), item))
+    ranked = [item for _, item in sorted(found, key=lambda pair: pair[0])]
+    if ranked and ranked[0].fits:
+        ranked[0].recommended = True
+    return ranked
 
 
 def _shares(db: Session, now: datetime) -> dict[int, int]:
@@ -263,15 +320,77 @@ def _declined(db: Session, referral_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID,
 
 @dataclass
 class QueuePlan:
-    """A proposed plan for the whole queue, with what the page needs to show it."""
+    """A proposed plan for the whole queue, with what the page needs to show it.
+
+    Referrals without consent to share are not planned at all (``needs_consent``): no place is kept
+    for them, and the page shows them with no tick box.
+    """
 
     plan: Plan
     referrals: dict[uuid.UUID, Referral]
     providers: dict[int, Provider]
     rooms: dict[int, Headroom]
+    needs_consent: list[Referral] = field(default_factory=list)
 
     def planned(self, provider_id: int) -> int:
         return sum(1 for chosen in self.plan.assignments.values() if chosen == provider_id)
+
+    def lines(self) -> list[PlanLine]:
+        """Every planned pair and every referral that needs consent, each with its flags, in queue order."""
+        found = []
+        for referral in self.referrals.values():
+            provider_id = self.plan.assignments.get(referral.id)
+            if provider_id is None and referral.consent_to_share:
+                continue
+            found.append(
+                PlanLine(
+                    referral,
+                    None if provider_id is None else self.providers[provider_id],
+                    flags_of(referral),
+                )
+            )
+        return found
+
+    def offered(self) -> list[str]:
+        """The pairs this page offers as ``referral:provider``: what its signature covers."""
+        return sorted(line.pair for line in self.lines() if line.pair)
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    referral: Referral
+    provider: Provider | None  # None: not planned (consent to share needed)
+    flags: list[str]
+
+    @property
+    def pair(self) -> str | None:
+        if self.provider is None or not self.referral.consent_to_share:
+            return None
+        return f"{self.referral.id}:{self.provider.id}"
+
+    @property
+    def ticked(self) -> bool:
+        """Only a line with nothing to look at twice is ticked for the allocator."""
+        return self.pair is not None and not self.flags
+
+
+CONSENT_NEEDED = "Consent to share needed"
+
+
+def flags_of(referral: Referral) -> list[str]:
+    """What an allocator should look at before confirming a line of the plan."""
+    flags = []
+    if not referral.consent_to_share:
+        flags.append(CONSENT_NEEDED)
+    if referral.risk_flagged:
+        flags.append("Risk")
+    if referral.under_18:
+        flags.append("Under 18")
+    if referral.possible_duplicate:
+        flags.append("Possible duplicate")
+    if referral.status is ReferralStatus.DECLINED_BY_PROVIDER:
+        flags.append("Returned by a provider")
+    return flags
 
 
 def propose_plan(db: Session, now: datetime | None = None) -> QueuePlan:
@@ -285,27 +404,62 @@ def propose_plan(db: Session, now: datetime | None = None) -> QueuePlan:
     ).all()
     providers = active_providers(db)
     rooms = headrooms(db, {p.id: p.capacity for p in providers}, now)
-    shares = _shares(db, now)
     declined = _declined(db, [r.id for r in waiting])
-    candidates = [
-        Candidate(
-            referral_id=r.id,
-            specialisms=frozenset(s.code for s in r.specialisms),
-            preferred_provider=r.preferred_provider_id,
-            waiting_days=max((now - r.created_at).days, 0),
-            excluded=frozenset(declined.get(r.id, ())),
-        )
-        for r in waiting
-    ]
-    places = [
-        Place(
-            provider_id=p.id,
-            specialisms=frozenset(s.code for s in p.specialisms),
-            places=rooms[p.id].places,
-            share=shares.get(p.id, 0),
-        )
-        for p in providers
-    ]
+    today = calendar.today()
+    candidates = [candidate_for(r, declined.get(r.id, set()), today) for r in waiting if r.consent_to_share]
     return QueuePlan(
-        propose(candidates, places), {r.id: r for r in waiting}, {p.id: p for p in providers}, rooms
+        propose(candidates, places_of(providers, rooms, _shares(db, now))),
+        {r.id: r for r in waiting},
+        {p.id: p for p in providers},
+        rooms,
+        [r for r in waiting if not r.consent_to_share],
     )
+
+
+# -- confirming a plan: only what the allocator was shown ------------------------------------------
+
+PLAN_LIFETIME_SECONDS = 30 * 60
+_PLAN_SALT = "hub.triage.plan-offer"
+
+
+def sign_offer(secret: str, actor: Actor, pairs: Sequence[str]) -> str:
+    """A token for the hidden field of the plan page: the offered pairs, bound to this allocator."""
+    return URLSafeTimedSerializer(secret, salt=_PLAN_SALT).dumps({"by": actor.id, "pairs": sorted(pairs)})
+
+
+@dataclass
+class Confirmed:
+    made: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def confirm_plan(db: Session, secret: str, actor: Actor, token: str, pairs: Sequence[str]) -> Confirmed:
+    """Allocate the ticked lines of the plan page the allocator was shown, each checked again.
+
+    Raises :class:`NotOffered` (and allocates nothing) when the token is not this page's, is another
+    allocator's, is older than ``PLAN_LIFETIME_SECONDS``, or any pair posted was not on the page.
+    """
+    stale = NotOffered(
+        "Nothing was allocated: the plan you confirmed is out of date or was changed. "
+        "Check the new plan and confirm again."
+    )
+    try:
+        offer = URLSafeTimedSerializer(secret, salt=_PLAN_SALT).loads(token, max_age=PLAN_LIFETIME_SECONDS)
+    except BadData:
+        raise stale from None
+    if not isinstance(offer, dict) or offer.get("by") != actor.id or not isinstance(offer.get("pairs"), list):
+        raise stale
+    offered = {pair for pair in offer["pairs"] if isinstance(pair, str)}
+    if not set(pairs) <= offered:
+        raise stale
+    done = Confirmed()
+    for pair in dict.fromkeys(pairs):
+        referral_text, provider_text = pair.split(":", 1)
+        referral_id, provider_id = uuid.UUID(referral_text), int(provider_text)
+        try:
+            allocate(db, referral_id, provider_id, actor, from_plan=True)
+            done.made += 1
+        except AllocationError as error:
+            referral = db.get(Referral, referral_id)
+            done.refused.append(f"{referral.reference if referral else 'A referral'}: {error}")
+    return done

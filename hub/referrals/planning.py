@@ -2,9 +2,7 @@
 
 It is a minimum-cost flow (a transportation problem), solved with OR-Tools:
 
-    source -> each referral (1) -> each provider that offers every specialism it asks for, and has
-           not declined it before (1)
-           -> sink (the provider's places)
+    source -> each referral (1) -> each provider that fits it (1) -> sink (the provider's places)
     each referral -> "not allocated this round" (1) -> sink
 
 The stated objective, in order of weight:
@@ -15,13 +13,18 @@ The stated objective, in order of weight:
 3. spread new work fairly: each provider costs as many as the referrals it has had this quarter
    (capped at ``MISSED_CHOICE - 1``, so fairness never outweighs a choice).
 
+Whether a provider fits a referral is ONE rule, :func:`why_not` (empty: it fits): consent to share
+recorded; the provider has not declined it; offers every specialism asked for; serves the person
+(gender and age, when the referral says them); has space. The plan's arcs, the recommendation on the
+referral page and ``allocation.allocate(from_plan=True)`` all use it, and :func:`cost` ranks what fits.
+
 No capacity is ever exceeded, and nothing is allocated: the allocator reviews the plan and confirms
 all or part of it, each confirmation going through ``allocation.allocate``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from ortools.graph.python import min_cost_flow
@@ -37,6 +40,9 @@ class Candidate:
     preferred_provider: int | None = None
     waiting_days: int = 0
     excluded: frozenset[int] = frozenset()  # providers that declined it before
+    age: int | None = None  # None: the referral does not say
+    gender: str | None = None  # "women" or "men" when the referral says; None: it does not
+    consent_to_share: bool = True
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,9 @@ class Place:
     specialisms: frozenset[str]
     places: int | None  # None: no limit set
     share: int = 0
+    serves: str = "everyone"  # "everyone", "women" or "men"
+    min_age: int | None = None
+    max_age: int | None = None
 
 
 @dataclass
@@ -54,12 +63,59 @@ class Plan:
     cost: int = 0
 
 
+def why_not(candidate: Candidate, place: Place, label: Callable[[str], str] = str) -> list[str]:
+    """Why this provider cannot be offered this referral, in words; an empty list means it fits.
+
+    ``label`` turns a specialism's code into the words the allocator reads.
+    """
+    if fits(candidate, place):
+        return []
+    found = []
+    if not candidate.consent_to_share:
+        found.append("Consent to share is needed first.")
+    if place.provider_id in candidate.excluded:
+        found.append("Declined this referral before.")
+    missing = sorted(label(code) for code in candidate.specialisms - place.specialisms)
+    if missing:
+        found.append(f"Does not offer: {', '.join(missing)}.")
+    if not _serves_gender(candidate, place):
+        found.append(f"Serves {place.serves} only.")
+    if not _serves_age(candidate, place):
+        found.append(f"Serves people {_ages(place)}; this person is {candidate.age}.")
+    if place.places is not None and place.places <= 0:
+        found.append("Has no space left.")
+    return found
+
+
 def fits(candidate: Candidate, place: Place) -> bool:
+    """The same rule as :func:`why_not`, without the words (the plan asks it for every pair)."""
     return (
-        candidate.specialisms <= place.specialisms
-        and (place.places is None or place.places > 0)
+        candidate.consent_to_share
         and place.provider_id not in candidate.excluded
+        and candidate.specialisms <= place.specialisms
+        and _serves_gender(candidate, place)
+        and _serves_age(candidate, place)
+        and (place.places is None or place.places > 0)
     )
+
+
+def _serves_gender(candidate: Candidate, place: Place) -> bool:
+    return candidate.gender is None or place.serves == "everyone" or place.serves == candidate.gender
+
+
+def _serves_age(candidate: Candidate, place: Place) -> bool:
+    age = candidate.age
+    return age is None or (
+        (place.min_age is None or age >= place.min_age) and (place.max_age is None or age <= place.max_age)
+    )
+
+
+def _ages(place: Place) -> str:
+    if place.min_age is not None and place.max_age is not None:
+        return f"aged {place.min_age} to {place.max_age}"
+    if place.min_age is not None:
+        return f"aged {place.min_age} and over"
+    return f"aged {place.max_age} and under"
 
 
 def cost(candidate: Candidate, place: Place) -> int:

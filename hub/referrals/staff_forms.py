@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovTextArea
-from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from hub.auth.forms import StaffForm
@@ -61,3 +61,5 @@ class PlanForm(StaffForm):
         validators=[InputRequired("Choose at least one allocation to make")],
         widget=GovCheckboxesInput(),
     )
+    # The signed set of pairs the page offered (hub.referrals.allocation.sign_offer).
+    offer = HiddenField()

@@ -4,7 +4,6 @@ and the whole-queue plan. The rules and the transactions are in the services the
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,17 @@ from hub.config import current_config
 from hub.db import utcnow
 from hub.providers.services import active_providers, all_specialisms
 from hub.referrals import casework, staff_forms, timeline
-from hub.referrals.allocation import AllocationError, ReasonNeeded, allocate, propose_plan, recommend
+from hub.referrals.allocation import (
+    CONSENT_MESSAGE,
+    AllocationError,
+    NotOffered,
+    ReasonNeeded,
+    allocate,
+    confirm_plan,
+    propose_plan,
+    recommend,
+    sign_offer,
+)
 from hub.referrals.forms import options
 from hub.referrals.models import EventKind, Referral, ReferralSource, ReferralStatus
 from hub.referrals.presenting import answer_sections
@@ -170,10 +179,11 @@ def _show(
     audit.record_as(session, current_actor(), "referral.viewed", "referral", referral.id)
     session.commit()
     ranked = recommend(session, referral, active_providers(session))
+    best = ranked[0] if ranked and ranked[0].recommended else None
     allocate_form = (
         failed_form
         if failed == "allocate"
-        else staff_forms.AllocateForm(formdata=None, provider=str(ranked[0].provider.id) if ranked else None)
+        else staff_forms.AllocateForm(formdata=None, provider=str(best.provider.id) if best else None)
     )
     allocate_form.provider.choices = options([(str(r.provider.id), r.provider.name) for r in ranked])
     actions = {}
@@ -187,6 +197,8 @@ def _show(
         referral=referral,
         sections=answer_sections(referral),
         ranked=ranked,
+        recommended=best,
+        consent_message=CONSENT_MESSAGE,
         can_allocate=referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER),
         allocate_form=allocate_form,
         actions=actions,
@@ -206,29 +218,22 @@ def plan_page() -> str | Response:
     form = staff_forms.PlanForm()
     form.pairs.choices = options([(value, value) for value in request.form.getlist("pairs")])
     if form.validate_on_submit():
-        made, refused = _confirm(form.pairs.data or [])
-        if made:
-            flash(f"{made} {'allocation' if made == 1 else 'allocations'} made.")
-        for message in refused:
+        try:
+            done = confirm_plan(
+                db.session(),
+                current_config().secret_key,
+                current_actor(),
+                form.offer.data or "",
+                form.pairs.data or [],
+            )
+        except NotOffered as error:
+            flash(str(error), "problem")
+            return redirect(url_for("triage.plan_page"), code=303)
+        if done.made:
+            flash(f"{done.made} {'allocation' if done.made == 1 else 'allocations'} made.")
+        for message in done.refused:
             flash(message, "problem")
         return redirect(url_for("triage.plan_page"), code=303)
     proposal = propose_plan(db.session())
+    form.offer.data = sign_offer(current_config().secret_key, current_actor(), proposal.offered())
     return render_template("triage/plan.html", proposal=proposal, form=form)
-
-
-def _confirm(pairs: list[str]) -> tuple[int, list[str]]:
-    """Allocate each confirmed (referral, provider) pair; each is checked again as it is made."""
-    made, refused = 0, []
-    for pair in pairs:
-        try:
-            referral_text, provider_text = pair.split(":", 1)
-            referral_id, provider_id = uuid.UUID(referral_text), int(provider_text)
-        except ValueError:
-            continue  # not something this page offered
-        try:
-            allocate(db.session(), referral_id, provider_id, current_actor(), from_plan=True)
-            made += 1
-        except AllocationError as error:
-            reference = db.session().get(Referral, referral_id)
-            refused.append(f"{reference.reference if reference else 'A referral'}: {error}")
-    return made, refused
