@@ -52,7 +52,10 @@ DEMO_PEOPLE = [
     ("Demo Person B", "Sam", date(1999, 11, 2), ReferralSource.PROFESSIONAL),
     ("Demo Person C", "Jo", date(1987, 6, 30), ReferralSource.PROFESSIONAL),
     ("Demo Person D", "Kit", date(2002, 1, 9), ReferralSource.SELF),
+    # Agreed to the referral but not (yet) to sharing: the queue shows "Consent to share needed".
+    ("Demo Person E", "Rowan", date(1991, 8, 21), ReferralSource.PROFESSIONAL),
 ]
+NOT_YET_SHARED = {"Demo Person E"}
 
 
 def seed(db: Session) -> list[str]:
@@ -73,6 +76,9 @@ def seed(db: Session) -> list[str]:
         db.add(provider)
         said.append(f"Added demo provider {name}.")
     if not db.scalar(select(func.count()).select_from(Referral)):
+        from hub.calendar import today
+        from hub.referrals import consent
+
         for full_name, preferred, born, source in DEMO_PEOPLE:
             referral = Referral(reference=new_reference(), source=source, consent_to_referral=True)
             referral.full_name = full_name
@@ -84,7 +90,11 @@ def seed(db: Session) -> list[str]:
             if source is ReferralSource.PROFESSIONAL:
                 referral.referrer_name = "Demo Referrer"
                 referral.referrer_email = "referrer@example.org"
+            agreed = ["referral"] if full_name in NOT_YET_SHARED else ["referral", "share"]
+            records = consent.record_at_intake(referral, agreed, today())
             db.add(referral)
+            db.flush()  # the referral's row before its consent records
+            db.add_all(records)
         said.append(f"Added {len(DEMO_PEOPLE)} demo referrals (made-up people).")
     db.commit()
     said += _demo_accounts(db)
@@ -132,7 +142,8 @@ def _demo_cases(db: Session) -> list[str]:
         return []
     operator = Actor(id=None, role="operator")
     providers = {p.slug: p for p in db.scalars(select(Provider))}
-    people = db.scalars(select(Referral).order_by(Referral.created_at, Referral.reference)).all()[-2:]
+    shared = select(Referral).where(Referral.consent_to_share.is_(True))
+    people = db.scalars(shared.order_by(Referral.created_at, Referral.reference)).all()[-2:]
     for referral, slug in zip(people, ("rise", "rothacs"), strict=True):
         offer = allocate(db, referral.id, providers[slug].id, operator, "Demo allocation.", from_plan=True)
         if slug == "rothacs":
