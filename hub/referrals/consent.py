@@ -48,6 +48,8 @@ REFERRAL_V1 = "referral-v1"
 SHARE_V1 = "share-v1"
 SELF_V1 = "self-v1"
 WORDINGS = {
+    # What the self-referral check page said before it showed SELF_V1 (referrals made until then).
+    "self-v0": "By sending this, you confirm the answers are correct to the best of your knowledge.",
     REFERRAL_V1: "They agree to be referred to this service",
     SHARE_V1: "They agree to their details being shared with the organisation that supports them",
     SELF_V1: (
