@@ -572,3 +572,18 @@ def test_the_consent_section_keeps_a_date_in_the_future_out(desk: Desk, db_sessi
     status, page, _ = desk.post(f"/triage/referrals/{referral.id}/consent", **consent_answers(tomorrow))
     assert status == 200 and re.search(r'href="#consent-on-day"', page)
     assert not fetch(db_session, referral).consent_to_share
+
+
+def test_an_accepted_case_closed_by_withdrawal_is_not_counted_as_waiting(
+    db_session: Session, provider: Provider
+) -> None:
+    from hub.calendar import Quarter
+    from hub.kpi.prefill import prefill
+
+    referral, _ = at_stage(db_session, provider, "accepted")
+    waiting_before = prefill(db_session, provider.id, Quarter.current())["waiting_at_quarter_end"].value
+    consent.withdraw(
+        db_session, referral.id, TRS, on=calendar.today(), method=ConsentMethod.PHONE, note="Stop."
+    )
+    waiting_after = prefill(db_session, provider.id, Quarter.current())["waiting_at_quarter_end"].value
+    assert (waiting_before, waiting_after) == (1, 0)
