@@ -276,6 +276,7 @@ def test_recording_consent_with_a_missing_or_wrong_answer_changes_nothing(
         f"/triage/referrals/{referral.id}/consent", **consent_answers(calendar.today(), **changes)
     )
     assert status == 200 and "There is a problem" in page and message in page
+    assert re.search(rf'<a href="#consent-[a-z_-]+">[^<]*{re.escape(message)}', page), "linked to the field"
     assert "They said yes to Harbour seeing their details." in page, "what was typed is kept"
     assert not fetch(db_session, referral).consent_to_share
     after = counts(db_session)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from wtforms import RadioField
-from wtforms.validators import InputRequired
+from wtforms.validators import DataRequired, InputRequired
 
 from hub.auth.forms import StaffForm
 from hub.referrals.forms import NAME_MAX, DateOfBirthField, line, options
@@ -22,7 +22,7 @@ class RecordConsentForm(StaffForm):
     from_whom = line(
         "Who gave consent",
         NAME_MAX,
-        InputRequired("Say who gave consent"),
+        DataRequired("Say who gave consent"),  # after the spaces are trimmed
         hint="For example, the person themselves, or their social worker after asking them.",
     )
     on = DateOfBirthField(
