@@ -60,7 +60,8 @@ DEMO_PEOPLE = [
     ("Demo Person C", "Jo", date(1987, 6, 30), ReferralSource.PROFESSIONAL),
     ("Demo Person D", "Kit", date(2002, 1, 9), ReferralSource.SELF),
 ]
-# What the plan page should show for some of them: reported risks, or no consent to share yet.
+# What the queue and the plan page should show for some of them: reported risks, or a professional
+# referral the person agreed to but not (yet) to sharing ("Consent to share needed").
 DEMO_RISKS = {"Sam", "Robin"}
 DEMO_NO_CONSENT_TO_SHARE = {"Lee"}
 
@@ -89,13 +90,14 @@ def seed(db: Session) -> list[str]:
         db.add(provider)
         said.append(f"Added demo provider {name}.")
     if not db.scalar(select(func.count()).select_from(Referral)):
+        from hub.calendar import day_of
+        from hub.referrals import consent
+
         arrived = utcnow() - timedelta(days=len(DEMO_PEOPLE))
         for n, (full_name, preferred, born, source) in enumerate(DEMO_PEOPLE):
             referral = Referral(
                 reference=new_reference(),
                 source=source,
-                consent_to_referral=True,
-                consent_to_share=preferred not in DEMO_NO_CONSENT_TO_SHARE,
                 risk_flagged=preferred in DEMO_RISKS,
                 created_at=arrived + timedelta(days=n),
                 status_changed_at=arrived + timedelta(days=n),
@@ -116,7 +118,11 @@ def seed(db: Session) -> list[str]:
             if source is ReferralSource.PROFESSIONAL:
                 referral.referrer_name = "Demo Referrer"
                 referral.referrer_email = "referrer@example.org"
+            agreed = ["referral"] if preferred in DEMO_NO_CONSENT_TO_SHARE else ["referral", "share"]
+            records = consent.record_at_intake(referral, agreed, day_of(referral.created_at))
             db.add(referral)
+            db.flush()  # the referral's row before its consent records
+            db.add_all(records)
         said.append(f"Added {len(DEMO_PEOPLE)} demo referrals (made-up people).")
     db.commit()
     said += _demo_accounts(db)
@@ -165,7 +171,8 @@ def _demo_cases(db: Session) -> list[str]:
         return []
     operator = Actor(id=None, role="operator")
     providers = {p.slug: p for p in db.scalars(select(Provider))}
-    people = db.scalars(select(Referral).order_by(Referral.created_at, Referral.reference)).all()[-3:]
+    shared = select(Referral).where(Referral.consent_to_share.is_(True))
+    people = db.scalars(shared.order_by(Referral.created_at, Referral.reference)).all()[-3:]
     for referral, slug in zip(people, ("grow", "rise", "rothacs"), strict=True):
         offer = allocate(db, referral.id, providers[slug].id, operator, "Demo allocation.", from_plan=True)
         if slug == "grow":

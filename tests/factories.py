@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hub import calendar
 from hub.auth.models import Role, StaffUser
 from hub.auth.passwords import hash_password
 from hub.auth.services import email_index
@@ -15,7 +16,16 @@ from hub.db import utcnow
 from hub.kpi.models import KpiReturn, return_id
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism
-from hub.referrals.models import Allocation, DraftPage, EventKind, Referral, ReferralEvent, ReferralSource
+from hub.referrals.models import (
+    Allocation,
+    ConsentRecord,
+    ConsentRoute,
+    DraftPage,
+    EventKind,
+    Referral,
+    ReferralEvent,
+    ReferralSource,
+)
 from hub.referrals.references import new_reference
 
 _numbers = itertools.count(1)
@@ -43,7 +53,8 @@ def provider(
 def referral(db: Session, **fields: Any) -> Referral:
     item = Referral(reference=new_reference(), source=fields.pop("source", ReferralSource.SELF))
     item.preferred_name = "Test Person"
-    item.consent_to_share = fields.pop("consent_to_share", True)  # a referral that may be allocated
+    # As intake makes them: agreed to the referral and to sharing, unless a test says otherwise.
+    fields = {"consent_to_referral": True, "consent_to_share": True, **fields}
     for name, value in fields.items():
         setattr(item, name, value)
     db.add(item)
@@ -55,6 +66,22 @@ def allocation(db: Session, **fields: Any) -> Allocation:
     item = Allocation(
         referral_id=fields.pop("referral_id", None) or referral(db).id,
         provider_id=fields.pop("provider_id", None) or provider(db).id,
+    )
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
+def consent_record(db: Session, **fields: Any) -> ConsentRecord:
+    item = ConsentRecord(
+        referral_id=fields.pop("referral_id", None) or referral(db).id,
+        given=fields.pop("given", True),
+        wording=fields.pop("wording", "share-v1"),
+        route=fields.pop("route", ConsentRoute.RECORDED_BY_TRS),
+        happened_on=fields.pop("happened_on", None) or calendar.today(),
+        recorded_by_role=fields.pop("recorded_by_role", "allocator"),
     )
     for name, value in fields.items():
         setattr(item, name, value)
@@ -143,6 +170,7 @@ BUILDERS = {
     Allocation: allocation,
     DraftPage: draft_page,
     ReferralEvent: referral_event,
+    ConsentRecord: consent_record,
     KpiReturn: kpi_return,
     OutboxMessage: outbox_message,
     StaffUser: staff_user,

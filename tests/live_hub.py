@@ -19,6 +19,9 @@ import pytest
 DEMO_PASSWORDS: dict[str, str] = {}
 """The demo accounts' emails and passwords, as `seed-demo` printed them for the live hub."""
 
+LIVE_ENV: dict[str, str] = {}
+"""The live hub's environment, so a test can run an operator command (``create-user``) against it."""
+
 
 class Neutral(BaseHTTPRequestHandler):
     """Stands in for the neutral site that Exit this page goes to (the machine has no internet)."""
@@ -63,6 +66,7 @@ def live_hub(
         [*flask, "seed-demo"], env=env, check=True, capture_output=True, text=True, timeout=120
     )
     DEMO_PASSWORDS.update(re.findall(r"^\s+(\S+@demo\.invalid)\s+password (\S+)", seeded.stdout, re.M))
+    LIVE_ENV.update(env)
     port = port_for.select_random()
     server = subprocess.Popen(
         [*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],

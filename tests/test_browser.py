@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from tests.live_hub import DEMO_PASSWORDS
+from tests.live_hub import DEMO_PASSWORDS, LIVE_ENV
 
 RECOVERY_CODES: dict[str, list[str]] = {}
 """Each demo account's recovery codes, kept from its first sign-in so a later test can sign in again."""
@@ -384,3 +384,100 @@ def test_an_allocator_confirms_only_the_unflagged_lines_of_the_plan(browser: Bro
     still_waiting = [rows.nth(n).get_attribute("data-reference") for n in range(rows.count())]
     assert set(held_back) <= set(still_waiting) and not set(going) & set(still_waiting)
     assert not visit.problems, "\n".join(visit.problems)
+
+
+def new_account(email: str, name: str, role: str, provider: str | None = None) -> None:
+    """A staff account of its own for one test, made as an operator makes one (``create-user``)."""
+    import subprocess
+    import sys
+
+    password = "consent browser test 42"
+    command = [sys.executable, "-m", "flask", "--app", "hub", "create-user", "--email", email]
+    command += ["--name", name, "--role", role, "--password", password]
+    if provider:
+        command += ["--provider", provider]
+    subprocess.run(command, env=LIVE_ENV, check=True, capture_output=True, timeout=120)
+    DEMO_PASSWORDS[email] = password
+
+
+# The demo referral waiting without consent to share (hub/demo.py, "Demo Person F").
+NOT_SHARED = ["Demo Person F", "Lee", "lee@example.org", "11 February 1985", "Demo Referrer"]
+
+
+def test_a_referral_without_consent_to_share_shows_no_provider_who_the_person_is(
+    browser: Browser, live_hub: str
+) -> None:
+    new_account("consent.allocator@demo.invalid", "Consent Allocator", "allocator")
+    new_account("consent.rothacs@demo.invalid", "Consent Rothacs worker", "provider_staff", "rothacs")
+    trs, provider = new_visit(browser), new_visit(browser)
+    first_sign_in(trs, live_hub, "consent.allocator@demo.invalid")
+    trs.page.get_by_role("button", name="Continue").click()
+    first_sign_in(provider, live_hub, "consent.rothacs@demo.invalid")
+    provider.page.get_by_role("button", name="Continue").click()
+
+    def provider_sees_nothing_personal(path: str) -> str:
+        provider.page.goto(live_hub + path)
+        provider.axe()
+        text = provider.page.locator("main").inner_text()
+        for personal in NOT_SHARED:
+            assert personal not in text, f"{personal!r} is shown to the provider at {path}"
+        return text
+
+    # The queue flags it, and only it, under the filter; its page says why it cannot be allocated.
+    page = trs.page
+    page.goto(live_hub + "/triage")
+    page.get_by_label("Consent to share needed").check()
+    page.get_by_role("button", name="Apply filters").click()
+    trs.axe()
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Consent to share needed")
+    reference = rows.first.locator("a").inner_text()
+    rows.first.locator("a").click()
+    expect(page.locator("h1")).to_have_text(reference)
+    referral_url = page.url
+    expect(page.locator(".govuk-tag", has_text="Consent to share needed")).to_be_visible()
+    expect(page.get_by_role("button", name="Allocate", exact=True)).to_have_count(0)
+    trs.axe()
+    assert reference not in provider_sees_nothing_personal("/provider/cases")
+
+    # Consent obtained later: recorded (from whom, when, how), then it can be allocated.
+    page.locator("#consent-from_whom").fill("Lee, with their referrer")
+    page.locator("#consent-on-day").fill("1")
+    page.locator("#consent-on-month").fill("1")
+    page.locator("#consent-on-year").fill("2026")
+    page.locator("#consent-method-2").check()  # by phone
+    trs.continue_("Record consent to share")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("It can now be allocated")
+    expect(page.locator("#consent ~ dl").last).to_contain_text("Lee, with their referrer")
+    page.get_by_label("Rotherham Abuse Counselling Service (Rothacs)").check()
+    page.get_by_label(re.compile("Why this provider")).fill("Chosen in the browser test.")
+    trs.continue_("Allocate")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(f"{reference} is allocated")
+
+    # With consent the provider sees the case and accepts it.
+    provider.page.goto(live_hub + "/provider/cases")
+    provider.page.get_by_role("link", name=reference).click()
+    expect(provider.page.get_by_text("Demo Person F")).to_be_visible()
+    case_path = provider.page.url.removeprefix(live_hub)
+    provider.continue_("Accept the referral")
+
+    # The person withdraws consent: the referral closes, and the provider sees the reference only.
+    page.goto(referral_url)
+    page.get_by_text("The person withdrew consent").click()
+    page.locator("#consent-withdrawn-on-day").fill("2")
+    page.locator("#consent-withdrawn-on-month").fill("1")
+    page.locator("#consent-withdrawn-on-year").fill("2026")
+    page.locator("#consent-withdrawn-method-3").check()  # in writing
+    page.locator("#consent-withdrawn-note").fill("Asked us to close the referral.")
+    trs.continue_("Record that consent was withdrawn")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("withdrew consent")
+    page.goto(referral_url)
+    expect(page.locator(".govuk-tag", has_text="Withdrawn")).to_be_visible()
+    trs.axe()
+
+    text = provider_sees_nothing_personal(case_path)
+    assert reference in text and "withdrew their consent" in text
+    assert "Asked us to close the referral." not in text
+    provider_sees_nothing_personal("/provider/cases?group=closed")
+    assert not trs.problems and not provider.problems, "\n".join(trs.problems + provider.problems)

@@ -17,7 +17,7 @@ from hub.crypto import Keyring
 from hub.demo import DEMO_PEOPLE
 from hub.keys import count_by_key
 from hub.providers.models import Provider
-from hub.referrals.models import Allocation, Referral
+from hub.referrals.models import Allocation, ConsentRecord, Referral
 from hub.setup import init_command
 
 
@@ -74,9 +74,12 @@ def test_seed_demo_adds_the_three_providers_once(initialised: Flask) -> None:
         names = set(db.session().scalars(select(Provider.name)))
         referrals = db.session().scalars(select(Referral)).all()
         assert names == {"Rotherham Rise", "GROW", "Rotherham Abuse Counselling Service (Rothacs)"}
-        assert len(referrals) == len(DEMO_PEOPLE) and all(
-            r.full_name.startswith("Demo Person") for r in referrals
-        )  # type: ignore[union-attr]
+        assert len(referrals) == len(DEMO_PEOPLE)
+        assert all(r.full_name.startswith("Demo Person") for r in referrals)  # type: ignore[union-attr]
+        [waiting] = [r for r in referrals if not r.consent_to_share]
+        assert waiting.source.value == "professional" and waiting.status.value == "submitted"
+        recorded = set(db.session().scalars(select(ConsentRecord.referral_id)))
+        assert recorded == {r.id for r in referrals}, "every demo referral has its consent facts"
         assert all(p.capacity and p.specialisms for p in db.session().scalars(select(Provider)))
         offers = db.session().scalars(select(Allocation)).all()
         assert sorted(a.status.value for a in offers) == ["accepted", "declined", "pending"]
@@ -116,3 +119,5 @@ def test_keys_rotate_status_and_retire(initialised: Flask) -> None:
         assert {r.preferred_name for r in db.session().scalars(select(Referral))} == {
             preferred for _, preferred, _, _ in DEMO_PEOPLE
         }
+        from_whom = {c.from_whom for c in db.session().scalars(select(ConsentRecord))}
+        assert from_whom == {None, "Demo Referrer"}, "consent records are resealed too"

@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 
 from hub import calendar
+from hub.referrals.consent import REFERRAL_V1, SHARE_V1, WORDINGS
 from hub.referrals.models import DIRECT_CONTACT, ContactMethod
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -263,8 +264,9 @@ class ConsentForm(PublicForm):
     consent = _checkboxes(
         "What has the person agreed to?",
         [
-            ("referral", "They agree to be referred to this service"),
-            ("share", "They agree to their details being shared with the organisation that supports them"),
+            # The exact, versioned words each consent record names (hub.referrals.consent.WORDINGS).
+            ("referral", WORDINGS[REFERRAL_V1]),
+            ("share", WORDINGS[SHARE_V1]),
         ],
         required(NO_CONSENT),
         hint="Select all that apply. Talk to the person before you refer them.",

@@ -23,6 +23,7 @@ from hub import audit, calendar, outbox
 from hub.crypto import Keyring, normalise_email, normalise_name, normalise_phone
 from hub.db import utcnow
 from hub.providers.models import Provider, Specialism
+from hub.referrals import consent
 from hub.referrals.models import ContactMethod, DraftPage, Referral, ReferralSource, SafeContact
 from hub.referrals.references import new_reference
 from hub.referrals.status import new_status_code
@@ -203,6 +204,9 @@ def submit(db: Session, keyring: Keyring, draft: Draft) -> Submitted:
     else:
         _apply_self(db, referral, answers)
     referral.under_18 = is_under_18(referral.date_of_birth)
+    # The consent facts (and so the gate, consent_to_referral and consent_to_share) from the form.
+    agreed = answers.get("consent", {}).get("consent") or []
+    records = consent.record_at_intake(referral, agreed, calendar.today())
     _set_blind_indexes(referral, keyring)
     referral.possible_duplicate = _mark_duplicates(db, referral)
 
@@ -210,6 +214,8 @@ def submit(db: Session, keyring: Keyring, draft: Draft) -> Submitted:
     if draft.source is ReferralSource.SELF:
         status_code, referral.status_secret_hash = new_status_code(keyring)
     db.add(referral)
+    db.flush()  # the referral's row first: its consent records refer to it
+    db.add_all(records)
     _acknowledge(db, referral)
     audit.record(db, "referral.submitted", role="public", object_kind="referral", object_id=referral.id)
     db.commit()
@@ -228,11 +234,9 @@ def _text(value: Any) -> str | None:
 
 
 def _apply_professional(db: Session, referral: Referral, answers: Mapping[str, Mapping[str, Any]]) -> None:
-    referrer, consent, person = answers["referrer"], answers["consent"], answers["person"]
-    if "referral" not in (consent.get("consent") or []):
+    referrer, agreed, person = answers["referrer"], answers["consent"], answers["person"]
+    if "referral" not in (agreed.get("consent") or []):
         raise ConsentMissing("The person has not agreed to the referral.", "consent")
-    referral.consent_to_referral = True
-    referral.consent_to_share = "share" in consent["consent"]
     for name in (
         "referrer_name",
         "referrer_role",
@@ -260,8 +264,6 @@ def _apply_professional(db: Session, referral: Referral, answers: Mapping[str, M
 
 def _apply_self(db: Session, referral: Referral, answers: Mapping[str, Mapping[str, Any]]) -> None:
     about, contact = answers["about"], answers["contact"]
-    referral.consent_to_referral = True  # asking for support yourself is the consent
-    referral.consent_to_share = True
     _apply_person(
         referral, {**about, **{k: contact.get(k) for k in ("email", "phone", "address", "postcode")}}
     )

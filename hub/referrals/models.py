@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Uuid, text
+from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.crypto import Sealed
@@ -70,6 +70,11 @@ class EventKind(enum.StrEnum):
     FIRST_CONTACT = "first_contact"
     MEASURES_RECORDED = "measures_recorded"
     CLOSED = "closed"
+    # Consent and duplicates (issue 11).
+    CONSENT_RECORDED = "consent_recorded"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    DUPLICATE_SAME_PERSON = "duplicate_same_person"
+    DUPLICATE_NOT_SAME = "duplicate_not_same"
 
     @property
     def label(self) -> str:
@@ -87,6 +92,11 @@ EVENT_LABELS = {
     EventKind.FIRST_CONTACT: "First contact made, support started",
     EventKind.MEASURES_RECORDED: "Sessions and outcome measures recorded",
     EventKind.CLOSED: "Support ended, case closed",
+    # Consent and duplicates (issue 11).
+    EventKind.CONSENT_RECORDED: "Consent to share recorded",
+    EventKind.CONSENT_WITHDRAWN: "Consent withdrawn, referral closed",
+    EventKind.DUPLICATE_SAME_PERSON: "Possible duplicate checked: the same person",
+    EventKind.DUPLICATE_NOT_SAME: "Possible duplicate checked: not the same person",
 }
 
 
@@ -410,3 +420,87 @@ class DraftPage(SealedRowMixin, Base):
     page: Mapped[str] = mapped_column(String(20))
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     answers = Sealed(dict)
+
+
+# -- consent and duplicates (issue 11) -----------------------------------------------------------
+
+
+class ConsentRoute(enum.StrEnum):
+    """How a consent fact reached the hub."""
+
+    PROFESSIONAL_FORM = "professional_form"
+    SELF_REFERRAL = "self_referral"
+    RECORDED_BY_TRS = "recorded_by_trs"
+
+    @property
+    def label(self) -> str:
+        return CONSENT_ROUTE_LABELS[self]
+
+
+CONSENT_ROUTE_LABELS = {
+    ConsentRoute.PROFESSIONAL_FORM: "On the professional referral form",
+    ConsentRoute.SELF_REFERRAL: "On the self-referral form",
+    ConsentRoute.RECORDED_BY_TRS: "Recorded later by the triage team",
+}
+
+
+class ConsentMethod(enum.StrEnum):
+    """How the person told us (for consent recorded or withdrawn by the triage team)."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    IN_WRITING = "in_writing"
+    THROUGH_REFERRER = "through_referrer"
+
+    @property
+    def label(self) -> str:
+        return CONSENT_METHOD_LABELS[self]
+
+
+CONSENT_METHOD_LABELS = {
+    ConsentMethod.IN_PERSON: "In person",
+    ConsentMethod.PHONE: "By phone",
+    ConsentMethod.IN_WRITING: "In writing (letter, email or text)",
+    ConsentMethod.THROUGH_REFERRER: "Through the person who referred them",
+}
+
+
+class ConsentRecord(SealedRowMixin, Base):
+    """One fact about consent: the person agreed to a wording (``given``), or withdrew consent.
+
+    ``wording`` names the exact, versioned words they agreed to (``hub.referrals.consent.WORDINGS``);
+    a withdrawal has none. Who it came from and the note are sealed; the rest is structured.
+    """
+
+    __tablename__ = "consent_record"
+
+    referral_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    given: Mapped[bool]
+    wording: Mapped[str | None] = mapped_column(String(32))
+    route: Mapped[ConsentRoute] = mapped_column(_enum(ConsentRoute))
+    method: Mapped[ConsentMethod | None] = mapped_column(_enum(ConsentMethod))
+    # The day the person agreed (or withdrew), as they or their referrer said.
+    happened_on: Mapped[date]
+    recorded_at: Mapped[Created]
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    recorded_by_role: Mapped[str] = mapped_column(String(32))
+
+    from_whom = Sealed(str)
+    note = Sealed(str)
+
+
+class DuplicateDecision(Base):
+    """An allocator's decision on two referrals the blind indexes matched: the same person or not.
+
+    The pair is stored in one order (``first_id`` < ``second_id``), so it is decided once.
+    """
+
+    __tablename__ = "duplicate_decision"
+    __table_args__ = (UniqueConstraint("first_id", "second_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    second_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("referral.id", ondelete="CASCADE"), index=True)
+    same_person: Mapped[bool]
+    decided_at: Mapped[Created]
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -152,6 +152,9 @@ def _show(
     if allocation.status in (AllocationStatus.DECLINED, AllocationStatus.CANCELLED):
         # No longer this provider's case: say so, and show nothing the person told us.
         return render_template("cases/gone.html", allocation=allocation, referral=referral)
+    if not referral.consent_to_share:
+        # No consent to share (never given, or withdrawn): the reference and nothing the person told us.
+        return render_template("cases/no_consent.html", allocation=allocation, referral=referral)
     session = db.session()
     audit.record_as(session, current_actor(), "referral.viewed", "referral", referral.id)
     session.commit()

@@ -17,6 +17,7 @@ from hub.crypto import current_keyring
 from hub.extensions import configured_limit, limiter
 from hub.providers.services import all_specialisms, provider_choices
 from hub.referrals import forms, intake
+from hub.referrals.consent import SELF_V1, WORDINGS
 from hub.referrals.models import ReferralSource
 from hub.referrals.status import check_status
 
@@ -222,6 +223,8 @@ def _check(journey: Journey) -> str | Response:
         problem=problem,
         sections=_summary(journey, answers),
         under_18=intake.is_under_18(intake.date_of_birth(answers)),
+        # What a person referring themselves agrees to by sending (the consent record names it).
+        agreement=WORDINGS[SELF_V1] if journey.source is ReferralSource.SELF else None,
     )
 
 

@@ -4,6 +4,7 @@ and the whole-queue plan. The rules and the transactions are in the services the
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from hub.auth.models import Role
 from hub.config import current_config
 from hub.db import utcnow
 from hub.providers.services import active_providers, all_specialisms
-from hub.referrals import casework, staff_forms, timeline
+from hub.referrals import casework, consent, consent_forms, duplicates, staff_forms, timeline
 from hub.referrals.allocation import (
     CONSENT_MESSAGE,
     AllocationError,
@@ -30,7 +31,7 @@ from hub.referrals.allocation import (
     sign_offer,
 )
 from hub.referrals.forms import options
-from hub.referrals.models import EventKind, Referral, ReferralSource, ReferralStatus
+from hub.referrals.models import ConsentMethod, EventKind, Referral, ReferralSource, ReferralStatus
 from hub.referrals.presenting import answer_sections
 from hub.referrals.triage import Filters, QueuePage, queue
 
@@ -46,6 +47,7 @@ def _filters() -> Filters:
         duplicate=request.args.get("duplicate") == "yes",
         returned=request.args.get("returned") == "yes",
         info_requested=request.args.get("info_requested") == "yes",
+        consent_needed=request.args.get("consent_needed") == "yes",
     )
 
 
@@ -199,14 +201,129 @@ def _show(
         ranked=ranked,
         recommended=best,
         consent_message=CONSENT_MESSAGE,
-        can_allocate=referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER),
+        can_allocate=referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER)
+        and referral.consent_to_share,
         allocate_form=allocate_form,
         actions=actions,
         failed=failed,
         failed_form=failed_form,
         problem=problem,
         timeline=timeline.entries(session, referral),
+        **_consent_parts(referral, failed, failed_form),
     )
+
+
+# -- consent and possible duplicates ------------------------------------------------------------
+
+
+def _consent_parts(referral: Referral, failed: str | None, failed_form: Any) -> dict[str, Any]:
+    """The referral page's consent and duplicate sections: the facts, and the forms allowed now."""
+    session = db.session()
+
+    def form(slug: str, kind: type[StaffForm]) -> Any:
+        return failed_form if failed == slug else kind(formdata=None, prefix=slug)
+
+    found = duplicates.matches(session, referral)
+    duplicate_form = form("duplicates", consent_forms.DuplicateForm)
+    duplicate_form.other.choices = _undecided(found)
+    records = consent.records(session, referral)
+    return {
+        "consent_needed": not referral.consent_to_share and referral.status in consent.RECORD_FROM,
+        "consent_records": records,
+        "consent_recorders": consent.recorders(session, records),
+        "consent_wordings": consent.WORDINGS,
+        "record_consent_form": form("consent", consent_forms.RecordConsentForm)
+        if not referral.consent_to_share and referral.status in consent.RECORD_FROM
+        else None,
+        "withdraw_consent_form": form("consent-withdrawn", consent_forms.WithdrawConsentForm)
+        if referral.status in consent.WITHDRAW_FROM
+        else None,
+        "matches": found,
+        "duplicate_form": duplicate_form if duplicate_form.other.choices else None,
+    }
+
+
+def _undecided(found: list[duplicates.Match]) -> Any:
+    return options(
+        [
+            (str(m.other.id), f"{m.other.reference} ({m.other.status.label}, {m.other.created_at:%-d %B %Y})")
+            for m in found
+            if m.same_person is None
+        ]
+    )
+
+
+@bp.post("/triage/referrals/<referral_id>/consent")
+@roles_required(Role.ALLOCATOR)
+def record_consent(referral_id: str) -> str | Response:
+    referral = owned_or_404(Referral, referral_id)
+    form = consent_forms.RecordConsentForm(prefix="consent")
+    problem = None
+    if form.validate_on_submit():
+        try:
+            consent.record_share(
+                db.session(),
+                referral.id,
+                current_actor(),
+                from_whom=form.from_whom.data or "",
+                on=form.on.data,
+                method=ConsentMethod(form.method.data),
+                note=form.note.data or "",
+            )
+        except consent.ConsentRefused as error:
+            problem = str(error)
+        else:
+            flash(f"Consent to share is recorded for {referral.reference}. It can now be allocated.")
+            return redirect(url_for("triage.referral_page", referral_id=referral.id), code=303)
+    return _show(referral, "consent", form, problem)
+
+
+@bp.post("/triage/referrals/<referral_id>/consent-withdrawn")
+@roles_required(Role.ALLOCATOR)
+def withdraw_consent(referral_id: str) -> str | Response:
+    referral = owned_or_404(Referral, referral_id)
+    form = consent_forms.WithdrawConsentForm(prefix="consent-withdrawn")
+    problem = None
+    if form.validate_on_submit():
+        try:
+            consent.withdraw(
+                db.session(),
+                referral.id,
+                current_actor(),
+                on=form.on.data,
+                method=ConsentMethod(form.method.data),
+                note=form.note.data or "",
+            )
+        except consent.ConsentRefused as error:
+            problem = str(error)
+        else:
+            flash(f"{referral.reference} is closed: the person withdrew consent.")
+            return redirect(url_for("triage.queue_page"), code=303)
+    return _show(referral, "consent-withdrawn", form, problem)
+
+
+@bp.post("/triage/referrals/<referral_id>/duplicates")
+@roles_required(Role.ALLOCATOR)
+def decide_duplicate(referral_id: str) -> str | Response:
+    referral = owned_or_404(Referral, referral_id)
+    form = consent_forms.DuplicateForm(prefix="duplicates")
+    form.other.choices = _undecided(duplicates.matches(db.session(), referral))
+    problem = None
+    if form.validate_on_submit():
+        try:
+            duplicates.decide(
+                db.session(),
+                referral.id,
+                uuid.UUID(form.other.data or ""),
+                form.same_person.data == "yes",
+                current_actor(),
+            )
+        except duplicates.DecisionRefused as error:
+            problem = str(error)
+        else:
+            flash(f"Your decision about the possible duplicate of {referral.reference} is recorded.")
+            return redirect(url_for("triage.referral_page", referral_id=referral.id), code=303)
+    return _show(referral, "duplicates", form, problem)
 
 
 # -- the whole-queue plan -----------------------------------------------------------------------

@@ -32,6 +32,8 @@ class Filters:
     returned: bool = False
     # Instead of the queue: the referrals put aside while more information is sought.
     info_requested: bool = False
+    # Professional referrals where the person has not (yet) agreed to their details being shared.
+    consent_needed: bool = False
 
 
 @dataclass
@@ -63,6 +65,8 @@ def _filtered(query: Q, filters: Filters) -> Q:
         query = query.where(Referral.under_18.is_(True))
     if filters.duplicate:
         query = query.where(Referral.possible_duplicate.is_(True))
+    if filters.consent_needed:
+        query = query.where(Referral.consent_to_share.is_(False))
     if filters.returned:
         query = query.where(Referral.status == ReferralStatus.DECLINED_BY_PROVIDER)
     return query
