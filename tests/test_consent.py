@@ -324,7 +324,16 @@ def at_stage(db: Session, provider: Provider, stage: str) -> tuple[Referral, All
     if stage in {"accepted", "in support"}:
         cases.accept(db, allocation.id, provider.id, who)
     if stage == "in support":
-        cases.record_first_contact(db, allocation.id, provider.id, who, calendar.today(), "phone")
+        cases.record_first_contact(
+            db,
+            allocation.id,
+            provider.id,
+            who,
+            calendar.today(),
+            "phone",
+            voicemail_left=False,
+            service_named=False,
+        )
     return referral, allocation
 
 
@@ -409,7 +418,14 @@ def test_after_withdrawal_nothing_can_queue_an_email_about_the_referral(
         lambda: cases.decline(db_session, pending.id, provider.id, who, DeclineReason.NO_CAPACITY),
         lambda: cases.close(db_session, accepted.id, provider.id, who, Outcome.SUPPORT_COMPLETED),
         lambda: cases.record_first_contact(
-            db_session, accepted.id, provider.id, who, calendar.today(), "phone"
+            db_session,
+            accepted.id,
+            provider.id,
+            who,
+            calendar.today(),
+            "phone",
+            voicemail_left=False,
+            service_named=False,
         ),
     ]
     for attempt in attempts:

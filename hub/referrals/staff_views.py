@@ -201,8 +201,7 @@ def _show(
         ranked=ranked,
         recommended=best,
         consent_message=CONSENT_MESSAGE,
-        can_allocate=referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER)
-        and referral.consent_to_share,
+        can_allocate=referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER),
         allocate_form=allocate_form,
         actions=actions,
         failed=failed,
