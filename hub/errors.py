@@ -13,6 +13,7 @@ MESSAGES = {
     ),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Sorry, that did not work", "Please go back and try again."),
+    415: ("Sorry, we could not read that", "This page only takes answers sent from its own form."),
     413: ("That was too much to send at once", "Please go back, shorten your answers, and try again."),
     429: ("Please wait a moment", "There have been too many tries. Please wait a few minutes and try again."),
     500: (
@@ -28,13 +29,15 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InternalServerError, _server_error)
 
 
-def _page(code: int) -> tuple[str, int]:
+def _page(code: int, advice_given: str | None = None) -> tuple[str, int]:
     title, advice = MESSAGES.get(code, MESSAGES[400] if code < 500 else MESSAGES[500])
+    advice = advice_given or advice
     return render_template("error.html", title=title, advice=advice, code=code), code
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
-    return _page(error.code or 500)
+    # The hub's own refusals (hub.posted) say what was wrong; werkzeug's own wording is not shown.
+    return _page(error.code or 500, getattr(error, "advice", None))
 
 
 def _server_error(_error: InternalServerError) -> tuple[str, int]:

@@ -8,10 +8,11 @@ submitted return may not. Submitting and amending are audited.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_i
 from hub.kpi.prefill import Prefilled, prefill
 
 REASON_MAX = 1000
+FIGURE_MAX = 10_000_000  # far above any provider's quarter; keeps sums and charts finite
 
 
 class ReturnError(Exception):
@@ -63,12 +65,12 @@ def _number(definition: KpiDefinition, text: str) -> tuple[int | float | None, s
         return None, None
     if definition.unit is Unit.PERCENTAGE:
         text = text.removesuffix("%").strip()
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
+    # Digits and a decimal point only: Decimal also reads "٣", "1e400" and "NaN".
+    if not re.fullmatch(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
         return None, f"Enter {definition.label.lower()} as a number"
-    if not value.is_finite():
-        return None, f"Enter {definition.label.lower()} as a number"
+    value = Decimal(text)
+    if value > FIGURE_MAX:
+        return None, f"Enter {definition.label.lower()} as a number up to {FIGURE_MAX:,}"
     if definition.unit is Unit.COUNT:
         if value != value.to_integral_value() or value < 0:
             return None, f"Enter {definition.label.lower()} as a whole number, 0 or more"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
-from wtforms import IntegerField, RadioField
+from wtforms import RadioField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from hub.auth.forms import StaffForm
+from hub.posted import WholeNumberField
 from hub.referrals.forms import CONTACT_METHODS, DateOfBirthField, options
 from hub.referrals.models import DeclineReason, Outcome
 from hub.referrals.staff_forms import note_field
@@ -43,13 +44,13 @@ class FirstContactForm(StaffForm):
     )
 
 
-def _count(label: str) -> IntegerField:
-    return IntegerField(
+def _count(label: str) -> WholeNumberField:
+    in_range = f"Enter a whole number from 0 to {SESSIONS_MAX:,}"
+    return WholeNumberField(
         label,
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=SESSIONS_MAX, message=f"Enter a whole number from 0 to {SESSIONS_MAX:,}"),
-        ],
+        message=in_range,
+        too_big=in_range,
+        validators=[Optional(), NumberRange(min=0, max=SESSIONS_MAX, message=in_range)],
         widget=GovTextInput(),
         render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-4"},
     )

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hub import audit, db
+from hub import audit, db, posted
 from hub.auth.access import current_actor, owned_or_404, roles_required
 from hub.auth.forms import StaffForm
 from hub.auth.models import Role
@@ -43,11 +43,10 @@ def _filters() -> Filters:
 @bp.get("/triage")
 @roles_required(Role.ALLOCATOR)
 def queue_page() -> str:
-    page = request.args.get("page", "1")
     result = queue(
         db.session(),
         _filters(),
-        int(page) if page.isdigit() else 1,
+        posted.number_argument("page", 1),
         current_config().overdue_working_days,
         utcnow(),
     )
@@ -222,9 +221,11 @@ def _confirm(pairs: list[str]) -> tuple[int, list[str]]:
     for pair in pairs:
         try:
             referral_text, provider_text = pair.split(":", 1)
-            referral_id, provider_id = uuid.UUID(referral_text), int(provider_text)
+            referral_id, provider_id = uuid.UUID(referral_text), posted.whole_number(provider_text)
         except ValueError:
             continue  # not something this page offered
+        if provider_id is None:
+            continue
         try:
             allocate(db.session(), referral_id, provider_id, current_actor(), from_plan=True)
             made += 1
