@@ -110,7 +110,7 @@ class WholeNumberField(IntegerField):
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:
             return
-        self.raw_data = [str(valuelist[0])[: MOST_DIGITS + 20]]
+        self.raw_data = [str(valuelist[0])[:1000]]  # kept to show again, as typed
         text = self.raw_data[0].strip()
         if not text:
             self.data = None

@@ -26,6 +26,7 @@ from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_i
 from hub.kpi.prefill import Prefilled, prefill
 
 REASON_MAX = 1000
+FIGURE_TYPED_MAX = 40
 FIGURE_MAX = 10_000_000  # far above any provider's quarter; keeps sums and charts finite
 
 
@@ -95,9 +96,12 @@ def check(
     result = Checked()
     for definition in found:
         code = definition.code
-        text = str(typed.get(code, "") or "")[:40]
-        result.typed[code] = text
-        value, problem = _number(definition, text)
+        text = str(typed.get(code, "") or "")
+        result.typed[code] = text[:FIGURE_TYPED_MAX]
+        if len(text) > FIGURE_TYPED_MAX:  # refused whole, never cut to a different number
+            value, problem = None, f"Enter {definition.label.lower()} as a number up to {FIGURE_MAX:,}"
+        else:
+            value, problem = _number(definition, text)
         if problem is None and value is None and complete:
             problem = f"Enter {definition.label.lower()} (0 if there were none)"
             if definition.prefilled and known.get(code) and known[code].value is None:
@@ -105,9 +109,13 @@ def check(
         if problem:
             result.errors[code] = problem
         result.figures[code] = value
-        reason = " ".join(str(reasons.get(code, "") or "").split())[:REASON_MAX]
+        reason = " ".join(str(reasons.get(code, "") or "").split())
         if reason:
             result.reasons[code] = reason
+        if len(reason) > REASON_MAX and not problem:
+            problem = result.errors[code] = (
+                f"The reason for {definition.label.lower()} must be {REASON_MAX:,} characters or fewer"
+            )
         hub_value = known[code].value if definition.prefilled and code in known else None
         if definition.prefilled and value is not None and value != hub_value and not reason and not problem:
             result.errors[code] = (
@@ -195,7 +203,10 @@ def save(
 
 def amend(db: Session, provider_id: int, quarter: Quarter, reason: str, actor: Actor) -> KpiReturn:
     """Start a new version of a submitted return, with the same figures, saying why."""
-    reason = " ".join(reason.split())[:REASON_MAX]
+    reason = " ".join(reason.split())
+    if len(reason) > REASON_MAX:
+        db.rollback()
+        raise ReturnError(f"The reason for amending must be {REASON_MAX:,} characters or fewer")
     latest = _latest(db, provider_id, quarter)
     if latest is None or latest.state is not ReturnState.SUBMITTED:
         db.rollback()
