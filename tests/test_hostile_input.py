@@ -97,7 +97,7 @@ def test_no_hostile_post_breaks_a_public_form(
 
 LONG = "a" * 200_000
 HUGE = "9" * 400
-ODD_DIGITS = ["²", "٣", "１２"]
+ODD_DIGITS = ["²", "٣", "\uff11\uff12"]  # superscript two, Arabic-Indic three, full-width 12
 
 
 @dataclass
