@@ -98,9 +98,9 @@ def check(
         code = definition.code
         text = str(typed.get(code, "") or "")
         result.typed[code] = text[:FIGURE_TYPED_MAX]
-        if len(text) > FIGURE_TYPED_MAX:  # refused whole, never cut to a different number
-            value, problem = None, f"Enter {definition.label.lower()} as a number up to {FIGURE_MAX:,}"
-        else:
+        value: int | float | None = None
+        problem: str | None = f"Enter {definition.label.lower()} as a number up to {FIGURE_MAX:,}"
+        if len(text) <= FIGURE_TYPED_MAX:  # a longer one is refused whole, never cut to another number
             value, problem = _number(definition, text)
         if problem is None and value is None and complete:
             problem = f"Enter {definition.label.lower()} (0 if there were none)"
