@@ -391,3 +391,30 @@ def test_a_capacity_of_400_digits_is_a_kind_error_on_the_field_and_keeps_what_wa
         assert f'value="{typed}"' in page
     db_session.expire_all()
     assert provider.capacity is not None and provider.capacity.new_starts_per_quarter == 10
+
+
+def test_a_json_body_with_200000_characters_of_risk_is_refused_and_nothing_is_kept(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    token = _token(client, None)
+    before = snapshot(db_session)
+    response = client.post(
+        "/refer/risks",
+        json={"csrf_token": token, "current_risks": LONG, "children_in_household": {"a": ["b"]}},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 415
+    assert "Sorry, we could not read that" in response.text
+    assert snapshot(db_session) == before
+
+
+@pytest.mark.parametrize(("definition_id", "status"), [(2**31, 400), (2**31 - 1, 303), (10**400, 400)])
+def test_an_id_just_past_what_postgresql_holds_is_a_400_not_an_overflow(
+    app: Flask, db_session: Session, definition_id: int, status: int
+) -> None:
+    client, _user = signed_in(app, db_session, Role.ADMIN)
+    token = _token(client, Role.ADMIN)
+    response = client.post(
+        f"/admin/kpi/{definition_id}/retire", data={"csrf_token": token, "starts": "20271"}
+    )
+    assert response.status_code == status
