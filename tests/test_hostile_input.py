@@ -1,4 +1,4 @@
-"""Hostile values posted to every public form: always a clear page, never a 500, never markup echoed."""
+"""Hostile input to every form: a clear page or a form error, never a 500, never stored or echoed."""
 
 from __future__ import annotations
 
