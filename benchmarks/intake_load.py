@@ -98,6 +98,8 @@ def run(kinds: list[str]) -> list[dict[str, str]]:
             "HUB_DATABASE_URL": server.create_database("hub_load"),
             "HUB_SECURE_COOKIES": "false",
             "HUB_FORM_RATE_LIMIT": "1000000 per minute",
+            "HUB_PUBLIC_FORM_RATE_LIMIT": "1000000 per minute",
+            "HUB_FORM_SESSION_RATE_LIMIT": "1000000 per minute",  # each load client is one session
             "HUB_OVERALL_RATE_LIMIT": "1000000 per minute",
             "BASELINE_DATABASE_URL": server.create_database("baseline_load"),
         }

@@ -10,7 +10,7 @@ from hub.config import Config
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the app. Reads settings (and stops with a clear sentence if any is missing); no writes."""
-    from hub import cli, db, errors, security, templating
+    from hub import cli, db, errors, posted, security, templating
     from hub.auth import access
     from hub.auth.admin_views import bp as admin_bp
     from hub.auth.views import bp as auth_bp
@@ -44,6 +44,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["hub.keyring"] = Keyring(config.key_file)
 
     db.init_app(app, config.database_url)
+    posted.init_app(app)  # first: a body that is not a form post is refused before CSRF reads it
     csrf.init_app(app)
     limiter.init_app(app)
     templating.init_app(app)

@@ -51,6 +51,8 @@ OPTIONAL_SETTINGS = (
     "mash_contact",
     "ratelimit_storage_uri",
     "form_rate_limit",
+    "public_form_rate_limit",
+    "form_session_rate_limit",
     "overall_rate_limit",
     "status_rate_limit",
     "trusted_proxies",
@@ -83,7 +85,12 @@ class Config:
     brand_colour: str = "#0b0c0c"
     mash_contact: str = "the council's Multi Agency Safeguarding Hub (MASH)"
     ratelimit_storage_uri: str = "memory://"
+    # Staff sign-in posts per address.
     form_rate_limit: str = "30 per minute;300 per hour"
+    # Public form posts per address: generous, as a council office or a library shares one address.
+    public_form_rate_limit: str = "300 per minute;3000 per hour"
+    # Public form posts per form session (one person's journey), so one person cannot use up the office's.
+    form_session_rate_limit: str = "20 per minute;200 per hour"
     overall_rate_limit: str = "3000 per minute"
     status_rate_limit: str = "10 per minute;40 per hour"
     trusted_proxies: int = 0

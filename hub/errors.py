@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template
-from werkzeug.exceptions import HTTPException, InternalServerError
+import math
+import time
+from datetime import UTC, datetime
+
+from flask import Flask, g, render_template, request, url_for
+from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
 
 MESSAGES = {
     400: ("Sorry, there is a problem with that request", "Please go back and try again."),
@@ -13,8 +17,8 @@ MESSAGES = {
     ),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("Sorry, that did not work", "Please go back and try again."),
+    415: ("Sorry, we could not read that", "This page only takes answers sent from its own form."),
     413: ("That was too much to send at once", "Please go back, shorten your answers, and try again."),
-    429: ("Please wait a moment", "There have been too many tries. Please wait a few minutes and try again."),
     500: (
         "Sorry, there is a problem with the service",
         "What you sent has not been saved. Please try again later.",
@@ -25,16 +29,19 @@ MESSAGES = {
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(TooManyRequests, _too_many)
     app.register_error_handler(InternalServerError, _server_error)
 
 
-def _page(code: int) -> tuple[str, int]:
+def _page(code: int, advice_given: str | None = None) -> tuple[str, int]:
     title, advice = MESSAGES.get(code, MESSAGES[400] if code < 500 else MESSAGES[500])
+    advice = advice_given or advice
     return render_template("error.html", title=title, advice=advice, code=code), code
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
-    return _page(error.code or 500)
+    # The hub's own refusals (hub.posted) say what was wrong; werkzeug's own wording is not shown.
+    return _page(error.code or 500, getattr(error, "advice", None))
 
 
 def _server_error(_error: InternalServerError) -> tuple[str, int]:
@@ -42,3 +49,24 @@ def _server_error(_error: InternalServerError) -> tuple[str, int]:
     if db_session is not None:
         db_session.rollback()
     return _page(500)
+
+
+JOURNEYS = frozenset({"intake.refer_page", "intake.self_page"})
+
+
+def _too_many(_error: TooManyRequests) -> tuple[str, int, dict[str, str]]:
+    """Say what happened and when to try again; a journey's saved answers are kept in its draft."""
+    from hub import calendar
+    from hub.extensions import limiter
+
+    hit = limiter.current_limit
+    reset_at = hit.reset_at if hit is not None else time.time() + 60
+    seconds = max(1, math.ceil(reset_at - time.time()))
+    minutes = max(1, round(seconds / 60))
+    wait = f"about {minutes} minute{'s' if minutes != 1 else ''}" if minutes < 60 else "about an hour"
+    at = calendar.local(datetime.fromtimestamp(reset_at, UTC)).strftime("%-I:%M%p").lower()
+    journey = None
+    if request.endpoint in JOURNEYS and request.view_args:
+        journey = url_for(request.endpoint, slug=request.view_args.get("slug", "check"))
+    page = render_template("too_many.html", wait=wait, at=at, journey=journey)
+    return page, 429, {"Retry-After": str(seconds)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from hub.config import current_config
 from hub.crypto import current_keyring
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -29,6 +30,9 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
 }
 
+# Sent only when cookies are secure (served over HTTPS): a browser then never tries plain HTTP for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
 
 def init_app(app: Flask) -> None:
     app.before_request(_refresh_keys)
@@ -43,6 +47,8 @@ def _refresh_keys() -> None:
 def _set_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_config().secure_cookies:
+        response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     # No page is kept by a browser or shared cache; only the static assets may be, and revalidated.
     response.headers["Cache-Control"] = "no-cache" if request.endpoint == "static" else "no-store"
     return response

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
+from hub import calendar
 from hub.config import current_config
 
 SERVICE_NAME = "Post-abuse support referrals"
@@ -32,6 +34,18 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     app.context_processor(_service)
+    app.jinja_env.filters["uk_date"] = uk_date
+    app.jinja_env.filters["uk_time"] = uk_time
+
+
+def uk_date(value: date | datetime, style: str = "%-d %B %Y") -> str:
+    """A date as people in the UK read it; a stored (UTC) moment is first put on the UK clock."""
+    return (calendar.local(value) if isinstance(value, datetime) else value).strftime(style)
+
+
+def uk_time(value: datetime) -> str:
+    """A stored moment as the UK clock showed it, e.g. "1 July 2026 at 00:30"."""
+    return calendar.local(value).strftime("%-d %B %Y at %H:%M")
 
 
 def _service() -> dict[str, Any]:

@@ -122,6 +122,8 @@ def make_config(tmp_path: Path, database_url: str, key_file: Path) -> Config:
         testing=True,
         secure_cookies=False,
         form_rate_limit="10000 per minute",
+        public_form_rate_limit="10000 per minute",
+        form_session_rate_limit="10000 per minute",
         status_rate_limit="10000 per minute",
     )
 

@@ -59,6 +59,8 @@ def live_hub(
         "HUB_DATABASE_URL": fresh_database("hub_browser"),
         "HUB_EXIT_URL": neutral_site,
         "HUB_FORM_RATE_LIMIT": "10000 per minute",
+        "HUB_PUBLIC_FORM_RATE_LIMIT": "10000 per minute",
+        "HUB_FORM_SESSION_RATE_LIMIT": "10000 per minute",
     }
     flask = [sys.executable, "-m", "flask", "--app", "hub"]
     subprocess.run([*flask, "init"], env=env, check=True, capture_output=True, timeout=120)

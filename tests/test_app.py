@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from hub import create_app
@@ -15,7 +17,7 @@ from hub.config import Config, ConfigError
 from hub.crypto import KeyFileError, Keyring
 
 from . import factories
-from .conftest import make_config
+from .conftest import OwnContextClient, make_config
 
 
 def test_start_up_stops_without_a_secret_and_says_what_to_set(tmp_path: Path) -> None:
@@ -107,3 +109,23 @@ def test_an_oversized_request_is_refused_kindly(client: FlaskClient, app: Flask)
     response = client.post("/echo", data={"x": "a" * 300_000})
     assert response.status_code == 413
     assert "too much to send at once" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/no-such-page", "/static/hub.js", "/exit"])
+def test_every_response_asks_for_https_for_a_year_when_cookies_are_secure(
+    app: Flask, connection: Connection, path: str
+) -> None:
+    secure = create_app(replace(app.extensions["hub.config"], secure_cookies=True))
+    database = secure.extensions["hub.database"]
+    database.engine.dispose()
+    database.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    secure.test_client_class = OwnContextClient
+    response = secure.test_client().get(path)
+    response.close()
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+@pytest.mark.parametrize("path", ["/", "/no-such-page", "/exit"])
+def test_local_development_without_secure_cookies_sends_no_hsts(client: FlaskClient, path: str) -> None:
+    # Over plain HTTP on a laptop, HSTS would lock the browser out of http://127.0.0.1 for a year.
+    assert "Strict-Transport-Security" not in client.get(path).headers

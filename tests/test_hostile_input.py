@@ -1,7 +1,9 @@
-"""Hostile values posted to every public form: always a clear page, never a 500, never markup echoed."""
+"""Hostile input to every form: a clear page or a form error, never a 500, never stored or echoed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote_from_bytes
 
 import pytest
@@ -9,10 +11,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from hub.auth.models import Role
+from hub.calendar import Quarter
+from hub.db import Base
+from hub.kpi.models import KpiDefinition
+from hub.referrals.models import AllocationStatus, ReferralStatus
 from hub.referrals.public_views import PROFESSIONAL, SELF
 
-from .journeys import TOKEN
+from . import factories
+from .journeys import PROFESSIONAL_ANSWERS, SELF_ANSWERS, TOKEN
+from .staff import signed_in
 
 FIELDS = sorted(
     {
@@ -80,3 +91,330 @@ def test_no_hostile_post_breaks_a_public_form(
         assert page.startswith("<!DOCTYPE html>") and "<h1" in page
         assert "<script>alert(1)</script>" not in page
         assert "<img src=x" not in page
+
+
+# -- every form route, staff ones too -----------------------------------------------------------
+
+LONG = "a" * 200_000
+HUGE = "9" * 400
+ODD_DIGITS = ["²", "٣", "\uff11\uff12"]  # superscript two, Arabic-Indic three, full-width 12
+
+
+@dataclass
+class Ready:
+    """What the walk needs to post to one form route: who, where, and a set of answers it would take."""
+
+    role: Role | None
+    path: str
+    answers: dict[str, Any]
+    numbers: tuple[str, ...] = ()  # fields that take a whole number
+    number_in: str = "{}"  # how a number is written in those fields
+    takes_answers: bool = True  # False for a bare button (accept, sign out): any body is its answer
+
+
+def _referral_ready(db: Session) -> Any:
+    return factories.referral(db, status=ReferralStatus.SUBMITTED)
+
+
+def _case(db: Session, provider: Any, referral_status: ReferralStatus, status: AllocationStatus) -> Any:
+    referral = factories.referral(db, status=referral_status)
+    return factories.allocation(db, referral_id=referral.id, provider_id=provider.id, status=status)
+
+
+def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
+    """One or more ways to post to each form route. The walk fails when a POST route is not here."""
+    provider = factories.provider(db, name="Harbour")
+    other = factories.staff_user(db, role=Role.ALLOCATOR)
+    referral = _referral_ready(db)
+    allocated = _case(db, provider, ReferralStatus.ALLOCATED, AllocationStatus.PENDING)
+    accepted = _case(db, provider, ReferralStatus.ACCEPTED, AllocationStatus.ACCEPTED)
+    definition = db.scalars(select(KpiDefinition).order_by(KpiDefinition.id)).first()
+    assert definition is not None
+    quarter = Quarter.last_ended()
+    pro, own = PROFESSIONAL_ANSWERS, SELF_ANSWERS
+    return {
+        "intake.refer_page": [Ready(None, f"/refer/{slug}", pro[slug]) for slug in pro],
+        "intake.self_page": [Ready(None, f"/self-refer/{slug}", own[slug]) for slug in own],
+        "intake.status": [Ready(None, "/status", {"reference": "PAS-7KQ4-M2XD", "proof": "ABCD-EFGH"})],
+        "auth.sign_in": [Ready(None, "/login", {"email": other.email, "password": "not the password"})],
+        "auth.second_factor": [Ready(None, "/login/two-factor", {"code": "123456"}, takes_answers=False)],
+        "auth.enrol": [Ready(None, "/login/set-up", {"code": "123456"}, takes_answers=False)],
+        "auth.sign_out": [Ready(Role.ALLOCATOR, "/logout", {}, takes_answers=False)],
+        "admin.change_password": [
+            Ready(Role.ADMIN, "/account/password", {"current": "wrong password here", "new": "x" * 20})
+        ],
+        "admin.new_user": [
+            Ready(
+                Role.ADMIN,
+                "/admin/users/new",
+                {"display_name": "Sam", "email": "", "role": "allocator", "password": "p" * 20},
+            )
+        ],
+        "admin.disable": [Ready(Role.ADMIN, f"/admin/users/{other.id}/disable", {}, takes_answers=False)],
+        "admin.enable": [Ready(Role.ADMIN, f"/admin/users/{other.id}/enable", {}, takes_answers=False)],
+        "admin.reset_second_factor": [
+            Ready(Role.ADMIN, f"/admin/users/{other.id}/reset-second-factor", {}, takes_answers=False)
+        ],
+        "triage.allocate_referral": [
+            Ready(Role.ALLOCATOR, f"/triage/referrals/{referral.id}/allocate", {"provider": "", "reason": ""})
+        ],
+        "triage.move": [
+            Ready(Role.ALLOCATOR, f"/triage/referrals/{referral.id}/signpost", {"signpost-note": ""}),
+            Ready(Role.ALLOCATOR, f"/triage/referrals/{referral.id}/withdraw", {"withdraw-note": ""}),
+        ],
+        "triage.plan_page": [
+            Ready(
+                Role.ALLOCATOR,
+                "/triage/plan",
+                {"pairs": f"{referral.id}:{provider.id}"},
+                ("pairs",),
+                number_in=f"{referral.id}:{{}}",
+            )
+        ],
+        "cases.case_action": [
+            Ready(
+                Role.PROVIDER_STAFF,
+                f"/provider/cases/{allocated.id}/decline",
+                {"decline-reason": "", "decline-note": ""},
+            ),
+            Ready(
+                Role.PROVIDER_STAFF,
+                f"/provider/cases/{accepted.id}/measures",
+                {"measures-sessions_offered": "", "measures-sessions_attended": "4"},
+                ("measures-sessions_offered", "measures-sessions_attended"),
+            ),
+            Ready(Role.PROVIDER_STAFF, f"/provider/cases/{allocated.id}/accept", {}, takes_answers=False),
+        ],
+        "providers.capacity": [
+            Ready(
+                Role.PROVIDER_STAFF,
+                "/provider/capacity",
+                {"new_starts_per_quarter": "12", "max_active": ""},
+                ("new_starts_per_quarter", "max_active"),
+            )
+        ],
+        "kpi.return_page": [
+            Ready(
+                Role.PROVIDER_STAFF,
+                f"/kpi/returns/{quarter.year}/{quarter.number}",
+                {"action": "save", "figure-people_supported": "4", "reason-people_supported": ""},
+                ("figure-people_supported",),
+            )
+        ],
+        "kpi_admin.kpi_definitions": [
+            Ready(
+                Role.ADMIN,
+                "/admin/kpi",
+                {"code": "new_figure", "label": "", "unit": "count", "description": "", "starts": ""},
+                ("starts",),
+            )
+        ],
+        "kpi_admin.retire": [
+            Ready(Role.ADMIN, f"/admin/kpi/{definition.id}/retire", {"starts": ""}, ("starts",))
+        ],
+    }, provider
+
+
+FORM_ROUTES = [
+    "intake.refer_page",
+    "intake.self_page",
+    "intake.status",
+    "auth.sign_in",
+    "auth.second_factor",
+    "auth.enrol",
+    "auth.sign_out",
+    "admin.change_password",
+    "admin.new_user",
+    "admin.disable",
+    "admin.enable",
+    "admin.reset_second_factor",
+    "triage.allocate_referral",
+    "triage.move",
+    "triage.plan_page",
+    "cases.case_action",
+    "providers.capacity",
+    "kpi.return_page",
+    "kpi_admin.kpi_definitions",
+    "kpi_admin.retire",
+]
+
+
+def _post_routes(app: Flask) -> set[str]:
+    return {rule.endpoint for rule in app.url_map.iter_rules() if "POST" in (rule.methods or set())}
+
+
+def snapshot(db: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the audit log (a refused post may record that it was refused)."""
+    db.expire_all()
+    return {
+        table.name: sorted(map(tuple, db.execute(table.select()).all()), key=repr)
+        for table in Base.metadata.sorted_tables
+        if table.name not in {"audit_entry", "audit_head"}
+    }
+
+
+def _client_for(app: Flask, db: Session, role: Role | None, provider: Any) -> FlaskClient:
+    if role is None:
+        return app.test_client()
+    fields = {"provider_id": provider.id} if role is Role.PROVIDER_STAFF else {}
+    client, _user = signed_in(app, db, role, **fields)
+    return client
+
+
+def _token(client: FlaskClient, role: Role | None) -> str:
+    page = client.get("/staff" if role else "/self-refer/about").get_data(as_text=True)
+    token = TOKEN.search(page)
+    assert token, "no form with a CSRF token on the page"
+    return token.group(1)
+
+
+def test_the_walk_covers_every_post_route(app: Flask, db_session: Session) -> None:
+    routes, _provider = ready_routes(db_session)
+    missing = _post_routes(app) - set(routes)
+    assert not missing, f"add these POST routes to ready_routes in {__name__}: {sorted(missing)}"
+    assert set(FORM_ROUTES) == set(routes) == _post_routes(app)
+
+
+def _refused_cleanly(response: Any) -> None:
+    assert response.status_code < 500, response.status_code
+    if response.status_code not in {302, 303}:
+        page = response.get_data(as_text=True)
+        assert "<h1" in page and "Traceback" not in page
+
+
+@pytest.mark.parametrize("endpoint", FORM_ROUTES)
+def test_no_hostile_body_breaks_or_changes_any_form_route(
+    app: Flask, db_session: Session, endpoint: str
+) -> None:
+    routes, provider = ready_routes(db_session)
+    db_session.commit()
+    for ready in routes[endpoint]:
+        client = _client_for(app, db_session, ready.role, provider)
+        token = _token(client, ready.role)
+        before = snapshot(db_session)
+
+        # A JSON body is refused before any form is built, even with a good CSRF token in the header.
+        nested: dict[str, Any] = {"a": "b"}
+        for _ in range(50):
+            nested = {"x": nested}
+        for body in (
+            {**ready.answers, "csrf_token": token},
+            {name: {"nested": ["a", {"b": 1}]} for name in ready.answers} | {"csrf_token": token},
+            nested,
+        ):
+            response = client.post(ready.path, json=body, headers={"X-CSRFToken": token})
+            assert response.status_code == 415, (ready.path, response.status_code)
+            assert "only takes answers sent from its own form" in response.get_data(as_text=True)
+        deep = client.post(ready.path, data="[" * 100_000, content_type="application/json")
+        assert deep.status_code == 415
+        plain = client.post(ready.path, data="risks=x", content_type="text/plain")
+        assert plain.status_code == 415
+        assert snapshot(db_session) == before, f"a JSON body changed something at {ready.path}"
+
+        if not ready.takes_answers:
+            for value in (LONG[:5000], HUGE, *ODD_DIGITS):
+                _refused_cleanly(client.post(ready.path, data={"csrf_token": token, "x": value}))
+            continue
+
+        # Each answer in turn far too long: refused, nothing stored.
+        for name in ready.answers:
+            response = client.post(ready.path, data={**ready.answers, name: LONG, "csrf_token": token})
+            _refused_cleanly(response)
+            assert snapshot(db_session) == before, f"{len(LONG)} characters in {name} were kept"
+        # Whole numbers: 400 digits and digits that are not ASCII are refused, nothing stored.
+        for name in ready.numbers:
+            for value in (HUGE, *ODD_DIGITS):
+                typed = ready.number_in.format(value)
+                response = client.post(ready.path, data={**ready.answers, name: typed, "csrf_token": token})
+                _refused_cleanly(response)
+                assert snapshot(db_session) == before, f"{value!r} in {name} was kept at {ready.path}"
+        # Every answer a huge or odd number, missing answers, nested names: never a 500.
+        for value in (HUGE, *ODD_DIGITS):
+            _refused_cleanly(
+                client.post(ready.path, data={**dict.fromkeys(ready.answers, value), "csrf_token": token})
+            )
+        _refused_cleanly(client.post(ready.path, data={"csrf_token": token}))
+        _refused_cleanly(
+            client.post(ready.path, data={"csrf_token": token, "a[b][c]": "1", "risks[0][x]": "y"})
+        )
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        (Role.ALLOCATOR, f"/triage?page={HUGE}"),
+        (Role.ALLOCATOR, "/triage?page=²"),
+        (Role.ALLOCATOR, "/triage?page=٣"),
+        (Role.COMMISSIONER, "/commissioner/kpi?quarter=²"),
+        (Role.COMMISSIONER, f"/commissioner/kpi?quarter={HUGE}"),
+        (Role.COMMISSIONER, "/commissioner/kpi/export?quarter=²"),
+        (Role.PROVIDER_STAFF, f"/kpi/returns/{HUGE}/3"),
+        (Role.PROVIDER_STAFF, f"/kpi/returns/2026/{HUGE}"),
+    ],
+)
+def test_a_number_in_the_address_that_no_one_could_mean_is_a_clear_400(
+    app: Flask, db_session: Session, role: Role, path: str
+) -> None:
+    fields = {"provider_id": factories.provider(db_session).id} if role is Role.PROVIDER_STAFF else {}
+    client, _user = signed_in(app, db_session, role, **fields)
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "A number in the web address is not one we can use" in response.get_data(as_text=True)
+
+
+def test_retiring_a_kpi_with_an_id_no_database_holds_is_a_400_and_changes_nothing(
+    app: Flask, db_session: Session
+) -> None:
+    client, _user = signed_in(app, db_session, Role.ADMIN)
+    token = _token(client, Role.ADMIN)
+    before = snapshot(db_session)
+    response = client.post(f"/admin/kpi/{HUGE}/retire", data={"csrf_token": token, "starts": "20271"})
+    assert response.status_code == 400
+    assert client.post("/admin/kpi/²/retire", data={"csrf_token": token}).status_code == 404
+    assert snapshot(db_session) == before
+
+
+def test_a_capacity_of_400_digits_is_a_kind_error_on_the_field_and_keeps_what_was_typed(
+    app: Flask, db_session: Session
+) -> None:
+    provider = factories.provider(db_session, new_starts=10)
+    client, _user = signed_in(app, db_session, Role.PROVIDER_STAFF, provider_id=provider.id)
+    token = _token(client, Role.PROVIDER_STAFF)
+    for typed in (HUGE, "١٢"):
+        response = client.post(
+            "/provider/capacity",
+            data={"csrf_token": token, "new_starts_per_quarter": typed, "max_active": "5"},
+        )
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Enter a whole number from 0 to 10,000, or leave it empty" in page
+        assert f'value="{typed}"' in page
+    db_session.expire_all()
+    assert provider.capacity is not None and provider.capacity.new_starts_per_quarter == 10
+
+
+def test_a_json_body_with_200000_characters_of_risk_is_refused_and_nothing_is_kept(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    token = _token(client, None)
+    before = snapshot(db_session)
+    response = client.post(
+        "/refer/risks",
+        json={"csrf_token": token, "current_risks": LONG, "children_in_household": {"a": ["b"]}},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 415
+    assert "Sorry, we could not read that" in response.text
+    assert snapshot(db_session) == before
+
+
+@pytest.mark.parametrize(("definition_id", "status"), [(2**31, 400), (2**31 - 1, 303), (10**400, 400)])
+def test_an_id_just_past_what_postgresql_holds_is_a_400_not_an_overflow(
+    app: Flask, db_session: Session, definition_id: int, status: int
+) -> None:
+    client, _user = signed_in(app, db_session, Role.ADMIN)
+    token = _token(client, Role.ADMIN)
+    response = client.post(
+        f"/admin/kpi/{definition_id}/retire", data={"csrf_token": token, "starts": "20271"}
+    )
+    assert response.status_code == status

@@ -271,6 +271,10 @@ def test_a_quarter_not_yet_ended_cannot_be_returned(db_session: Session, provide
         ("felt_safer_pct", "101", "Enter people who said they felt safer as a number from 0 to 100"),
         ("felt_safer_pct", "50.25", "Enter people who said they felt safer with at most one decimal place"),
         ("felt_safer_pct", "NaN", "Enter people who said they felt safer as a number"),
+        ("felt_safer_pct", "1e400", "Enter people who said they felt safer as a number"),
+        ("people_supported", "\u0663", "Enter people supported in the quarter as a number"),
+        ("people_supported", "\uff14\uff10", "Enter people supported in the quarter as a number"),
+        ("people_supported", "9" * 39, "Enter people supported in the quarter as a number up to 10,000,000"),
     ],
 )
 def test_each_figure_is_checked_with_a_kind_message(

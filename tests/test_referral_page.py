@@ -320,7 +320,7 @@ def test_provider_staff_set_their_own_capacity_and_bad_numbers_are_refused_kindl
     page = html.unescape(response.get_data(as_text=True))
     assert error_summary(page) == [
         ("#new_starts_per_quarter", "Enter a whole number from 0 to 10,000, or leave it empty"),
-        ("#max_active", "Not a valid integer value."),
+        ("#max_active", "Enter a whole number from 0 to 10,000, or leave it empty"),
     ]
     assert 'value="-3"' in page and 'value="lots"' in page
     response = desk.post("/provider/capacity", new_starts_per_quarter="4", max_active="")

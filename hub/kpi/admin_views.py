@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from hub import db
+from hub import db, posted
 from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
 from hub.calendar import Quarter
@@ -25,9 +25,10 @@ def _quarters() -> list[Quarter]:
 
 
 def _quarter(text: str) -> Quarter | None:
-    if not text.isdigit() or not Quarter.valid(int(text) // 10, int(text) % 10):
+    key = posted.whole_number(text)
+    if key is None or not Quarter.valid(key // 10, key % 10):
         return None
-    return Quarter.from_key(int(text))
+    return Quarter.from_key(key)
 
 
 @bp.route("/admin/kpi", methods=["GET", "POST"])

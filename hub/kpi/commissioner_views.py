@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from hub import audit, db
+from hub import audit, db, posted
 from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
 from hub.calendar import Quarter
@@ -25,12 +25,12 @@ CHOOSABLE = 12
 
 
 def _chosen() -> Quarter:
-    text = request.args.get("quarter", "")
-    if not text:
+    if not request.args.get("quarter"):
         return Quarter.last_ended()
-    if not text.isdigit() or not Quarter.valid(int(text) // 10, int(text) % 10):
+    key = posted.number_argument("quarter", 0)
+    if not Quarter.valid(key // 10, key % 10):
         abort(404)
-    return Quarter.from_key(int(text))
+    return Quarter.from_key(key)
 
 
 @bp.get("/commissioner/kpi")

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.calendar import Quarter, local, working_days_between
+from hub.calendar import Quarter, day_of, working_days_between
 from hub.referrals.models import Allocation, AllocationStatus, DeclineReason, Referral, ReferralSource
 
 
@@ -77,15 +77,13 @@ def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefil
             sum(1 for a in declined if a.decline_reason is reason),
             f"Offers declined from {span} with the reason “{reason.label}”.",
         )
-    to_allocation = [(local(a.created_at).date() - local(received).date()).days for a, received, _ in offers]
+    to_allocation = [(day_of(a.created_at) - day_of(received)).days for a, received, _ in offers]
     found["median_days_to_allocation"] = Prefilled(
         _median(to_allocation),
         f"The median of {len(to_allocation)} offers made from {span}: calendar days from the referral "
         "arriving to the offer.",
     )
-    to_contact = [
-        (a.first_contact_on - local(a.created_at).date()).days for a in contacted if a.first_contact_on
-    ]
+    to_contact = [(a.first_contact_on - day_of(a.created_at)).days for a in contacted if a.first_contact_on]
     found["median_days_to_first_contact"] = Prefilled(
         _median(to_contact),
         f"The median of {len(to_contact)} first contacts made from {span}: calendar days from the offer "
@@ -94,7 +92,7 @@ def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefil
     quick = sum(
         1
         for a in contacted
-        if a.first_contact_on and working_days_between(local(a.created_at).date(), a.first_contact_on) <= 5
+        if a.first_contact_on and working_days_between(day_of(a.created_at), a.first_contact_on) <= 5
     )
     found["first_contact_within_5_days_pct"] = Prefilled(
         round(100 * quick / len(contacted), 1) if contacted else None,
@@ -134,7 +132,7 @@ def trs_figures(db: Session, quarter: Quarter) -> dict[str, Prefilled]:
         if referral_id not in first_offer:
             first_offer[referral_id] = offered_at
             if offered_at >= starts:
-                to_first_offer.append((local(offered_at).date() - local(received).date()).days)
+                to_first_offer.append((day_of(offered_at) - day_of(received)).days)
         offered_before.add(referral_id)
     declines = db.scalar(
         select(func.count()).where(

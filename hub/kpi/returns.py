@@ -9,10 +9,11 @@ saved and the page shows the problem); a submitted return may be neither. Submit
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +27,8 @@ from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_i
 from hub.kpi.prefill import Prefilled, prefill
 
 REASON_MAX = 1000
+FIGURE_TYPED_MAX = 40
+FIGURE_MAX = 10_000_000  # far above any provider's quarter; keeps sums and charts finite
 
 
 class ReturnError(Exception):
@@ -66,12 +69,12 @@ def _number(definition: KpiDefinition, text: str) -> tuple[int | float | None, s
         return None, None
     if definition.unit is Unit.PERCENTAGE:
         text = text.removesuffix("%").strip()
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
+    # Digits and a decimal point only: Decimal also reads "٣", "1e400" and "NaN".
+    if not re.fullmatch(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
         return None, f"Enter {definition.label.lower()} as a number"
-    if not value.is_finite():
-        return None, f"Enter {definition.label.lower()} as a number"
+    value = Decimal(text)
+    if value > FIGURE_MAX:
+        return None, f"Enter {definition.label.lower()} as a number up to {FIGURE_MAX:,}"
     if definition.unit is Unit.COUNT:
         if value != value.to_integral_value() or value < 0:
             return None, f"Enter {definition.label.lower()} as a whole number, 0 or more"
@@ -96,9 +99,12 @@ def check(
     result = Checked()
     for definition in found:
         code = definition.code
-        text = str(typed.get(code, "") or "")[:40]
-        result.typed[code] = text
-        value, problem = _number(definition, text)
+        text = str(typed.get(code, "") or "")
+        result.typed[code] = text[:FIGURE_TYPED_MAX]
+        value: int | float | None = None
+        problem: str | None = f"Enter {definition.label.lower()} as a number up to {FIGURE_MAX:,}"
+        if len(text) <= FIGURE_TYPED_MAX:  # a longer one is refused whole, never cut to another number
+            value, problem = _number(definition, text)
         if problem is None and value is None and complete:
             problem = f"Enter {definition.label.lower()} (0 if there were none)"
             if definition.prefilled and known.get(code) and known[code].value is None:
@@ -106,9 +112,13 @@ def check(
         if problem:
             result.errors[code] = problem
         result.figures[code] = value
-        reason = " ".join(str(reasons.get(code, "") or "").split())[:REASON_MAX]
+        reason = " ".join(str(reasons.get(code, "") or "").split())
         if reason:
             result.reasons[code] = reason
+        if len(reason) > REASON_MAX and not problem:
+            problem = result.errors[code] = (
+                f"The reason for {definition.label.lower()} must be {REASON_MAX:,} characters or fewer"
+            )
         hub_value = known[code].value if definition.prefilled and code in known else None
         if definition.prefilled and value is not None and value != hub_value and not reason and not problem:
             result.errors[code] = (
@@ -242,7 +252,10 @@ def save(
 
 def amend(db: Session, provider_id: int, quarter: Quarter, reason: str, actor: Actor) -> KpiReturn:
     """Start a new version of a submitted return, with the same figures, saying why."""
-    reason = " ".join(reason.split())[:REASON_MAX]
+    reason = " ".join(reason.split())
+    if len(reason) > REASON_MAX:
+        db.rollback()
+        raise ReturnError(f"The reason for amending must be {REASON_MAX:,} characters or fewer")
     latest = _latest(db, provider_id, quarter)
     if latest is None or latest.state is not ReturnState.SUBMITTED:
         db.rollback()

@@ -41,6 +41,8 @@ def return_page(year: int, number: int) -> str | Response:
     checked = None
     if request.method == "POST":
         action = request.form.get("action", "save")
+        if action not in {"save", "submit", "amend"}:
+            abort(400)  # only the page's own buttons
         try:
             if action == "amend":
                 returns.amend(

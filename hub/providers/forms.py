@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from hub.auth.forms import StaffForm
+from hub.posted import WholeNumberField
 
 LIMIT = 10_000
 
 
-def _limit(label: str, hint: str) -> IntegerField:
-    return IntegerField(
+def _limit(label: str, hint: str) -> WholeNumberField:
+    too_big = f"Enter a whole number from 0 to {LIMIT:,}, or leave it empty"
+    return WholeNumberField(
         label,
+        message=too_big,
+        too_big=too_big,
         validators=[
             Optional(),
-            NumberRange(
-                min=0, max=LIMIT, message=f"Enter a whole number from 0 to {LIMIT:,}, or leave it empty"
-            ),
+            NumberRange(min=0, max=LIMIT, message=too_big),
         ],
         description=hint,
         widget=GovTextInput(),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
-from wtforms import Field, IntegerField, RadioField
+from wtforms import Field, RadioField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from hub.auth.forms import StaffForm
+from hub.posted import WholeNumberField
 from hub.referrals.forms import YES_NO, DateOfBirthField, options
 from hub.referrals.models import ContactMethod, DeclineReason, Outcome, SafeContact
 from hub.referrals.staff_forms import note_field
@@ -94,13 +95,13 @@ def _yes_no(value: Any) -> bool | None:
     return {"yes": True, "no": False}.get(value) if isinstance(value, str) else None
 
 
-def _count(label: str) -> IntegerField:
-    return IntegerField(
+def _count(label: str) -> WholeNumberField:
+    in_range = f"Enter a whole number from 0 to {SESSIONS_MAX:,}"
+    return WholeNumberField(
         label,
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=SESSIONS_MAX, message=f"Enter a whole number from 0 to {SESSIONS_MAX:,}"),
-        ],
+        message=in_range,
+        too_big=in_range,
+        validators=[Optional(), NumberRange(min=0, max=SESSIONS_MAX, message=in_range)],
         widget=GovTextInput(),
         render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-4"},
     )

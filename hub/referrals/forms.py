@@ -143,6 +143,8 @@ class DateOfBirthField(Field):
             return None, None
         if missing:
             return None, (f"{name} must include a {' and '.join(missing)}", missing[0])
+        if not all(self.parts[p].isascii() and self.parts[p].isdigit() for p in self.PARTS):
+            return None, (f"{name} must be a real date", "day")
         try:
             day, month, year = (int(self.parts[p]) for p in self.PARTS)
             value = date(year, month, day)

@@ -6,9 +6,10 @@ Only staff pages use this, and each of them audits the view. Nothing is shown th
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from hub import calendar
 from hub.referrals.models import Referral, ReferralSource, SafeContact
 
 WORDS = {"yes": "Yes", "no": "No", "unsure": "Not sure", "": "Not given"}
@@ -17,6 +18,8 @@ WORDS = {"yes": "Yes", "no": "No", "unsure": "Not sure", "": "Not given"}
 def _text(value: Any) -> str:
     if value is None or value == "":
         return "Not given"
+    if isinstance(value, datetime):  # a stored moment: its UK date
+        value = calendar.day_of(value)
     if isinstance(value, date):
         return value.strftime("%-d %B %Y")
     if isinstance(value, bool):

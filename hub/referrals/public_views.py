@@ -6,6 +6,7 @@ browser's session holds only the draft's random id.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,8 +77,26 @@ SELF = Journey(
 )
 
 
+def form_session() -> str:
+    """The rate-limit key of one person's journey: a random id kept in their (signed) session."""
+    return f"form-session:{session.get('form_session', 'none')}"
+
+
+@bp.before_request
+def _give_a_form_session() -> None:
+    """Each visitor to a question page gets a form session id (it says nothing about them)."""
+    if request.endpoint in {"intake.refer_page", "intake.self_page"} and "form_session" not in session:
+        session["form_session"] = secrets.token_urlsafe(16)
+
+
 form_limits = [
-    limiter.limit(configured_limit("form_rate_limit"), methods=["POST"]),
+    limiter.limit(configured_limit("public_form_rate_limit"), methods=["POST"]),
+    limiter.limit(
+        configured_limit("form_session_rate_limit"),
+        key_func=form_session,
+        scope="form-session",
+        methods=["POST"],
+    ),
     limiter.shared_limit(
         configured_limit("overall_rate_limit"),
         scope="public-forms",

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hub import audit, db
+from hub import audit, db, posted
 from hub.auth.access import current_actor, owned_or_404, roles_required
 from hub.auth.forms import StaffForm
 from hub.auth.models import Role
@@ -54,11 +54,10 @@ def _filters() -> Filters:
 @bp.get("/triage")
 @roles_required(Role.ALLOCATOR)
 def queue_page() -> str:
-    page = request.args.get("page", "1")
     result = queue(
         db.session(),
         _filters(),
-        int(page) if page.isdigit() else 1,
+        posted.number_argument("page", 1),
         current_config().overdue_working_days,
         utcnow(),
     )
