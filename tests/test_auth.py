@@ -100,6 +100,19 @@ def test_a_code_is_accepted_only_once(
     assert other.get("/staff").headers["Location"] == "/login"
 
 
+def test_the_right_code_in_other_digits_is_a_wrong_code_not_a_crash(
+    client: FlaskClient, staff: StaffUser, clock: time_machine.Coordinates
+) -> None:
+    secret, _ = enrol(client, "sam.allocator@example.org")
+    clock.shift(timedelta(seconds=31))
+    code = pyotp.TOTP(secret).now()
+    post_password(client, "sam.allocator@example.org")
+    full_width = "".join(chr(ord(digit) - ord("0") + 0xFF10) for digit in code)
+    refused = post_code(client, "/login/two-factor", full_width)
+    assert refused.status_code == 200 and problem(refused) == "Enter a correct security code"
+    assert client.get("/staff").headers["Location"] == "/login"
+
+
 def test_a_recovery_code_signs_in_once(
     client: FlaskClient, staff: StaffUser, clock: time_machine.Coordinates
 ) -> None:

@@ -126,6 +126,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
     provider = factories.provider(db, name="Harbour")
     other = factories.staff_user(db, role=Role.ALLOCATOR)
     referral = _referral_ready(db)
+    not_shared = factories.referral(db, status=ReferralStatus.SUBMITTED, consent_to_share=False)
     allocated = _case(db, provider, ReferralStatus.ALLOCATED, AllocationStatus.PENDING)
     accepted = _case(db, provider, ReferralStatus.ACCEPTED, AllocationStatus.ACCEPTED)
     definition = db.scalars(select(KpiDefinition).order_by(KpiDefinition.id)).first()
@@ -140,6 +141,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         "auth.second_factor": [Ready(None, "/login/two-factor", {"code": "123456"}, takes_answers=False)],
         "auth.enrol": [Ready(None, "/login/set-up", {"code": "123456"}, takes_answers=False)],
         "auth.sign_out": [Ready(Role.ALLOCATOR, "/logout", {}, takes_answers=False)],
+        "auth.sign_out_everywhere": [Ready(Role.ALLOCATOR, "/logout/everywhere", {}, takes_answers=False)],
         "admin.change_password": [
             Ready(Role.ADMIN, "/account/password", {"current": "wrong password here", "new": "x" * 20})
         ],
@@ -155,12 +157,51 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         "admin.reset_second_factor": [
             Ready(Role.ADMIN, f"/admin/users/{other.id}/reset-second-factor", {}, takes_answers=False)
         ],
+        "admin.reset_password": [
+            Ready(Role.ADMIN, f"/admin/users/{other.id}/reset-password", {"code": "123456"})
+        ],
         "triage.allocate_referral": [
             Ready(Role.ALLOCATOR, f"/triage/referrals/{referral.id}/allocate", {"provider": "", "reason": ""})
         ],
         "triage.move": [
             Ready(Role.ALLOCATOR, f"/triage/referrals/{referral.id}/signpost", {"signpost-note": ""}),
             Ready(Role.ALLOCATOR, f"/triage/referrals/{referral.id}/withdraw", {"withdraw-note": ""}),
+        ],
+        "triage.record_consent": [
+            Ready(
+                Role.ALLOCATOR,
+                f"/triage/referrals/{not_shared.id}/consent",
+                {
+                    "consent-from_whom": "Their referrer",
+                    "consent-on-day": "1",
+                    "consent-on-month": "1",
+                    "consent-on-year": "2026",
+                    "consent-method": "phone",
+                    "consent-note": "",
+                },
+                ("consent-on-day", "consent-on-month", "consent-on-year"),
+            )
+        ],
+        "triage.withdraw_consent": [
+            Ready(
+                Role.ALLOCATOR,
+                f"/triage/referrals/{referral.id}/consent-withdrawn",
+                {
+                    "consent-withdrawn-on-day": "1",
+                    "consent-withdrawn-on-month": "1",
+                    "consent-withdrawn-on-year": "2026",
+                    "consent-withdrawn-method": "phone",
+                    "consent-withdrawn-note": "",
+                },
+                ("consent-withdrawn-on-day", "consent-withdrawn-on-year"),
+            )
+        ],
+        "triage.decide_duplicate": [
+            Ready(
+                Role.ALLOCATOR,
+                f"/triage/referrals/{referral.id}/duplicates",
+                {"duplicates-other": str(not_shared.id), "duplicates-same_person": "yes"},
+            )
         ],
         "triage.plan_page": [
             Ready(
@@ -223,13 +264,18 @@ FORM_ROUTES = [
     "auth.second_factor",
     "auth.enrol",
     "auth.sign_out",
+    "auth.sign_out_everywhere",
     "admin.change_password",
     "admin.new_user",
     "admin.disable",
     "admin.enable",
     "admin.reset_second_factor",
+    "admin.reset_password",
     "triage.allocate_referral",
     "triage.move",
+    "triage.record_consent",
+    "triage.withdraw_consent",
+    "triage.decide_duplicate",
     "triage.plan_page",
     "cases.case_action",
     "providers.capacity",

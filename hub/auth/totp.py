@@ -35,7 +35,7 @@ def qr_svg(uri: str) -> str:
 
 def accepted_step(secret: str, code: str, last_step: int | None, now: float | None = None) -> int | None:
     """The time step the code belongs to, if it is right, fresh, and newer than the last one used."""
-    code = "".join(c for c in code if c.isdigit())
+    code = "".join(c for c in code if c in "0123456789")  # ASCII digits only: "²" is not a 2
     if len(code) != 6:
         return None
     totp = pyotp.TOTP(secret, interval=STEP)
