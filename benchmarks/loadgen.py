@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import re
 import statistics
 import threading
@@ -34,10 +35,12 @@ BASELINE = {f"field_{n}": f"value {n} made up by the load test" for n in range(1
 
 
 class Client(threading.Thread):
-    def __init__(self, host: str, port: int, kind: str, start_at: float, stop_at: float) -> None:
+    def __init__(
+        self, host: str, port: int, kind: str, start_at: float, stop_at: float, journeys: int = 0
+    ) -> None:
         super().__init__(daemon=True)
         self.connection = http.client.HTTPConnection(host, port, timeout=30)
-        self.kind, self.start_at, self.stop_at = kind, start_at, stop_at
+        self.kind, self.start_at, self.stop_at, self.journeys = kind, start_at, stop_at, journeys
         self.cookie = ""
         self.latencies: list[float] = []
         self.errors = 0
@@ -70,7 +73,9 @@ class Client(threading.Thread):
         if self.kind == "hub":
             _, page = self.request("GET", "/self-refer/about")
             token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
-        while time.perf_counter() < self.stop_at:
+        done = 0
+        while (done < self.journeys) if self.journeys else (time.perf_counter() < self.stop_at):
+            done += 1
             if self.kind == "hub":
                 for path, values in journey(f"{self.name}-{time.perf_counter_ns()}"):
                     self.post(
@@ -87,12 +92,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument(
+        "--journeys", type=int, default=0, help="instead of a time: each client makes this many, then stops"
+    )
     args = parser.parse_args()
     url = urlsplit(args.url)
     start_at = time.perf_counter() + args.warmup
-    stop_at = start_at + args.seconds
+    stop_at = math.inf if args.journeys else start_at + args.seconds
     clients = [
-        Client(url.hostname or "127.0.0.1", url.port or 80, args.kind, start_at, stop_at)
+        Client(url.hostname or "127.0.0.1", url.port or 80, args.kind, start_at, stop_at, args.journeys)
         for _ in range(args.clients)
     ]
     for client in clients:
@@ -104,10 +112,10 @@ def main() -> None:
         json.dumps(
             {
                 "posts": len(latencies),
-                "seconds": args.seconds,
+                "seconds": None if args.journeys else args.seconds,
                 "errors": sum(c.errors for c in clients),
-                "p50_ms": statistics.median(latencies) * 1000,
-                "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+                "p50_ms": statistics.median(latencies) * 1000 if latencies else None,
+                "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000 if latencies else None,
             }
         )
     )
