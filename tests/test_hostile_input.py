@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_from_bytes
@@ -355,6 +356,14 @@ def test_no_hostile_body_breaks_or_changes_any_form_route(
         assert deep.status_code == 415
         plain = client.post(ready.path, data="risks=x", content_type="text/plain")
         assert plain.status_code == 415
+        # A file where a text answer belongs (a multipart body) is refused the same way.
+        for name in [*ready.answers, "x"][:1]:
+            upload = client.post(
+                ready.path,
+                data={**ready.answers, "csrf_token": token, name: (io.BytesIO(b"not text"), "answer.txt")},
+                content_type="multipart/form-data",
+            )
+            assert upload.status_code == 415, (ready.path, upload.status_code)
         assert snapshot(db_session) == before, f"a JSON body changed something at {ready.path}"
 
         if not ready.takes_answers:
