@@ -91,7 +91,9 @@ def seed(db: Session) -> list[str]:
         said.append(f"Added demo provider {name}.")
     if not db.scalar(select(func.count()).select_from(Referral)):
         from hub.calendar import day_of
+        from hub.crypto import current_keyring
         from hub.referrals import consent
+        from hub.referrals.intake import set_blind_indexes
 
         arrived = utcnow() - timedelta(days=len(DEMO_PEOPLE))
         for n, (full_name, preferred, born, source) in enumerate(DEMO_PEOPLE):
@@ -118,6 +120,8 @@ def seed(db: Session) -> list[str]:
             if source is ReferralSource.PROFESSIONAL:
                 referral.referrer_name = "Demo Referrer"
                 referral.referrer_email = "referrer@example.org"
+            # So that a new referral for one of them is flagged as a possible duplicate.
+            set_blind_indexes(referral, current_keyring())
             agreed = ["referral"] if preferred in DEMO_NO_CONSENT_TO_SHARE else ["referral", "share"]
             records = consent.record_at_intake(referral, agreed, day_of(referral.created_at))
             db.add(referral)

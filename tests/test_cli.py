@@ -80,6 +80,10 @@ def test_seed_demo_adds_the_three_providers_once(initialised: Flask) -> None:
         assert waiting.source.value == "professional" and waiting.status.value == "submitted"
         recorded = set(db.session().scalars(select(ConsentRecord.referral_id)))
         assert recorded == {r.id for r in referrals}, "every demo referral has its consent facts"
+        # A new referral for a demo person is found as a possible duplicate, as a real one would be.
+        alex = Keyring(initialised.extensions["hub.keyring"].path).blind_index("email", "alex@example.org")
+        [found] = db.session().scalars(select(Referral).where(Referral.email_index == alex))
+        assert found.preferred_name == "Alex" and all(r.identity_index for r in referrals)
         assert all(p.capacity and p.specialisms for p in db.session().scalars(select(Provider)))
         offers = db.session().scalars(select(Allocation)).all()
         assert sorted(a.status.value for a in offers) == ["accepted", "declined", "pending"]

@@ -207,7 +207,7 @@ def submit(db: Session, keyring: Keyring, draft: Draft) -> Submitted:
     # The consent facts (and so the gate, consent_to_referral and consent_to_share) from the form.
     agreed = answers.get("consent", {}).get("consent") or []
     records = consent.record_at_intake(referral, agreed, calendar.today())
-    _set_blind_indexes(referral, keyring)
+    set_blind_indexes(referral, keyring)
     referral.possible_duplicate = _mark_duplicates(db, referral)
 
     status_code = None
@@ -299,7 +299,8 @@ def _provider(db: Session, slug: Any) -> Provider | None:
     return db.scalar(select(Provider).where(Provider.slug == slug, Provider.active.is_(True)))
 
 
-def _set_blind_indexes(referral: Referral, keyring: Keyring) -> None:
+def set_blind_indexes(referral: Referral, keyring: Keyring) -> None:
+    """The keyed hashes of the person's identifiers, by which later referrals find possible duplicates."""
     if referral.full_name and referral.date_of_birth:
         identity = f"{normalise_name(referral.full_name)}|{referral.date_of_birth.isoformat()}"
         referral.identity_index = keyring.blind_index("identity", identity)
