@@ -464,7 +464,7 @@ def test_a_referral_without_consent_to_share_shows_no_provider_who_the_person_is
 
     # The person withdraws consent: the referral closes, and the provider sees the reference only.
     page.goto(referral_url)
-    page.get_by_text("The person withdrew consent").click()
+    page.get_by_text("Record that the person withdrew consent").click()
     page.locator("#consent-withdrawn-on-day").fill("2")
     page.locator("#consent-withdrawn-on-month").fill("1")
     page.locator("#consent-withdrawn-on-year").fill("2026")

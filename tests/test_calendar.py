@@ -120,7 +120,7 @@ def test_a_first_contact_dated_today_is_accepted_at_half_past_midnight_in_summer
         )
     db_session.expire_all()
     assert allocation.first_contact_on == date(2026, 7, 1)
-    assert "When did you first make contact? must be today or in the past" in tomorrow.text
+    assert "The date of first contact must be today or in the past" in tomorrow.text
 
 
 @pytest.mark.parametrize("moment", [HALF_PAST_MIDNIGHT_1_JULY, datetime(2026, 3, 29, 23, 30, tzinfo=UTC)])

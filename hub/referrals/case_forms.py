@@ -37,6 +37,7 @@ class FirstContactForm(StaffForm):
     on = DateOfBirthField(
         "When did you first make contact?",
         required_message="Enter the date of first contact",
+        called="The date of first contact",
         today_allowed=True,
         description="For example, 3 11 2026",
     )

@@ -28,6 +28,7 @@ class RecordConsentForm(StaffForm):
     on = DateOfBirthField(
         "When did they agree?",
         required_message="Enter the date they agreed",
+        called="The date they agreed",
         today_allowed=True,
         description="For example, 3 11 2026",
     )
@@ -44,6 +45,7 @@ class WithdrawConsentForm(StaffForm):
     on = DateOfBirthField(
         "When did they withdraw consent?",
         required_message="Enter the date they withdrew consent",
+        called="The date they withdrew consent",
         today_allowed=True,
         description="For example, 3 11 2026",
     )

@@ -114,11 +114,19 @@ class DateOfBirthField(Field):
     PARTS = ("day", "month", "year")
 
     def __init__(
-        self, label: str, *, required_message: str | None = None, today_allowed: bool = False, **kwargs: Any
+        self,
+        label: str,
+        *,
+        required_message: str | None = None,
+        today_allowed: bool = False,
+        called: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(label, **kwargs)
         self.required_message = required_message
         self.today_allowed = today_allowed
+        # What the messages call the date, when the label is a question ("The date of first contact").
+        self.called = called
         self.parts: dict[str, str] = {}
         self.problem: tuple[str, str] | None = None  # (message, which part to focus)
 
@@ -137,7 +145,7 @@ class DateOfBirthField(Field):
             }
 
     def _parse(self) -> tuple[date | None, tuple[str, str] | None]:
-        name = self.label.text.removesuffix(" (optional)")
+        name = self.called or self.label.text.removesuffix(" (optional)")
         missing = [p for p in self.PARTS if not self.parts[p]]
         if len(missing) == 3:
             return None, None
