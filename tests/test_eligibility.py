@@ -14,10 +14,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub import calendar
 from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, Serves, Specialism
+from hub.referrals import intake
 from hub.referrals.allocation import (
     PLAN_LIFETIME_SECONDS,
     Confirmed,
@@ -544,3 +546,10 @@ def test_only_the_support_asked_for_says_the_persons_gender() -> None:
     assert gender_asked(frozenset({"women_only"})) == "women"
     assert gender_asked(frozenset({"counselling"})) is None
     assert gender_asked(frozenset({"male_survivors", "women_only"})) is None  # says both: says nothing
+
+
+def test_one_age_rule_for_intake_and_the_plan() -> None:
+    born = date(2008, 2, 29)
+    assert calendar.age_on(born, date(2026, 2, 28)) == 17
+    assert calendar.age_on(born, date(2026, 3, 1)) == 18
+    assert intake.is_under_18(born, date(2026, 2, 28)) and not intake.is_under_18(born, date(2026, 3, 1))
