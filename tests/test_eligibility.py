@@ -410,7 +410,7 @@ def test_without_consent_to_share_nothing_is_allocated_by_any_route(desk: Desk, 
     pair = f"{referral.id}:{provider.id}"
     done = confirm_plan(db_session, SECRET, ALLOCATOR, sign_offer(SECRET, ALLOCATOR, [pair]), [pair])
     assert done.made == 0 and done.refused == [
-        f"{referral.reference} could not be allocated: open it to see why."
+        f"{referral.reference}: Record consent to share before allocating"
     ]
     assert counts(db_session)[0] == before[0]
 

@@ -459,9 +459,10 @@ def offered_pairs(secret: str, actor: Actor, token: str) -> list[str] | None:
 
 @dataclass
 class Confirmed:
-    """What confirming a plan did. ``refused`` holds one line per referral that could not be allocated,
-    naming only its reference: the lines are flashed (kept in the session cookie, which is signed but
-    not encrypted), so the reason, which may say the person's age, is left to the referral page."""
+    """What confirming a plan did. ``refused`` holds one line per referral that could not be allocated.
+    The lines are flashed (kept in the session cookie, which is signed but not encrypted), so a line
+    says nothing about the person: when the provider does not fit (a reason that may say their age or
+    gender) it names only the reference and the reason is left to the referral page."""
 
     made: int = 0
     refused: list[str] = field(default_factory=list)
@@ -483,8 +484,11 @@ def confirm_plan(db: Session, secret: str, actor: Actor, token: str, pairs: Sequ
         try:
             allocate(db, referral_id, provider_id, actor, from_plan=True)
             done.made += 1
-        except AllocationError:
+        except AllocationError as error:
             referral = db.get(Referral, referral_id)
             which = referral.reference if referral else "A referral"
-            done.refused.append(f"{which} could not be allocated: open it to see why.")
+            if isinstance(error, NotOffered):  # its reason may say the person's age or gender
+                done.refused.append(f"{which} could not be allocated: open it to see why.")
+            else:  # space, consent, someone else got there first: nothing about the person
+                done.refused.append(f"{which}: {error}")
     return done
