@@ -34,6 +34,12 @@ def today() -> date:
     return day_of(utcnow())
 
 
+def age_on(born: date, day: date) -> int:
+    """How old, in whole years, someone born on ``born`` is on ``day`` (a 29 February birthday counts
+    from 1 March in other years)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 @lru_cache(maxsize=8)
 def _bank_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=[year]))

@@ -10,20 +10,25 @@ from datetime import date
 import pytest
 import time_machine
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub import calendar
 from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, Serves, Specialism
+from hub.referrals import intake
 from hub.referrals.allocation import (
     PLAN_LIFETIME_SECONDS,
+    Confirmed,
     ConsentNeeded,
     NotOffered,
     ReasonNeeded,
     allocate,
     confirm_plan,
+    gender_asked,
     propose_plan,
     recommend,
     sign_offer,
@@ -408,3 +413,143 @@ def test_without_consent_to_share_nothing_is_allocated_by_any_route(desk: Desk, 
         f"{referral.reference}: Record consent to share before allocating"
     ]
     assert counts(db_session)[0] == before[0]
+
+
+# -- review of issue 11: the plan's promises -------------------------------------------------------
+
+
+@pytest.mark.parametrize("risky", ["newest", "oldest"])
+def test_when_places_are_short_the_longest_waiting_referral_is_planned(
+    db_session: Session, risky: str
+) -> None:
+    provider = factories.provider(db_session, name="Harbour", new_starts=None, max_active=1)
+    with time_machine.travel("2026-11-20 12:00:00+00:00", tick=False) as clock:
+        oldest = factories.referral(db_session)
+        clock.move_to("2026-11-26 12:00:00+00:00")
+        middle = factories.referral(db_session)
+        clock.move_to("2026-11-27 09:00:00+00:00")
+        newest = factories.referral(db_session)
+        # the queue lists reported risks first: which one comes first must not decide who waits on
+        (newest if risky == "newest" else oldest).risk_flagged = True
+        db_session.commit()
+        plan = propose_plan(db_session).plan
+    assert plan.assignments == {oldest.id: provider.id}
+    assert set(plan.left_out) == {middle.id, newest.id}
+
+
+def test_waiting_is_counted_in_uk_days(db_session: Session) -> None:
+    factories.provider(db_session, name="Harbour", new_starts=None, max_active=1)
+    with time_machine.travel("2026-06-14 22:30:00+00:00", tick=False) as clock:  # 23:30 on 14 June in the UK
+        earlier = factories.referral(db_session)
+        clock.move_to("2026-06-14 23:30:00+00:00")  # 00:30 on 15 June in the UK
+        later = factories.referral(db_session, risk_flagged=True)
+        clock.move_to("2026-06-15 22:00:00+00:00")  # 23:00 on 15 June: the first has waited a day
+        db_session.commit()
+        plan = propose_plan(db_session).plan
+    assert list(plan.assignments) == [earlier.id]
+    assert plan.left_out == [later.id]
+
+
+def flashed(client: FlaskClient) -> list[str]:
+    """What the session cookie carries to the next page: every flashed message, as the browser holds it."""
+    with client.session_transaction() as session:
+        return [message for _, message in session.get("_flashes", [])]
+
+
+def test_no_flashed_message_says_the_persons_age(app: Flask, db_session: Session) -> None:
+    young = factories.provider(db_session, name="Young Adults", min_age=18, max_age=25)
+    referral = factories.referral(db_session, date_of_birth=date(2000, 6, 15))
+    db_session.commit()
+    with time_machine.travel("2026-06-14 22:50:00+00:00", tick=False) as clock:  # 14 June in the UK: 25
+        client, _ = signed_in(app, db_session, Role.ALLOCATOR)
+        desk = Desk(client)
+        _, offer, pairs = shown_plan(desk)
+        assert pairs == [f"{referral.id}:{young.id}"]
+        clock.move_to("2026-06-14 23:10:00+00:00")  # 15 June in the UK: 26 now, and the offer is good
+        before = counts(db_session)
+        desk.post("/triage/plan", pairs=pairs, offer=offer)
+        messages = flashed(desk.client)
+        assert messages == [f"{referral.reference} could not be allocated: open it to see why."]
+        assert not any("26" in m.replace(referral.reference, "") or "aged" in m for m in messages)
+        assert counts(db_session)[0] == before[0]
+        # the reason is on the referral page, for the allocator who opens it
+        assert "Serves people aged 18 to 25; this person is 26." in desk.page(referral)
+
+
+def test_the_plan_page_offers_its_choices_from_the_signed_offer_not_from_the_post(
+    desk: Desk, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even were the service's own check lost, the page's form accepts only the pairs it offered."""
+    from hub.referrals import staff_views
+
+    provider = factories.provider(db_session, name="Harbour")
+    shown = factories.referral(db_session)
+    db_session.commit()
+    _, offer, pairs = shown_plan(desk)
+    later = factories.referral(db_session)
+    db_session.commit()
+    asked: list[list[str]] = []
+
+    def confirm_without_checking(
+        db: Session, secret: str, actor: Actor, token: str, posted: list[str]
+    ) -> Confirmed:
+        asked.append(list(posted))
+        return confirm_plan(db, secret, actor, sign_offer(secret, actor, posted), posted)
+
+    monkeypatch.setattr(staff_views, "confirm_plan", confirm_without_checking)
+    before = counts(db_session)
+    for tampered in (offer, offer[:-2] + ("AA" if not offer.endswith("AA") else "BB")):
+        response = desk.post("/triage/plan", pairs=[*pairs, f"{later.id}:{provider.id}"], offer=tampered)
+        assert response.status_code == 303
+        assert flashed(desk.client) == [STALE + " Check the new plan and confirm again."]
+        assert STALE in banner(desk)  # shown once, then gone
+    assert asked == []
+    assert counts(db_session) == before
+    assert fetch(db_session, shown).status is ReferralStatus.SUBMITTED
+    assert fetch(db_session, later).status is ReferralStatus.SUBMITTED
+    desk.post("/triage/plan", pairs=pairs, offer=offer)  # what it offered is still accepted
+    assert asked == [pairs]
+    assert fetch(db_session, shown).status is ReferralStatus.ALLOCATED
+
+
+def test_a_women_only_service_is_never_offered_to_a_man_asking_for_male_survivor_support(
+    desk: Desk, db_session: Session
+) -> None:
+    wanted = kinds(db_session, "counselling", "male_survivors", "women_only")
+    women_only = factories.provider(
+        db_session, name="Rise", specialisms=list(wanted.values()), serves=Serves.WOMEN
+    )
+    man = factories.referral(db_session, specialisms=[wanted["counselling"], wanted["male_survivors"]])
+    woman = factories.referral(db_session, specialisms=[wanted["counselling"], wanted["women_only"]])
+    unsaid = factories.referral(db_session, specialisms=[wanted["counselling"]])
+    db_session.commit()
+
+    [rise] = recommend(db_session, man, [women_only])
+    assert not rise.fits and not rise.recommended
+    assert "Serves women only." in rise.reasons
+    assert "Offers every kind of support asked for." in rise.reasons
+    before = counts(db_session)
+    with pytest.raises(
+        NotOffered, match=re.escape("Rise cannot be offered this referral: Serves women only.")
+    ):
+        allocate(db_session, man.id, women_only.id, ALLOCATOR, from_plan=True)
+    assert counts(db_session) == before
+    page = desk.page(man)
+    assert "(recommended)" not in page and "Rise</strong> (does not fit)" in page
+    proposal = propose_plan(db_session)
+    assert man.id in proposal.plan.left_out
+    assert proposal.plan.assignments == {woman.id: women_only.id, unsaid.id: women_only.id}
+
+
+def test_only_the_support_asked_for_says_the_persons_gender() -> None:
+    assert gender_asked(frozenset({"counselling", "male_survivors"})) == "men"
+    assert gender_asked(frozenset({"women_only"})) == "women"
+    assert gender_asked(frozenset({"counselling"})) is None
+    assert gender_asked(frozenset({"male_survivors", "women_only"})) is None  # says both: says nothing
+
+
+def test_one_age_rule_for_intake_and_the_plan() -> None:
+    born = date(2008, 2, 29)
+    assert calendar.age_on(born, date(2026, 2, 28)) == 17
+    assert calendar.age_on(born, date(2026, 3, 1)) == 18
+    assert intake.is_under_18(born, date(2026, 2, 28)) and not intake.is_under_18(born, date(2026, 3, 1))

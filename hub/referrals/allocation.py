@@ -212,20 +212,30 @@ def candidate_for(
     referral: Referral, declined: set[int] | frozenset[int], today: date | None = None
 ) -> Candidate:
     """What the eligibility rule needs to know of a referral (the plan and the recommendation share it)."""
+    today = today or calendar.today()
     born = referral.date_of_birth
+    asked = frozenset(s.code for s in referral.specialisms)
     return Candidate(
         referral_id=referral.id,
-        specialisms=frozenset(s.code for s in referral.specialisms),
+        specialisms=asked,
         preferred_provider=referral.preferred_provider_id,
+        waiting_days=max((today - calendar.day_of(referral.created_at)).days, 0),
         excluded=frozenset(declined),
-        age=None if born is None else age_on(born, today or calendar.today()),
-        gender=None,  # the referral forms do not ask for it, so it never excludes anyone (yet)
+        age=None if born is None else calendar.age_on(born, today),
+        gender=gender_asked(asked),
         consent_to_share=referral.consent_to_share,
     )
 
 
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+# The specialisms that say who the person is. The referral forms do not ask gender, so this is what
+# "when the referral says" means today (docs/TRIAGE.md).
+SAYS_GENDER = {"male_survivors": "men", "women_only": "women"}
+
+
+def gender_asked(specialisms: frozenset[str] | set[str]) -> str | None:
+    """The gender the support asked for says ("men" or "women"); None when it says neither, or both."""
+    said = {SAYS_GENDER[code] for code in specialisms if code in SAYS_GENDER}
+    return said.pop() if len(said) == 1 else None
 
 
 def places_of(
@@ -253,7 +263,9 @@ def recommend(
     now = now or utcnow()
     shares = _shares(db, now)
     rooms = headrooms(db, {p.id: p.capacity for p in providers}, now)
-    candidate = candidate_for(referral, _declined(db, [referral.id]).get(referral.id, set()))
+    candidate = candidate_for(
+        referral, _declined(db, [referral.id]).get(referral.id, set()), calendar.day_of(now)
+    )
     labels = {s.code: s.label for s in referral.specialisms}
     found = []
     for provider, place in zip(providers, places_of(providers, rooms, shares), strict=True):
@@ -405,7 +417,7 @@ def propose_plan(db: Session, now: datetime | None = None) -> QueuePlan:
     providers = active_providers(db)
     rooms = headrooms(db, {p.id: p.capacity for p in providers}, now)
     declined = _declined(db, [r.id for r in waiting])
-    today = calendar.today()
+    today = calendar.day_of(now)
     candidates = [candidate_for(r, declined.get(r.id, set()), today) for r in waiting if r.consent_to_share]
     return QueuePlan(
         propose(candidates, places_of(providers, rooms, _shares(db, now))),
@@ -427,8 +439,31 @@ def sign_offer(secret: str, actor: Actor, pairs: Sequence[str]) -> str:
     return URLSafeTimedSerializer(secret, salt=_PLAN_SALT).dumps({"by": actor.id, "pairs": sorted(pairs)})
 
 
+STALE_PLAN = (
+    "Nothing was allocated: the plan you confirmed is out of date or was changed. "
+    "Check the new plan and confirm again."
+)
+
+
+def offered_pairs(secret: str, actor: Actor, token: str) -> list[str] | None:
+    """The pairs a plan page offered, read from its signed token; None when the token is not this
+    allocator's, is older than ``PLAN_LIFETIME_SECONDS``, or was tampered with."""
+    try:
+        offer = URLSafeTimedSerializer(secret, salt=_PLAN_SALT).loads(token, max_age=PLAN_LIFETIME_SECONDS)
+    except BadData:
+        return None
+    if not isinstance(offer, dict) or offer.get("by") != actor.id or not isinstance(offer.get("pairs"), list):
+        return None
+    return [pair for pair in offer["pairs"] if isinstance(pair, str)]
+
+
 @dataclass
 class Confirmed:
+    """What confirming a plan did. ``refused`` holds one line per referral that could not be allocated.
+    The lines are flashed (kept in the session cookie, which is signed but not encrypted), so a line
+    says nothing about the person: when the provider does not fit (a reason that may say their age or
+    gender) it names only the reference and the reason is left to the referral page."""
+
     made: int = 0
     refused: list[str] = field(default_factory=list)
 
@@ -439,19 +474,9 @@ def confirm_plan(db: Session, secret: str, actor: Actor, token: str, pairs: Sequ
     Raises :class:`NotOffered` (and allocates nothing) when the token is not this page's, is another
     allocator's, is older than ``PLAN_LIFETIME_SECONDS``, or any pair posted was not on the page.
     """
-    stale = NotOffered(
-        "Nothing was allocated: the plan you confirmed is out of date or was changed. "
-        "Check the new plan and confirm again."
-    )
-    try:
-        offer = URLSafeTimedSerializer(secret, salt=_PLAN_SALT).loads(token, max_age=PLAN_LIFETIME_SECONDS)
-    except BadData:
-        raise stale from None
-    if not isinstance(offer, dict) or offer.get("by") != actor.id or not isinstance(offer.get("pairs"), list):
-        raise stale
-    offered = {pair for pair in offer["pairs"] if isinstance(pair, str)}
-    if not set(pairs) <= offered:
-        raise stale
+    offered = offered_pairs(secret, actor, token)
+    if offered is None or not set(pairs) <= set(offered):
+        raise NotOffered(STALE_PLAN)
     done = Confirmed()
     for pair in dict.fromkeys(pairs):
         referral_text, provider_text = pair.split(":", 1)
@@ -461,5 +486,9 @@ def confirm_plan(db: Session, secret: str, actor: Actor, token: str, pairs: Sequ
             done.made += 1
         except AllocationError as error:
             referral = db.get(Referral, referral_id)
-            done.refused.append(f"{referral.reference if referral else 'A referral'}: {error}")
+            which = referral.reference if referral else "A referral"
+            if isinstance(error, NotOffered):  # its reason may say the person's age or gender
+                done.refused.append(f"{which} could not be allocated: open it to see why.")
+            else:  # space, consent, someone else got there first: nothing about the person
+                done.refused.append(f"{which}: {error}")
     return done

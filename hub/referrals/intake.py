@@ -171,9 +171,7 @@ def date_of_birth(answers: Mapping[str, Mapping[str, Any]]) -> date | None:
 def is_under_18(born: date | None, today: date | None = None) -> bool:
     if born is None:
         return False
-    today = today or calendar.today()
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return age < 18
+    return calendar.age_on(born, today or calendar.today()) < 18
 
 
 def missing_pages(source: ReferralSource, answers: Mapping[str, Any]) -> list[str]:

@@ -15,7 +15,8 @@ The stated objective, in order of weight:
 
 Whether a provider fits a referral is ONE rule, :func:`why_not` (empty: it fits): consent to share
 recorded; the provider has not declined it; offers every specialism asked for; serves the person
-(gender and age, when the referral says them); has space. The plan's arcs, the recommendation on the
+(gender and age, when the referral says them: the forms do not ask gender, so it is read from the support
+asked for, ``allocation.gender_asked``); has space. The plan's arcs, the recommendation on the
 referral page and ``allocation.allocate(from_plan=True)`` all use it, and :func:`cost` ranks what fits.
 
 No capacity is ever exceeded, and nothing is allocated: the allocator reviews the plan and confirms
@@ -41,7 +42,7 @@ class Candidate:
     waiting_days: int = 0
     excluded: frozenset[int] = frozenset()  # providers that declined it before
     age: int | None = None  # None: the referral does not say
-    gender: str | None = None  # "women" or "men" when the referral says; None: it does not
+    gender: str | None = None  # "women" or "men" when the referral says (allocation.gender_asked); None: not
     consent_to_share: bool = True
 
 

@@ -21,11 +21,13 @@ from hub.providers.services import active_providers, all_specialisms
 from hub.referrals import casework, consent, consent_forms, duplicates, staff_forms, timeline
 from hub.referrals.allocation import (
     CONSENT_MESSAGE,
+    STALE_PLAN,
     AllocationError,
     NotOffered,
     ReasonNeeded,
     allocate,
     confirm_plan,
+    offered_pairs,
     propose_plan,
     recommend,
     sign_offer,
@@ -331,7 +333,10 @@ def decide_duplicate(referral_id: str) -> str | Response:
 @roles_required(Role.ALLOCATOR)
 def plan_page() -> str | Response:
     form = staff_forms.PlanForm()
-    form.pairs.choices = options([(value, value) for value in request.form.getlist("pairs")])
+    # The choices are what the signed offer holds, never what was posted: a pair the page did not
+    # offer (or any pair, when the offer is not good) is not a valid choice.
+    offered = offered_pairs(current_config().secret_key, current_actor(), form.offer.data or "") or []
+    form.pairs.choices = options([(pair, pair) for pair in offered])
     if form.validate_on_submit():
         try:
             done = confirm_plan(
@@ -348,6 +353,9 @@ def plan_page() -> str | Response:
             flash(f"{done.made} {'allocation' if done.made == 1 else 'allocations'} made.")
         for message in done.refused:
             flash(message, "problem")
+        return redirect(url_for("triage.plan_page"), code=303)
+    if form.pairs.data and form.pairs.errors:  # something ticked that this page did not offer
+        flash(STALE_PLAN, "problem")
         return redirect(url_for("triage.plan_page"), code=303)
     proposal = propose_plan(db.session())
     form.offer.data = sign_offer(current_config().secret_key, current_actor(), proposal.offered())
