@@ -15,10 +15,11 @@ import networkx as nx
 import pytest
 
 from hub.referrals.planning import (
+    MISSED_CHOICE,
     Candidate,
     Place,
     Plan,
-    cost,
+    choice_cost,
     fits,
     left_out_cost,
     plan_cost,
@@ -102,14 +103,18 @@ def networkx_cost(candidates: Sequence[Candidate], places: Sequence[Place]) -> i
         graph.add_edge(node, "left out", capacity=1, weight=left_out_cost(candidate))
         for place in places:
             if fits(candidate, place):
-                graph.add_edge(node, ("p", place.provider_id), capacity=1, weight=cost(candidate, place))
+                graph.add_edge(
+                    node, ("p", place.provider_id), capacity=1, weight=choice_cost(candidate, place)
+                )
     for place in places:
-        graph.add_edge(
-            ("p", place.provider_id),
-            "sink",
-            capacity=total if place.places is None else place.places,
-            weight=0,
-        )
+        # Each place of a provider dearer than the last (the fair share): a chain of unit edges
+        # through nodes of their own, written out here without the solver module's helper.
+        room = total if place.places is None else min(max(place.places, 0), total)
+        for k in range(room):
+            slot: Hashable = ("slot", place.provider_id, k)
+            weight = min(place.share + k, MISSED_CHOICE - 1)
+            graph.add_edge(("p", place.provider_id), slot, capacity=1, weight=weight)
+            graph.add_edge(slot, "sink", capacity=1, weight=0)
     graph.add_edge("left out", "sink", capacity=total, weight=0)
     return int(nx.min_cost_flow_cost(graph))
 
@@ -130,6 +135,16 @@ def test_the_plan_equals_another_solver_on_larger_instances(seed: int) -> None:
     plan = propose(candidates, places)
     check_feasible(plan, candidates, places)
     assert plan.cost == networkx_cost(candidates, places)
+
+
+def test_the_plan_shares_the_queue_out_rather_than_giving_it_all_to_the_least_busy() -> None:
+    # Harbour has had no referrals this quarter, Beacon two: four people who chose no one.
+    places = [Place(1, frozenset(), places=None, share=0), Place(2, frozenset(), places=None, share=2)]
+    candidates = [Candidate(n, frozenset()) for n in range(4)]
+    plan = propose(candidates, places)
+    given = sorted(plan.assignments.values())
+    assert given == [1, 1, 1, 2], "Harbour catches up with Beacon, then they take turns"
+    assert plan.cost == plan_cost(plan.assignments, candidates, places) == networkx_cost(candidates, places)
 
 
 def test_the_longest_waiting_get_the_places_and_choices_are_honoured() -> None:

@@ -10,8 +10,12 @@ The stated objective, in order of weight:
 1. allocate as many referrals as there are places for: leaving one out costs ``LEFT_OUT``, plus one
    for each day it has waited, so when places are short the longest-waiting go first;
 2. honour the person's own choice of provider: any other provider costs ``MISSED_CHOICE``;
-3. spread new work fairly: each provider costs as many as the referrals it has had this quarter
-   (capped at ``MISSED_CHOICE - 1``, so fairness never outweighs a choice).
+3. spread new work fairly: a provider's next referral costs as many as the referrals it has had this
+   quarter plus those this plan already gives it (capped at ``MISSED_CHOICE - 1``, so fairness never
+   outweighs a choice). The cost rises with each referral planned for the same provider, so the
+   plan shares the queue out rather than sending it all to whoever had least before. It is modelled
+   by giving each provider's arc to the sink one unit of capacity per place, each place dearer than
+   the last (:func:`fair_share_cost`); the costs rise, so the flow fills the cheap places first.
 
 Whether a provider fits a referral is ONE rule, :func:`why_not` (empty: it fits): consent to share
 recorded; the provider has not declined it; offers every specialism asked for; serves the person
@@ -119,9 +123,33 @@ def _ages(place: Place) -> str:
     return f"aged {place.max_age} and under"
 
 
-def cost(candidate: Candidate, place: Place) -> int:
+def choice_cost(candidate: Candidate, place: Place) -> int:
     missed = candidate.preferred_provider is not None and candidate.preferred_provider != place.provider_id
-    return (MISSED_CHOICE if missed else 0) + min(place.share, MISSED_CHOICE - 1)
+    return MISSED_CHOICE if missed else 0
+
+
+def fair_share_cost(place: Place, already_planned: int) -> int:
+    """What one more referral for this provider costs, after ``already_planned`` in this plan."""
+    return min(place.share + already_planned, MISSED_CHOICE - 1)
+
+
+def cost(candidate: Candidate, place: Place) -> int:
+    """The cost of this provider for this referral alone (the referral page's ranking)."""
+    return choice_cost(candidate, place) + fair_share_cost(place, 0)
+
+
+def _sink_arcs(place: Place, referrals: int) -> list[tuple[int, int]]:
+    """(capacity, unit cost) arcs from a provider to the sink: one per place while the cost rises,
+    then the rest of its places together at the capped cost."""
+    room = referrals if place.places is None else min(max(place.places, 0), referrals)
+    arcs = []
+    planned = 0
+    while planned < room and fair_share_cost(place, planned) < MISSED_CHOICE - 1:
+        arcs.append((1, fair_share_cost(place, planned)))
+        planned += 1
+    if planned < room:
+        arcs.append((room - planned, MISSED_CHOICE - 1))
+    return arcs
 
 
 def left_out_cost(candidate: Candidate) -> int:
@@ -143,14 +171,15 @@ def propose(candidates: Sequence[Candidate], places: Sequence[Place]) -> Plan:
         for place in places:
             if fits(candidate, place):
                 arc = flow.add_arc_with_capacity_and_unit_cost(
-                    node, provider_node[place.provider_id], 1, cost(candidate, place)
+                    node, provider_node[place.provider_id], 1, choice_cost(candidate, place)
                 )
                 edges[arc] = (candidate.referral_id, place.provider_id)
         arc = flow.add_arc_with_capacity_and_unit_cost(node, left_out, 1, left_out_cost(candidate))
         edges[arc] = (candidate.referral_id, None)
     for place in places:
-        room = len(candidates) if place.places is None else max(place.places, 0)
-        flow.add_arc_with_capacity_and_unit_cost(provider_node[place.provider_id], sink, room, 0)
+        node = provider_node[place.provider_id]
+        for capacity, unit_cost in _sink_arcs(place, len(candidates)):
+            flow.add_arc_with_capacity_and_unit_cost(node, sink, capacity, unit_cost)
     flow.add_arc_with_capacity_and_unit_cost(left_out, sink, len(candidates), 0)
     flow.set_node_supply(source, len(candidates))
     flow.set_node_supply(sink, -len(candidates))
@@ -172,8 +201,13 @@ def plan_cost(
 ) -> int:
     """The objective's value for any assignment, to compare plans made another way."""
     by_id = {p.provider_id: p for p in places}
+    planned = dict.fromkeys(by_id, 0)
     total = 0
     for candidate in candidates:
         provider = plan_assignments.get(candidate.referral_id)
-        total += left_out_cost(candidate) if provider is None else cost(candidate, by_id[provider])
+        if provider is None:
+            total += left_out_cost(candidate)
+            continue
+        total += choice_cost(candidate, by_id[provider]) + fair_share_cost(by_id[provider], planned[provider])
+        planned[provider] += 1
     return total
