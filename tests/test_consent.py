@@ -604,3 +604,119 @@ def test_an_accepted_case_closed_by_withdrawal_is_not_counted_as_waiting(
     )
     waiting_after = prefill(db_session, provider.id, Quarter.current())["waiting_at_quarter_end"].value
     assert (waiting_before, waiting_after) == (1, 0)
+
+
+# -- referrals allocated before consent was enforced ------------------------------------------------
+
+
+def allocated_without_consent(db: Session, provider: Provider, stage: str) -> tuple[Referral, Allocation]:
+    """A referral that reached a provider's stage without consent to share, as older data may hold."""
+    referral = professional(db)
+    allocation = factories.allocation(
+        db,
+        referral_id=referral.id,
+        provider_id=provider.id,
+        status=AllocationStatus.PENDING if stage == "allocated" else AllocationStatus.ACCEPTED,
+    )
+    if stage != "allocated":
+        allocation.decided_at = allocation.created_at
+    if stage == "in support":
+        allocation.first_contact_on, allocation.first_contact_channel = calendar.today(), "phone"
+    referral.status = {
+        "allocated": ReferralStatus.ALLOCATED,
+        "accepted": ReferralStatus.ACCEPTED,
+        "in support": ReferralStatus.IN_SUPPORT,
+    }[stage]
+    db.commit()
+    return referral, allocation
+
+
+@pytest.mark.parametrize("stage", ["allocated", "accepted", "in support"])
+def test_the_triage_team_can_record_consent_for_a_referral_already_with_a_provider(
+    desk: Desk, db_session: Session, provider: Provider, stage: str
+) -> None:
+    referral, _ = allocated_without_consent(db_session, provider, stage)
+    stage_before = referral.status
+    _, page = desk.get(f"/triage/referrals/{referral.id}")
+    assert "Consent to share needed" in page and "Record consent to share" in page
+    assert "This referral is with a provider" in page
+    status, _, location = desk.post(
+        f"/triage/referrals/{referral.id}/consent", **consent_answers(calendar.today())
+    )
+    assert status == 303 and location == f"/triage/referrals/{referral.id}"
+    found = fetch(db_session, referral)
+    assert found.consent_to_share and found.status is stage_before
+
+
+def test_a_provider_cannot_act_on_a_case_without_consent_to_share(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    pending_referral, pending = allocated_without_consent(db_session, provider, "allocated")
+    accepted_referral, accepted = allocated_without_consent(db_session, provider, "accepted")
+    accepted.first_contact_on = None
+    db_session.commit()
+    who = staff_of(db_session, provider)
+    before = counts(db_session)
+    attempts = [
+        lambda: cases.accept(db_session, pending.id, provider.id, who),
+        lambda: cases.decline(db_session, pending.id, provider.id, who, DeclineReason.NO_CAPACITY),
+        lambda: cases.record_first_contact(
+            db_session,
+            accepted.id,
+            provider.id,
+            who,
+            calendar.today(),
+            "phone",
+            voicemail_left=False,
+            service_named=False,
+        ),
+        lambda: cases.record_measures(db_session, accepted.id, provider.id, who, {"sessions_offered": 3}),
+        lambda: cases.close(db_session, accepted.id, provider.id, who, Outcome.COULDNT_CONTACT),
+    ]
+    for attempt in attempts:
+        with pytest.raises(cases.CaseError) as refused:
+            attempt()
+        assert str(refused.value) == (
+            "The person has not agreed to their details being shared with you yet. "
+            "The triage team has been asked to record their consent."
+        )
+    assert counts(db_session) == before, "no offer, event, audit entry or email was added"
+
+    # A hand-made post from the provider's staff: refused, and the referrer is not emailed.
+    pat = provider_desk(app, db_session, provider)
+    before = counts(db_session)
+    status, page, _ = pat.post(f"/provider/cases/{pending.id}/accept")
+    assert status == 200 and "not agreed to their details being shared" in page
+    status, page, _ = pat.post(
+        f"/provider/cases/{accepted.id}/first-contact",
+        **{
+            "first-contact-on-day": str(calendar.today().day),
+            "first-contact-on-month": str(calendar.today().month),
+            "first-contact-on-year": str(calendar.today().year),
+            "first-contact-channel": "phone",
+            "first-contact-voicemail_left": "no",
+            "first-contact-service_named": "no",
+        },
+    )
+    assert status == 200 and "not agreed to their details being shared" in page
+    after = counts(db_session)
+    assert {k: v for k, v in after.items() if k != "AuditEntry"} == {
+        k: v for k, v in before.items() if k != "AuditEntry"
+    }
+    assert fetch(db_session, pending_referral).status is ReferralStatus.ALLOCATED
+    assert fetch(db_session, accepted_referral).status is ReferralStatus.ACCEPTED
+    db_session.refresh(pending)
+    db_session.refresh(accepted)
+    assert pending.status is AllocationStatus.PENDING and accepted.first_contact_on is None
+
+    # Once the triage team records consent, the provider can accept.
+    consent.record_share(
+        db_session,
+        pending_referral.id,
+        TRS,
+        from_whom="Jordan",
+        on=calendar.today(),
+        method=ConsentMethod.PHONE,
+    )
+    cases.accept(db_session, pending.id, provider.id, who)
+    assert fetch(db_session, pending_referral).status is ReferralStatus.ACCEPTED

@@ -2,8 +2,8 @@
 
 A case is one allocation (an offer of a referral to a provider). Every transition is a function
 here and one transaction: it locks the referral's row, loads the allocation, checks that it
-belongs to the acting member of staff's provider and that the move is allowed from where the case
-is now, then writes the change, a timeline event and an audit entry, and any email, together. A
+belongs to the acting member of staff's provider, that the person agreed to their details being
+shared (``Referral.consent_to_share``) and that the move is allowed from where the case is now, then writes the change, a timeline event and an audit entry, and any email, together. A
 move that is not allowed raises a :class:`CaseError` subclass whose message is for the member of
 staff; nothing is written.
 
@@ -82,6 +82,16 @@ class Contradiction(BadDetails):
     """The record would contradict itself (or what is already recorded)."""
 
 
+class NoConsentToShare(CaseError):
+    """The person has not agreed (or no longer agrees) to their details being shared with the provider."""
+
+
+NO_CONSENT = (
+    "The person has not agreed to their details being shared with you yet. "
+    "The triage team has been asked to record their consent."
+)
+
+
 def _case(db: Session, allocation_id: uuid.UUID, provider_id: int) -> tuple[Allocation, Referral]:
     allocation = db.get(Allocation, allocation_id)
     if allocation is None or allocation.provider_id != provider_id:
@@ -89,6 +99,12 @@ def _case(db: Session, allocation_id: uuid.UUID, provider_id: int) -> tuple[Allo
     referral = db.scalar(select(Referral).where(Referral.id == allocation.referral_id).with_for_update())
     db.refresh(allocation)  # read again now the referral is locked, so the checks see the latest
     assert referral is not None  # noqa: S101  (an allocation's referral is removed with it)
+    if not referral.consent_to_share:
+        # Nothing may be done with a case the person has not agreed to share (a referral allocated
+        # before consent was enforced), or withdrew from.
+        if referral.status is S.WITHDRAWN:
+            raise NoConsentToShare("The person withdrew their consent, so this case is closed.")
+        raise NoConsentToShare(NO_CONSENT)
     return allocation, referral
 
 

@@ -58,8 +58,12 @@ WORDINGS = {
     ),
 }
 
-# Consent to share can be recorded while the referral waits for a provider (or for information).
-RECORD_FROM = frozenset({S.SUBMITTED, S.DECLINED_BY_PROVIDER, S.INFO_REQUESTED})
+# Consent to share can be recorded while the referral waits for a provider (or for information), and
+# at a provider's stages too: a referral allocated before consent was enforced may have none yet, and
+# its provider can do nothing with it until the triage team records it.
+RECORD_FROM = frozenset(
+    {S.SUBMITTED, S.DECLINED_BY_PROVIDER, S.INFO_REQUESTED, S.ALLOCATED, S.ACCEPTED, S.IN_SUPPORT}
+)
 # Consent can be withdrawn at any open stage.
 WITHDRAW_FROM = frozenset(
     {S.SUBMITTED, S.DECLINED_BY_PROVIDER, S.INFO_REQUESTED, S.ALLOCATED, S.ACCEPTED, S.IN_SUPPORT}
