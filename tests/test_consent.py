@@ -720,3 +720,47 @@ def test_a_provider_cannot_act_on_a_case_without_consent_to_share(
     )
     cases.accept(db_session, pending.id, provider.id, who)
     assert fetch(db_session, pending_referral).status is ReferralStatus.ACCEPTED
+
+
+def listed_row(page: str, reference: str) -> str:
+    return page[page.index(reference) :].split("</tr>")[0]
+
+
+def test_the_case_list_shows_only_the_reference_and_status_of_a_case_without_consent(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    told = factories.specialism(db_session, label="Made-up counselling kind")
+    shared = factories.referral(db_session, risk_flagged=True, under_18=True)
+    no_consent = factories.referral(db_session, consent_to_share=False, risk_flagged=True, under_18=True)
+    for referral in (shared, no_consent):
+        referral.specialisms.append(told)
+        referral.status = ReferralStatus.ALLOCATED
+        factories.allocation(db_session, referral_id=referral.id, provider_id=provider.id)
+    withdrawn, _ = at_stage(db_session, provider, "accepted")
+    withdrawn.risk_flagged = withdrawn.under_18 = True
+    withdrawn.specialisms.append(told)
+    db_session.commit()
+    consent.withdraw(
+        db_session, withdrawn.id, TRS, on=calendar.today(), method=ConsentMethod.PHONE, note="Stop."
+    )
+    pat = provider_desk(app, db_session, provider)
+
+    _, waiting = pat.get("/provider/cases?group=decision")
+    row = listed_row(waiting, shared.reference)
+    assert "Risk" in row and "Under 18" in row and told.label in row, "the test can see what it looks for"
+    row = listed_row(waiting, no_consent.reference)
+    assert "Allocated" in row
+    for fact in ("Risk", "Under 18", told.label, "Not said"):
+        assert fact not in row
+    _, closed = pat.get("/provider/cases?group=closed")
+    row = listed_row(closed, withdrawn.reference)
+    assert "Withdrawn" in row
+    for fact in ("Risk", "Under 18", told.label, "Not said"):
+        assert fact not in row
+
+    # Filtering by risk would tell the provider the same thing: such cases are not counted or listed.
+    for group in ("decision", "closed"):
+        _, risky = pat.get(f"/provider/cases?group={group}&risk=yes")
+        assert no_consent.reference not in risky and withdrawn.reference not in risky
+    assert shared.reference in pat.get("/provider/cases?group=decision&risk=yes")[1]
+    assert "Closed (0)" in risky and "Waiting for your decision (1)" in risky

@@ -3,9 +3,10 @@
 A case is one allocation (an offer of a referral to a provider). Every transition is a function
 here and one transaction: it locks the referral's row, loads the allocation, checks that it
 belongs to the acting member of staff's provider, that the person agreed to their details being
-shared (``Referral.consent_to_share``) and that the move is allowed from where the case is now, then writes the change, a timeline event and an audit entry, and any email, together. A
-move that is not allowed raises a :class:`CaseError` subclass whose message is for the member of
-staff; nothing is written.
+shared (``Referral.consent_to_share``) and that the move is allowed from where the case is now,
+then writes the change, a timeline event and an audit entry, and any email, together. A move that
+is not allowed raises a :class:`CaseError` subclass whose message is for the member of staff;
+nothing is written.
 
 | transition            | allowed when                                   | case becomes                 |
 | --------------------- | ---------------------------------------------- | ---------------------------- |
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from hub import calendar, outbox
@@ -372,19 +373,24 @@ class CaseList:
 
 
 def case_list(db: Session, provider_id: int, group: str, risk_only: bool = False) -> CaseList:
-    """One group of the provider's own cases (no personal data is listed), with every group's count."""
+    """One group of the provider's own cases (no personal data is listed), with every group's count.
+
+    Whether risks were reported is a fact the person told us, so it counts (for the filter and the
+    order) only for a case whose referral they agreed to share.
+    """
     group = group if group in GROUPS else "decision"
+    risk = and_(Referral.risk_flagged.is_(True), Referral.consent_to_share.is_(True))
     mine = select().select_from(Allocation).join(Referral).where(Allocation.provider_id == provider_id)
     if risk_only:
-        mine = mine.where(Referral.risk_flagged.is_(True))
+        mine = mine.where(risk)
     counts = db.execute(mine.add_columns(*(func.count().filter(_in_group(g)) for g in GROUPS))).one()
     query = (
         select(Allocation)
         .join(Referral)
         .where(Allocation.provider_id == provider_id, _in_group(group))
         .options(contains_eager(Allocation.referral).selectinload(Referral.specialisms))
-        .order_by(Referral.risk_flagged.desc(), Allocation.created_at)
+        .order_by(case((risk, 0), else_=1), Allocation.created_at)
     )
     if risk_only:
-        query = query.where(Referral.risk_flagged.is_(True))
+        query = query.where(risk)
     return CaseList(group, dict(zip(GROUPS, counts, strict=True)), list(db.scalars(query)), risk_only)
