@@ -764,3 +764,22 @@ def test_the_case_list_shows_only_the_reference_and_status_of_a_case_without_con
         assert no_consent.reference not in risky and withdrawn.reference not in risky
     assert shared.reference in pat.get("/provider/cases?group=decision&risk=yes")[1]
     assert "Closed (0)" in risky and "Waiting for your decision (1)" in risky
+
+
+def test_a_providers_timeline_does_not_say_the_person_was_checked_for_duplicates(
+    app: Flask, desk: Desk, db_session: Session, provider: Provider
+) -> None:
+    first, second = matching_pair(db_session)
+    third = factories.referral(db_session, phone_index="same-phone-index")
+    db_session.commit()
+    duplicates.decide(db_session, second.id, first.id, True, TRS)
+    duplicates.decide(db_session, second.id, third.id, False, TRS)
+    allocation = allocate(db_session, second.id, provider.id, TRS, reason="Chosen by the test.")
+    pat = provider_desk(app, db_session, provider)
+    _, page = pat.get(f"/provider/cases/{allocation.id}")
+    assert "Allocated to a provider" in page, "the test reads the provider's timeline"
+    assert "duplicate" not in page.lower() and "same person" not in page
+    assert first.reference not in page and third.reference not in page
+    _, staff_page = desk.get(f"/triage/referrals/{second.id}")
+    assert "Possible duplicate checked: the same person" in staff_page, "the triage team still sees it"
+    assert "Possible duplicate checked: not the same person" in staff_page
