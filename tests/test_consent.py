@@ -783,3 +783,29 @@ def test_a_providers_timeline_does_not_say_the_person_was_checked_for_duplicates
     _, staff_page = desk.get(f"/triage/referrals/{second.id}")
     assert "Possible duplicate checked: the same person" in staff_page, "the triage team still sees it"
     assert "Possible duplicate checked: not the same person" in staff_page
+
+
+def test_a_pair_decided_by_someone_else_between_the_check_and_the_write_is_refused_not_a_crash(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = matching_pair(db_session)
+    pair = sorted([first.id, second.id], key=str)
+
+    def decided_meanwhile(db: Session, a: uuid.UUID, b: uuid.UUID) -> bool:
+        # The other allocator's decision lands after this one looked (SQLite takes no row locks).
+        db.execute(
+            DuplicateDecision.__table__.insert().values(
+                first_id=pair[0], second_id=pair[1], same_person=False, decided_at=first.created_at
+            )
+        )
+        return False
+
+    before = counts(db_session)
+    monkeypatch.setattr(duplicates, "_already_decided", decided_meanwhile)
+    with pytest.raises(duplicates.DecisionRefused, match="Someone has already decided"):
+        duplicates.decide(db_session, second.id, first.id, True, TRS)
+    monkeypatch.undo()
+    assert counts(db_session) == before, "no decision, event or audit entry was added"
+    assert fetch(db_session, first).possible_duplicate and fetch(db_session, second).possible_duplicate
+    duplicates.decide(db_session, second.id, first.id, True, TRS)  # the session is still usable
+    assert not fetch(db_session, first).possible_duplicate
