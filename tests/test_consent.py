@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider
-from hub.referrals import cases, consent, duplicates
+from hub.referrals import casework, cases, consent, duplicates
 from hub.referrals.allocation import AllocationError, allocate
 from hub.referrals.models import (
     Allocation,
@@ -809,3 +810,22 @@ def test_a_pair_decided_by_someone_else_between_the_check_and_the_write_is_refus
     assert fetch(db_session, first).possible_duplicate and fetch(db_session, second).possible_duplicate
     duplicates.decide(db_session, second.id, first.id, True, TRS)  # the session is still usable
     assert not fetch(db_session, first).possible_duplicate
+
+
+@pytest.mark.parametrize("how", ["triage move", "consent withdrawn"])
+def test_an_offer_withdrawn_by_the_triage_team_shows_the_provider_the_uk_date(
+    app: Flask, db_session: Session, provider: Provider, how: str
+) -> None:
+    # 23:30 on 30 June by the clock in UTC is 00:30 on 1 July in the UK.
+    with time_machine.travel("2026-06-30 23:30:00+00:00", tick=False):
+        referral, allocation = at_stage(db_session, provider, "allocated")
+        assert allocation is not None
+        if how == "triage move":
+            casework.move(db_session, referral.id, EventKind.WITHDRAWN, TRS, note="Moved away.")
+        else:
+            consent.withdraw(
+                db_session, referral.id, TRS, on=calendar.today(), method=ConsentMethod.PHONE, note="Stop."
+            )
+        pat = provider_desk(app, db_session, provider)
+        status, page = pat.get(f"/provider/cases/{allocation.id}")
+    assert status == 200 and "The triage team withdrew this offer on 1 July 2026." in page
