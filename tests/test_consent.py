@@ -20,7 +20,7 @@ from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider
-from hub.referrals import casework, cases, consent, duplicates
+from hub.referrals import cases, casework, consent, duplicates
 from hub.referrals.allocation import AllocationError, allocate
 from hub.referrals.models import (
     Allocation,
@@ -37,6 +37,7 @@ from hub.referrals.models import (
     ReferralSource,
     ReferralStatus,
 )
+from hub.templating import uk_date
 
 from . import factories
 from .journeys import TOKEN, professional_journey, reference_and_code, self_journey
@@ -512,7 +513,7 @@ def test_a_possible_duplicate_names_and_links_the_other_referral(desk: Desk, db_
     _, page = desk.get(f"/triage/referrals/{second.id}")
     assert "Possible duplicates" in page
     assert f'href="/triage/referrals/{first.id}">{first.reference}</a>' in page
-    assert f"{first.status.label}, received {first.created_at.strftime('%-d %B %Y')}" in page
+    assert f"{first.status.label}, received {uk_date(first.created_at)}" in page
     assert unrelated.reference not in page
     _, other = desk.get(f"/triage/referrals/{first.id}")
     assert f'href="/triage/referrals/{second.id}">{second.reference}</a>' in other
@@ -829,3 +830,21 @@ def test_an_offer_withdrawn_by_the_triage_team_shows_the_provider_the_uk_date(
         pat = provider_desk(app, db_session, provider)
         status, page = pat.get(f"/provider/cases/{allocation.id}")
     assert status == 200 and "The triage team withdrew this offer on 1 July 2026." in page
+
+
+def test_the_consent_and_duplicate_sections_give_uk_dates_and_times(app: Flask, db_session: Session) -> None:
+    # 23:30 on 30 June by the clock in UTC is 00:30 on 1 July in the UK.
+    with time_machine.travel("2026-06-30 23:30:00+00:00", tick=False):
+        first, second = matching_pair(db_session)
+        referral = professional(db_session)
+        client, _ = signed_in(app, db_session, Role.ALLOCATOR, display_name="Ash Allocator")
+        desk = Desk(client)
+        status, _, _ = desk.post(
+            f"/triage/referrals/{referral.id}/consent", **consent_answers(calendar.today())
+        )
+        assert status == 303
+        _, page = desk.get(f"/triage/referrals/{referral.id}")
+        _, duplicate_page = desk.get(f"/triage/referrals/{second.id}")
+    assert "Ash Allocator (Trauma and Resilience Service) on 1 July 2026 at 00:30" in page
+    assert "30 June" not in page.split('id="consent"')[1].split('id="timeline"')[0]
+    assert f"{first.status.label}, received 1 July 2026." in duplicate_page
