@@ -5,7 +5,8 @@ reads; they change only here, always together with a :class:`ConsentRecord`:
 
 - at intake, :func:`record_at_intake` writes what the form showed and the person agreed to;
 - later, :func:`record_share` writes consent to share that the triage team obtained (from whom,
-  when, how), which lets the referral be allocated;
+  when, how), which lets the referral be allocated (or, if it reached a provider before consent
+  was enforced, lets the provider see it and act on it);
 - :func:`withdraw` records that the person withdrew consent, and closes the referral: a pending
   offer is cancelled, an accepted case is closed as "They no longer wanted support".
 
