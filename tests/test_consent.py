@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider
-from hub.referrals import cases, consent, duplicates
+from hub.referrals import cases, casework, consent, duplicates
 from hub.referrals.allocation import AllocationError, allocate
 from hub.referrals.models import (
     Allocation,
@@ -36,6 +37,7 @@ from hub.referrals.models import (
     ReferralSource,
     ReferralStatus,
 )
+from hub.templating import uk_date
 
 from . import factories
 from .journeys import TOKEN, professional_journey, reference_and_code, self_journey
@@ -511,7 +513,7 @@ def test_a_possible_duplicate_names_and_links_the_other_referral(desk: Desk, db_
     _, page = desk.get(f"/triage/referrals/{second.id}")
     assert "Possible duplicates" in page
     assert f'href="/triage/referrals/{first.id}">{first.reference}</a>' in page
-    assert f"{first.status.label}, received {first.created_at.strftime('%-d %B %Y')}" in page
+    assert f"{first.status.label}, received {uk_date(first.created_at)}" in page
     assert unrelated.reference not in page
     _, other = desk.get(f"/triage/referrals/{first.id}")
     assert f'href="/triage/referrals/{second.id}">{second.reference}</a>' in other
@@ -604,3 +606,245 @@ def test_an_accepted_case_closed_by_withdrawal_is_not_counted_as_waiting(
     )
     waiting_after = prefill(db_session, provider.id, Quarter.current())["waiting_at_quarter_end"].value
     assert (waiting_before, waiting_after) == (1, 0)
+
+
+# -- referrals allocated before consent was enforced ------------------------------------------------
+
+
+def allocated_without_consent(db: Session, provider: Provider, stage: str) -> tuple[Referral, Allocation]:
+    """A referral that reached a provider's stage without consent to share, as older data may hold."""
+    referral = professional(db)
+    allocation = factories.allocation(
+        db,
+        referral_id=referral.id,
+        provider_id=provider.id,
+        status=AllocationStatus.PENDING if stage == "allocated" else AllocationStatus.ACCEPTED,
+    )
+    if stage != "allocated":
+        allocation.decided_at = allocation.created_at
+    if stage == "in support":
+        allocation.first_contact_on, allocation.first_contact_channel = calendar.today(), "phone"
+    referral.status = {
+        "allocated": ReferralStatus.ALLOCATED,
+        "accepted": ReferralStatus.ACCEPTED,
+        "in support": ReferralStatus.IN_SUPPORT,
+    }[stage]
+    db.commit()
+    return referral, allocation
+
+
+@pytest.mark.parametrize("stage", ["allocated", "accepted", "in support"])
+def test_the_triage_team_can_record_consent_for_a_referral_already_with_a_provider(
+    desk: Desk, db_session: Session, provider: Provider, stage: str
+) -> None:
+    referral, _ = allocated_without_consent(db_session, provider, stage)
+    stage_before = referral.status
+    _, page = desk.get(f"/triage/referrals/{referral.id}")
+    assert "Consent to share needed" in page and "Record consent to share" in page
+    assert "This referral is with a provider" in page
+    status, _, location = desk.post(
+        f"/triage/referrals/{referral.id}/consent", **consent_answers(calendar.today())
+    )
+    assert status == 303 and location == f"/triage/referrals/{referral.id}"
+    found = fetch(db_session, referral)
+    assert found.consent_to_share and found.status is stage_before
+
+
+def test_a_provider_cannot_act_on_a_case_without_consent_to_share(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    pending_referral, pending = allocated_without_consent(db_session, provider, "allocated")
+    accepted_referral, accepted = allocated_without_consent(db_session, provider, "accepted")
+    accepted.first_contact_on = None
+    db_session.commit()
+    who = staff_of(db_session, provider)
+    before = counts(db_session)
+    attempts = [
+        lambda: cases.accept(db_session, pending.id, provider.id, who),
+        lambda: cases.decline(db_session, pending.id, provider.id, who, DeclineReason.NO_CAPACITY),
+        lambda: cases.record_first_contact(
+            db_session,
+            accepted.id,
+            provider.id,
+            who,
+            calendar.today(),
+            "phone",
+            voicemail_left=False,
+            service_named=False,
+        ),
+        lambda: cases.record_measures(db_session, accepted.id, provider.id, who, {"sessions_offered": 3}),
+        lambda: cases.close(db_session, accepted.id, provider.id, who, Outcome.COULDNT_CONTACT),
+    ]
+    for attempt in attempts:
+        with pytest.raises(cases.CaseError) as refused:
+            attempt()
+        assert str(refused.value) == (
+            "The person has not agreed to their details being shared with you yet. "
+            "The triage team has been asked to record their consent."
+        )
+    assert counts(db_session) == before, "no offer, event, audit entry or email was added"
+
+    # A hand-made post from the provider's staff: refused, and the referrer is not emailed.
+    pat = provider_desk(app, db_session, provider)
+    before = counts(db_session)
+    status, page, _ = pat.post(f"/provider/cases/{pending.id}/accept")
+    assert status == 200 and "not agreed to their details being shared" in page
+    status, page, _ = pat.post(
+        f"/provider/cases/{accepted.id}/first-contact",
+        **{
+            "first-contact-on-day": str(calendar.today().day),
+            "first-contact-on-month": str(calendar.today().month),
+            "first-contact-on-year": str(calendar.today().year),
+            "first-contact-channel": "phone",
+            "first-contact-voicemail_left": "no",
+            "first-contact-service_named": "no",
+        },
+    )
+    assert status == 200 and "not agreed to their details being shared" in page
+    after = counts(db_session)
+    assert {k: v for k, v in after.items() if k != "AuditEntry"} == {
+        k: v for k, v in before.items() if k != "AuditEntry"
+    }
+    assert fetch(db_session, pending_referral).status is ReferralStatus.ALLOCATED
+    assert fetch(db_session, accepted_referral).status is ReferralStatus.ACCEPTED
+    db_session.refresh(pending)
+    db_session.refresh(accepted)
+    assert pending.status is AllocationStatus.PENDING and accepted.first_contact_on is None
+
+    # Once the triage team records consent, the provider can accept.
+    consent.record_share(
+        db_session,
+        pending_referral.id,
+        TRS,
+        from_whom="Jordan",
+        on=calendar.today(),
+        method=ConsentMethod.PHONE,
+    )
+    cases.accept(db_session, pending.id, provider.id, who)
+    assert fetch(db_session, pending_referral).status is ReferralStatus.ACCEPTED
+
+
+def listed_row(page: str, reference: str) -> str:
+    return page[page.index(reference) :].split("</tr>")[0]
+
+
+def test_the_case_list_shows_only_the_reference_and_status_of_a_case_without_consent(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    told = factories.specialism(db_session, label="Made-up counselling kind")
+    shared = factories.referral(db_session, risk_flagged=True, under_18=True)
+    no_consent = factories.referral(db_session, consent_to_share=False, risk_flagged=True, under_18=True)
+    for referral in (shared, no_consent):
+        referral.specialisms.append(told)
+        referral.status = ReferralStatus.ALLOCATED
+        factories.allocation(db_session, referral_id=referral.id, provider_id=provider.id)
+    withdrawn, _ = at_stage(db_session, provider, "accepted")
+    withdrawn.risk_flagged = withdrawn.under_18 = True
+    withdrawn.specialisms.append(told)
+    db_session.commit()
+    consent.withdraw(
+        db_session, withdrawn.id, TRS, on=calendar.today(), method=ConsentMethod.PHONE, note="Stop."
+    )
+    pat = provider_desk(app, db_session, provider)
+
+    _, waiting = pat.get("/provider/cases?group=decision")
+    row = listed_row(waiting, shared.reference)
+    assert "Risk" in row and "Under 18" in row and told.label in row, "the test can see what it looks for"
+    row = listed_row(waiting, no_consent.reference)
+    assert "Allocated" in row
+    for fact in ("Risk", "Under 18", told.label, "Not said"):
+        assert fact not in row
+    _, closed = pat.get("/provider/cases?group=closed")
+    row = listed_row(closed, withdrawn.reference)
+    assert "Withdrawn" in row
+    for fact in ("Risk", "Under 18", told.label, "Not said"):
+        assert fact not in row
+
+    # Filtering by risk would tell the provider the same thing: such cases are not counted or listed.
+    for group in ("decision", "closed"):
+        _, risky = pat.get(f"/provider/cases?group={group}&risk=yes")
+        assert no_consent.reference not in risky and withdrawn.reference not in risky
+    assert shared.reference in pat.get("/provider/cases?group=decision&risk=yes")[1]
+    assert "Closed (0)" in risky and "Waiting for your decision (1)" in risky
+
+
+def test_a_providers_timeline_does_not_say_the_person_was_checked_for_duplicates(
+    app: Flask, desk: Desk, db_session: Session, provider: Provider
+) -> None:
+    first, second = matching_pair(db_session)
+    third = factories.referral(db_session, phone_index="same-phone-index")
+    db_session.commit()
+    duplicates.decide(db_session, second.id, first.id, True, TRS)
+    duplicates.decide(db_session, second.id, third.id, False, TRS)
+    allocation = allocate(db_session, second.id, provider.id, TRS, reason="Chosen by the test.")
+    pat = provider_desk(app, db_session, provider)
+    _, page = pat.get(f"/provider/cases/{allocation.id}")
+    assert "Allocated to a provider" in page, "the test reads the provider's timeline"
+    assert "duplicate" not in page.lower() and "same person" not in page
+    assert first.reference not in page and third.reference not in page
+    _, staff_page = desk.get(f"/triage/referrals/{second.id}")
+    assert "Possible duplicate checked: the same person" in staff_page, "the triage team still sees it"
+    assert "Possible duplicate checked: not the same person" in staff_page
+
+
+def test_a_pair_decided_by_someone_else_between_the_check_and_the_write_is_refused_not_a_crash(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = matching_pair(db_session)
+    pair = sorted([first.id, second.id], key=str)
+
+    def decided_meanwhile(db: Session, a: uuid.UUID, b: uuid.UUID) -> bool:
+        # The other allocator's decision lands after this one looked (SQLite takes no row locks).
+        db.execute(
+            DuplicateDecision.__table__.insert().values(
+                first_id=pair[0], second_id=pair[1], same_person=False, decided_at=first.created_at
+            )
+        )
+        return False
+
+    before = counts(db_session)
+    monkeypatch.setattr(duplicates, "_already_decided", decided_meanwhile)
+    with pytest.raises(duplicates.DecisionRefused, match="Someone has already decided"):
+        duplicates.decide(db_session, second.id, first.id, True, TRS)
+    monkeypatch.undo()
+    assert counts(db_session) == before, "no decision, event or audit entry was added"
+    assert fetch(db_session, first).possible_duplicate and fetch(db_session, second).possible_duplicate
+    duplicates.decide(db_session, second.id, first.id, True, TRS)  # the session is still usable
+    assert not fetch(db_session, first).possible_duplicate
+
+
+@pytest.mark.parametrize("how", ["triage move", "consent withdrawn"])
+def test_an_offer_withdrawn_by_the_triage_team_shows_the_provider_the_uk_date(
+    app: Flask, db_session: Session, provider: Provider, how: str
+) -> None:
+    # 23:30 on 30 June by the clock in UTC is 00:30 on 1 July in the UK.
+    with time_machine.travel("2026-06-30 23:30:00+00:00", tick=False):
+        referral, allocation = at_stage(db_session, provider, "allocated")
+        assert allocation is not None
+        if how == "triage move":
+            casework.move(db_session, referral.id, EventKind.WITHDRAWN, TRS, note="Moved away.")
+        else:
+            consent.withdraw(
+                db_session, referral.id, TRS, on=calendar.today(), method=ConsentMethod.PHONE, note="Stop."
+            )
+        pat = provider_desk(app, db_session, provider)
+        status, page = pat.get(f"/provider/cases/{allocation.id}")
+    assert status == 200 and "The triage team withdrew this offer on 1 July 2026." in page
+
+
+def test_the_consent_and_duplicate_sections_give_uk_dates_and_times(app: Flask, db_session: Session) -> None:
+    # 23:30 on 30 June by the clock in UTC is 00:30 on 1 July in the UK.
+    with time_machine.travel("2026-06-30 23:30:00+00:00", tick=False):
+        first, second = matching_pair(db_session)
+        referral = professional(db_session)
+        client, _ = signed_in(app, db_session, Role.ALLOCATOR, display_name="Ash Allocator")
+        desk = Desk(client)
+        status, _, _ = desk.post(
+            f"/triage/referrals/{referral.id}/consent", **consent_answers(calendar.today())
+        )
+        assert status == 303
+        _, page = desk.get(f"/triage/referrals/{referral.id}")
+        _, duplicate_page = desk.get(f"/triage/referrals/{second.id}")
+    assert "Ash Allocator (Trauma and Resilience Service) on 1 July 2026 at 00:30" in page
+    assert "30 June" not in page.split('id="consent"')[1].split('id="timeline"')[0]
+    assert f"{first.status.label}, received 1 July 2026." in duplicate_page

@@ -2,10 +2,11 @@
 
 A case is one allocation (an offer of a referral to a provider). Every transition is a function
 here and one transaction: it locks the referral's row, loads the allocation, checks that it
-belongs to the acting member of staff's provider and that the move is allowed from where the case
-is now, then writes the change, a timeline event and an audit entry, and any email, together. A
-move that is not allowed raises a :class:`CaseError` subclass whose message is for the member of
-staff; nothing is written.
+belongs to the acting member of staff's provider, that the person agreed to their details being
+shared (``Referral.consent_to_share``) and that the move is allowed from where the case is now,
+then writes the change, a timeline event and an audit entry, and any email, together. A move that
+is not allowed raises a :class:`CaseError` subclass whose message is for the member of staff;
+nothing is written.
 
 | transition            | allowed when                                   | case becomes                 |
 | --------------------- | ---------------------------------------------- | ---------------------------- |
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from hub import calendar, outbox
@@ -82,6 +83,16 @@ class Contradiction(BadDetails):
     """The record would contradict itself (or what is already recorded)."""
 
 
+class NoConsentToShare(CaseError):
+    """The person has not agreed (or no longer agrees) to their details being shared with the provider."""
+
+
+NO_CONSENT = (
+    "The person has not agreed to their details being shared with you yet. "
+    "The triage team has been asked to record their consent."
+)
+
+
 def _case(db: Session, allocation_id: uuid.UUID, provider_id: int) -> tuple[Allocation, Referral]:
     allocation = db.get(Allocation, allocation_id)
     if allocation is None or allocation.provider_id != provider_id:
@@ -89,6 +100,12 @@ def _case(db: Session, allocation_id: uuid.UUID, provider_id: int) -> tuple[Allo
     referral = db.scalar(select(Referral).where(Referral.id == allocation.referral_id).with_for_update())
     db.refresh(allocation)  # read again now the referral is locked, so the checks see the latest
     assert referral is not None  # noqa: S101  (an allocation's referral is removed with it)
+    if not referral.consent_to_share:
+        # Nothing may be done with a case the person has not agreed to share (a referral allocated
+        # before consent was enforced), or withdrew from.
+        if referral.status is S.WITHDRAWN:
+            raise NoConsentToShare("The person withdrew their consent, so this case is closed.")
+        raise NoConsentToShare(NO_CONSENT)
     return allocation, referral
 
 
@@ -356,19 +373,24 @@ class CaseList:
 
 
 def case_list(db: Session, provider_id: int, group: str, risk_only: bool = False) -> CaseList:
-    """One group of the provider's own cases (no personal data is listed), with every group's count."""
+    """One group of the provider's own cases (no personal data is listed), with every group's count.
+
+    Whether risks were reported is a fact the person told us, so it counts (for the filter and the
+    order) only for a case whose referral they agreed to share.
+    """
     group = group if group in GROUPS else "decision"
+    risk = and_(Referral.risk_flagged.is_(True), Referral.consent_to_share.is_(True))
     mine = select().select_from(Allocation).join(Referral).where(Allocation.provider_id == provider_id)
     if risk_only:
-        mine = mine.where(Referral.risk_flagged.is_(True))
+        mine = mine.where(risk)
     counts = db.execute(mine.add_columns(*(func.count().filter(_in_group(g)) for g in GROUPS))).one()
     query = (
         select(Allocation)
         .join(Referral)
         .where(Allocation.provider_id == provider_id, _in_group(group))
         .options(contains_eager(Allocation.referral).selectinload(Referral.specialisms))
-        .order_by(Referral.risk_flagged.desc(), Allocation.created_at)
+        .order_by(case((risk, 0), else_=1), Allocation.created_at)
     )
     if risk_only:
-        query = query.where(Referral.risk_flagged.is_(True))
+        query = query.where(risk)
     return CaseList(group, dict(zip(GROUPS, counts, strict=True)), list(db.scalars(query)), risk_only)

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.audit import Actor
-from hub.db import committed
+from hub.db import committed, utcnow
 from hub.referrals import timeline
 from hub.referrals.models import (
     Allocation,
@@ -101,7 +101,7 @@ def move(db: Session, referral_id: uuid.UUID, kind: EventKind, actor: Actor, not
             db.execute(
                 update(Allocation)
                 .where(Allocation.referral_id == referral.id, Allocation.status == AllocationStatus.PENDING)
-                .values(status=AllocationStatus.CANCELLED)
+                .values(status=AllocationStatus.CANCELLED, decided_at=utcnow())
             )
         timeline.record(db, referral, kind, actor, rule.to, note=note)
     return referral

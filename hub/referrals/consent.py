@@ -5,7 +5,8 @@ reads; they change only here, always together with a :class:`ConsentRecord`:
 
 - at intake, :func:`record_at_intake` writes what the form showed and the person agreed to;
 - later, :func:`record_share` writes consent to share that the triage team obtained (from whom,
-  when, how), which lets the referral be allocated;
+  when, how), which lets the referral be allocated (or, if it reached a provider before consent
+  was enforced, lets the provider see it and act on it);
 - :func:`withdraw` records that the person withdrew consent, and closes the referral: a pending
   offer is cancelled, an accepted case is closed as "They no longer wanted support".
 
@@ -58,8 +59,12 @@ WORDINGS = {
     ),
 }
 
-# Consent to share can be recorded while the referral waits for a provider (or for information).
-RECORD_FROM = frozenset({S.SUBMITTED, S.DECLINED_BY_PROVIDER, S.INFO_REQUESTED})
+# Consent to share can be recorded while the referral waits for a provider (or for information), and
+# at a provider's stages too: a referral allocated before consent was enforced may have none yet, and
+# its provider can do nothing with it until the triage team records it.
+RECORD_FROM = frozenset(
+    {S.SUBMITTED, S.DECLINED_BY_PROVIDER, S.INFO_REQUESTED, S.ALLOCATED, S.ACCEPTED, S.IN_SUPPORT}
+)
 # Consent can be withdrawn at any open stage.
 WITHDRAW_FROM = frozenset(
     {S.SUBMITTED, S.DECLINED_BY_PROVIDER, S.INFO_REQUESTED, S.ALLOCATED, S.ACCEPTED, S.IN_SUPPORT}

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.audit import Actor
@@ -76,6 +77,18 @@ def _still_possible(db: Session, referral: Referral) -> bool:
     return any(match.same_person is None for match in matches(db, referral))
 
 
+ALREADY_DECIDED = "Someone has already decided about these two referrals. Refresh the page."
+
+
+def _already_decided(db: Session, first: uuid.UUID, second: uuid.UUID) -> bool:
+    found = db.scalar(
+        select(DuplicateDecision.id).where(
+            and_(DuplicateDecision.first_id == first, DuplicateDecision.second_id == second)
+        )
+    )
+    return found is not None
+
+
 def decide(
     db: Session, referral_id: uuid.UUID, other_id: uuid.UUID, same_person: bool, actor: Actor
 ) -> DuplicateDecision:
@@ -94,12 +107,8 @@ def decide(
         matched = select(Referral.id).where(Referral.id == other.id, or_(*conditions))
         if not conditions or db.scalar(matched) is None:
             raise DecisionRefused("That referral is not one this referral may duplicate.")
-        if db.scalar(
-            select(DuplicateDecision.id).where(
-                and_(DuplicateDecision.first_id == first, DuplicateDecision.second_id == second)
-            )
-        ):
-            raise DecisionRefused("Someone has already decided about these two referrals. Refresh the page.")
+        if _already_decided(db, first, second):
+            raise DecisionRefused(ALREADY_DECIDED)
         decision = DuplicateDecision(
             first_id=first,
             second_id=second,
@@ -108,7 +117,12 @@ def decide(
             decided_by=uuid.UUID(actor.id) if actor.id else None,
         )
         db.add(decision)
-        db.flush()
+        try:
+            db.flush()
+        except IntegrityError:
+            # Two allocators decided the pair at once and the other's decision was written after the
+            # check above (SQLite has no row locks to stop it): the pair's unique key refuses this one.
+            raise DecisionRefused(ALREADY_DECIDED) from None
         kind = EventKind.DUPLICATE_SAME_PERSON if same_person else EventKind.DUPLICATE_NOT_SAME
         for one in (referral, other):
             timeline.record(db, one, kind, actor)

@@ -59,6 +59,12 @@ def record(
     return event
 
 
+TRIAGE_ONLY = frozenset({EventKind.DUPLICATE_SAME_PERSON, EventKind.DUPLICATE_NOT_SAME})
+"""Events a provider never sees, even as a plain line: a duplicate check tells them the person was
+referred more than once, which is about other referrals, not their case. (Consent recorded or
+withdrawn stays: it is what lets them see the case, or closes it.)"""
+
+
 @dataclass(frozen=True)
 class Entry:
     what: str
@@ -74,12 +80,14 @@ def entries(db: Session, referral: Referral, *, for_provider: int | None = None)
     for them: events by or about their own provider in full (with the triage team's reason for
     allocating to them); the triage team's own moves (no provider) as a plain line, without the
     note or the name of who made them; another provider's events (an earlier offer, its decline,
-    the note written for it, its staff) not at all.
+    the note written for it, its staff) and the triage team's internal checks (:data:`TRIAGE_ONLY`)
+    not at all.
     """
     query = select(ReferralEvent).where(ReferralEvent.referral_id == referral.id)
     if for_provider is not None:
         query = query.where(
-            or_(ReferralEvent.provider_id == for_provider, ReferralEvent.provider_id.is_(None))
+            or_(ReferralEvent.provider_id == for_provider, ReferralEvent.provider_id.is_(None)),
+            ReferralEvent.kind.not_in(TRIAGE_ONLY),
         )
     events = db.scalars(
         query.options(selectinload(ReferralEvent.provider)).order_by(ReferralEvent.occurred_at.desc())
