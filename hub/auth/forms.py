@@ -28,18 +28,28 @@ class SignInForm(StaffForm):
     )
 
 
-class CodeForm(StaffForm):
-    code = StringField(
-        "Security code",
-        validators=[InputRequired("Enter the security code"), Length(max=20)],
-        description="The 6-digit code from your authenticator app, or one of your recovery codes.",
+def _code_field(label: str, required: str, description: str, inputmode: str) -> StringField:
+    """A security code: from an authenticator app (six digits) or, where allowed, a recovery code."""
+    return StringField(
+        label,
+        validators=[InputRequired(required), Length(max=20)],
+        description=description,
         widget=GovTextInput(),
         render_kw={
             "autocomplete": "one-time-code",
-            "inputmode": "text",
+            "inputmode": inputmode,
             "spellcheck": "false",
             "maxlength": 20,
         },
+    )
+
+
+class CodeForm(StaffForm):
+    code = _code_field(
+        "Security code",
+        "Enter the security code",
+        "The 6-digit code from your authenticator app, or one of your recovery codes.",
+        "text",
     )
 
 
@@ -98,15 +108,9 @@ class ChoosePasswordForm(StaffForm):
 
 
 class ResetPasswordForm(StaffForm):
-    code = StringField(
+    code = _code_field(
         "Your security code",
-        validators=[InputRequired("Enter your security code"), Length(max=20)],
-        description="The 6-digit code from your own authenticator app, to show it is really you.",
-        widget=GovTextInput(),
-        render_kw={
-            "autocomplete": "one-time-code",
-            "inputmode": "numeric",
-            "spellcheck": "false",
-            "maxlength": 20,
-        },
+        "Enter your security code",
+        "The 6-digit code from your own authenticator app, to show it is really you.",
+        "numeric",
     )

@@ -146,23 +146,30 @@ def record_share(
             )
         if not from_whom:
             raise ConsentRefused("Say who gave consent")
-        record = ConsentRecord(
-            referral_id=referral.id,
-            given=True,
-            wording=SHARE_V1,
-            route=ConsentRoute.RECORDED_BY_TRS,
-            method=method,
-            happened_on=_check_day(on),
-            recorded_at=utcnow(),
-            recorded_by=uuid.UUID(actor.id) if actor.id else None,
-            recorded_by_role=actor.role,
-        )
+        record = _told_the_triage_team(referral, actor, SHARE_V1, method, on)
         record.from_whom = from_whom
         record.note = note or None
         db.add(record)
         referral.consent_to_share = True
         timeline.record(db, referral, EventKind.CONSENT_RECORDED, actor)
     return record
+
+
+def _told_the_triage_team(
+    referral: Referral, actor: Actor, wording: str | None, method: ConsentMethod, on: date | None
+) -> ConsentRecord:
+    """A record of consent given (the ``wording`` agreed to) or withdrawn (None), as TRS heard it."""
+    return ConsentRecord(
+        referral_id=referral.id,
+        given=wording is not None,
+        wording=wording,
+        route=ConsentRoute.RECORDED_BY_TRS,
+        method=method,
+        happened_on=_check_day(on),
+        recorded_at=utcnow(),
+        recorded_by=uuid.UUID(actor.id) if actor.id else None,
+        recorded_by_role=actor.role,
+    )
 
 
 def withdraw(
@@ -190,17 +197,7 @@ def withdraw(
             )
         if not note:
             raise ConsentRefused("Say what the person asked for")
-        record = ConsentRecord(
-            referral_id=referral.id,
-            given=False,
-            wording=None,
-            route=ConsentRoute.RECORDED_BY_TRS,
-            method=method,
-            happened_on=_check_day(on),
-            recorded_at=utcnow(),
-            recorded_by=uuid.UUID(actor.id) if actor.id else None,
-            recorded_by_role=actor.role,
-        )
+        record = _told_the_triage_team(referral, actor, None, method, on)
         record.note = note
         db.add(record)
         now = utcnow()

@@ -5,6 +5,7 @@ and the whole-queue plan. The rules and the transactions are in the services the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,16 +163,36 @@ def move(referral_id: str, action: str) -> str | Response:
         abort(404)
     referral = owned_or_404(Referral, referral_id)
     form = chosen.form(prefix=action)
-    problem = None
+    return _act_on(
+        referral,
+        action,
+        form,
+        lambda: casework.move(db.session(), referral.id, chosen.kind, current_actor(), form.note.data or ""),
+        casework.MoveRefused,
+        chosen.done.format(reference=referral.reference),
+        url_for("triage.queue_page"),
+    )
+
+
+def _act_on(
+    referral: Referral,
+    slug: str,
+    form: Any,
+    act: Callable[[], object],
+    refused: type[Exception],
+    done: str,
+    then: str,
+) -> str | Response:
+    """One action from the referral page: if the form is good, ``act``; then say so and go on, or
+    show the page again with the form's errors or the service's refusal."""
     if form.validate_on_submit():
         try:
-            casework.move(db.session(), referral.id, chosen.kind, current_actor(), form.note.data or "")
-        except casework.MoveRefused as error:
-            problem = str(error)
-        else:
-            flash(chosen.done.format(reference=referral.reference))
-            return redirect(url_for("triage.queue_page"), code=303)
-    return _show(referral, action, form, problem)
+            act()
+        except refused as error:
+            return _show(referral, slug, form, str(error))
+        flash(done)
+        return redirect(then, code=303)
+    return _show(referral, slug, form)
 
 
 def _show(
@@ -258,24 +279,23 @@ def _undecided(found: list[duplicates.Match]) -> Any:
 def record_consent(referral_id: str) -> str | Response:
     referral = owned_or_404(Referral, referral_id)
     form = consent_forms.RecordConsentForm(prefix="consent")
-    problem = None
-    if form.validate_on_submit():
-        try:
-            consent.record_share(
-                db.session(),
-                referral.id,
-                current_actor(),
-                from_whom=form.from_whom.data or "",
-                on=form.on.data,
-                method=ConsentMethod(form.method.data),
-                note=form.note.data or "",
-            )
-        except consent.ConsentRefused as error:
-            problem = str(error)
-        else:
-            flash(f"Consent to share is recorded for {referral.reference}. It can now be allocated.")
-            return redirect(url_for("triage.referral_page", referral_id=referral.id), code=303)
-    return _show(referral, "consent", form, problem)
+    return _act_on(
+        referral,
+        "consent",
+        form,
+        lambda: consent.record_share(
+            db.session(),
+            referral.id,
+            current_actor(),
+            from_whom=form.from_whom.data or "",
+            on=form.on.data,
+            method=ConsentMethod(form.method.data),
+            note=form.note.data or "",
+        ),
+        consent.ConsentRefused,
+        f"Consent to share is recorded for {referral.reference}. It can now be allocated.",
+        url_for("triage.referral_page", referral_id=referral.id),
+    )
 
 
 @bp.post("/triage/referrals/<referral_id>/consent-withdrawn")
@@ -283,23 +303,22 @@ def record_consent(referral_id: str) -> str | Response:
 def withdraw_consent(referral_id: str) -> str | Response:
     referral = owned_or_404(Referral, referral_id)
     form = consent_forms.WithdrawConsentForm(prefix="consent-withdrawn")
-    problem = None
-    if form.validate_on_submit():
-        try:
-            consent.withdraw(
-                db.session(),
-                referral.id,
-                current_actor(),
-                on=form.on.data,
-                method=ConsentMethod(form.method.data),
-                note=form.note.data or "",
-            )
-        except consent.ConsentRefused as error:
-            problem = str(error)
-        else:
-            flash(f"{referral.reference} is closed: the person withdrew consent.")
-            return redirect(url_for("triage.queue_page"), code=303)
-    return _show(referral, "consent-withdrawn", form, problem)
+    return _act_on(
+        referral,
+        "consent-withdrawn",
+        form,
+        lambda: consent.withdraw(
+            db.session(),
+            referral.id,
+            current_actor(),
+            on=form.on.data,
+            method=ConsentMethod(form.method.data),
+            note=form.note.data or "",
+        ),
+        consent.ConsentRefused,
+        f"{referral.reference} is closed: the person withdrew consent.",
+        url_for("triage.queue_page"),
+    )
 
 
 @bp.post("/triage/referrals/<referral_id>/duplicates")
@@ -308,22 +327,21 @@ def decide_duplicate(referral_id: str) -> str | Response:
     referral = owned_or_404(Referral, referral_id)
     form = consent_forms.DuplicateForm(prefix="duplicates")
     form.other.choices = _undecided(duplicates.matches(db.session(), referral))
-    problem = None
-    if form.validate_on_submit():
-        try:
-            duplicates.decide(
-                db.session(),
-                referral.id,
-                uuid.UUID(form.other.data or ""),
-                form.same_person.data == "yes",
-                current_actor(),
-            )
-        except duplicates.DecisionRefused as error:
-            problem = str(error)
-        else:
-            flash(f"Your decision about the possible duplicate of {referral.reference} is recorded.")
-            return redirect(url_for("triage.referral_page", referral_id=referral.id), code=303)
-    return _show(referral, "duplicates", form, problem)
+    return _act_on(
+        referral,
+        "duplicates",
+        form,
+        lambda: duplicates.decide(
+            db.session(),
+            referral.id,
+            uuid.UUID(form.other.data or ""),
+            form.same_person.data == "yes",
+            current_actor(),
+        ),
+        duplicates.DecisionRefused,
+        f"Your decision about the possible duplicate of {referral.reference} is recorded.",
+        url_for("triage.referral_page", referral_id=referral.id),
+    )
 
 
 # -- the whole-queue plan -----------------------------------------------------------------------
