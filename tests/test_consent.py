@@ -650,6 +650,19 @@ def test_the_triage_team_can_record_consent_for_a_referral_already_with_a_provid
     assert found.consent_to_share and found.status is stage_before
 
 
+def test_the_consent_filter_finds_a_referral_already_with_a_provider_without_consent(
+    desk: Desk, db_session: Session, provider: Provider
+) -> None:
+    stuck, _ = allocated_without_consent(db_session, provider, "accepted")
+    waiting = factories.referral(db_session, consent_to_share=False)
+    db_session.commit()
+    _, queue_page = desk.get("/triage")
+    assert waiting.reference in queue_page and stuck.reference not in queue_page
+    _, filtered = desk.get("/triage?consent_needed=yes")
+    assert waiting.reference in filtered and stuck.reference in filtered
+    assert "Accepted by the provider" in filtered, "a referral not in the queue says where it is"
+
+
 def test_a_provider_cannot_act_on_a_case_without_consent_to_share(
     app: Flask, db_session: Session, provider: Provider
 ) -> None:
@@ -680,7 +693,7 @@ def test_a_provider_cannot_act_on_a_case_without_consent_to_share(
             attempt()
         assert str(refused.value) == (
             "The person has not agreed to their details being shared with you yet. "
-            "The triage team has been asked to record their consent."
+            "Ask the triage team to record their consent; they can find it under “Consent to share needed”."
         )
     assert counts(db_session) == before, "no offer, event, audit entry or email was added"
 

@@ -89,7 +89,7 @@ class NoConsentToShare(CaseError):
 
 NO_CONSENT = (
     "The person has not agreed to their details being shared with you yet. "
-    "The triage team has been asked to record their consent."
+    "Ask the triage team to record their consent; they can find it under “Consent to share needed”."
 )
 
 

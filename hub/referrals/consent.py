@@ -65,10 +65,8 @@ WORDINGS = {
 RECORD_FROM = frozenset(
     {S.SUBMITTED, S.DECLINED_BY_PROVIDER, S.INFO_REQUESTED, S.ALLOCATED, S.ACCEPTED, S.IN_SUPPORT}
 )
-# Consent can be withdrawn at any open stage.
-WITHDRAW_FROM = frozenset(
-    {S.SUBMITTED, S.DECLINED_BY_PROVIDER, S.INFO_REQUESTED, S.ALLOCATED, S.ACCEPTED, S.IN_SUPPORT}
-)
+# Consent can be withdrawn at the same, open, stages.
+WITHDRAW_FROM = RECORD_FROM
 # How an accepted case ends when the person withdraws consent (the KPI return counts it as such).
 WITHDRAWN_OUTCOME = Outcome.NO_LONGER_WANTED
 
