@@ -332,6 +332,20 @@ def test_after_a_reset_the_old_password_fails_and_the_temporary_one_works_once_a
     assert again.get("/staff").status_code == 200
 
 
+def test_a_temporary_password_never_used_stops_working_after_72_hours(
+    app: Flask, db_session: Session, clock: time_machine.Coordinates
+) -> None:
+    admin, _admin_user, admin_secret = account_with_app(app, db_session, Role.ADMIN)
+    _person, target, _secret = account_with_app(app, db_session, Role.ALLOCATOR, email=EMAIL)
+    clock.shift(timedelta(seconds=31))
+    temporary = temporary_from(post_reset(admin, target, pyotp.TOTP(admin_secret).now()))
+    clock.shift(timedelta(hours=71, minutes=59))
+    assert post_password(app.test_client(), EMAIL, temporary).headers["Location"] == "/login/two-factor"
+    clock.shift(timedelta(minutes=2))
+    late = post_password(app.test_client(), EMAIL, temporary)
+    assert late.status_code == 200 and problem(late) == "Enter a correct email address and password"
+
+
 def test_a_temporary_password_works_once_even_if_no_new_one_was_chosen(
     app: Flask, db_session: Session, clock: time_machine.Coordinates
 ) -> None:

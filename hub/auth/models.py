@@ -46,6 +46,8 @@ class StaffUser(SealedRowMixin, Base):
     # Set when someone else chose the password (a new account, a reset): every staff page waits
     # until the person chooses their own.
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # A password someone else chose (a reset, or a new account's first one) stops working after this.
+    password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[Created]
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -35,6 +35,8 @@ PENDING_FOR = timedelta(minutes=5)
 RECOVERY_CODES = 10
 SESSION_ROWS_KEPT_FOR = timedelta(days=2)  # longer than any session can last
 TEMPORARY_PASSWORD_GROUPS = 4  # 4 groups of 4 from a 31-letter alphabet: about 79 bits
+CHOSEN_BY_SOMEONE_ELSE_FOR = timedelta(hours=72)
+"""How long a password an administrator or operator chose for someone works, if it is never used."""
 
 
 class AccountError(Exception):
@@ -85,6 +87,7 @@ def create_user(
         provider_id=provider_id,
         password_hash=passwords.hash_password(password),
         must_change_password=must_change_password,
+        password_expires_at=utcnow() + CHOSEN_BY_SOMEONE_ELSE_FOR if must_change_password else None,
     )
     user.email = email.strip()
     user.display_name = display_name.strip()
@@ -102,6 +105,8 @@ def check_password(db: Session, email: str, password: str, address: str | None) 
     now = utcnow()
     locked = user is not None and user.locked_until is not None and user.locked_until > now
     right = passwords.check_password(user.password_hash if user else None, password)
+    if user is not None and user.password_expires_at is not None and user.password_expires_at <= now:
+        right = False  # a password someone else chose, never used in time: the same answer as a wrong one
     if user is None or locked or user.disabled or not right:
         if user is not None and not locked:
             _count_failure(user)
@@ -282,6 +287,7 @@ def change_password(db: Session, user: StaffUser, current: str | None, new: str,
         raise AccountError(problem)
     user.password_hash = passwords.hash_password(new)
     user.must_change_password = False
+    user.password_expires_at = None
     _end_sessions(db, user)  # every session of this account ends, this one too
     _account_changed(
         db, "account.password_changed", user, Actor(id=str(user.id), role=user.role.value, address=address)
@@ -322,6 +328,7 @@ def reset_password(db: Session, user: StaffUser, actor: Actor) -> str:
     )
     user.password_hash = passwords.hash_password(temporary)
     user.must_change_password = True
+    user.password_expires_at = utcnow() + CHOSEN_BY_SOMEONE_ELSE_FOR
     _end_sessions(db, user)
     _account_changed(db, "account.password_reset", user, actor)
     return temporary
