@@ -250,8 +250,8 @@ def reset_password_command(email: str) -> None:
     temporary = reset_password(db.session(), user, Actor(id=None, role="operator"))
     click.echo(f"Temporary password (shown only now): {temporary}")
     click.echo(
-        "Give it to them in person or by phone. It works for one sign-in; then they choose their own."
-        " Every session they had has ended."
+        "Give it to them in person or by phone. It works for one sign-in in the next 3 days;"
+        " then they choose their own. Every session they had has ended."
     )
 
 

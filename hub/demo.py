@@ -124,6 +124,8 @@ def seed(db: Session) -> list[str]:
             set_blind_indexes(referral, current_keyring())
             agreed = ["referral"] if preferred in DEMO_NO_CONSENT_TO_SHARE else ["referral", "share"]
             records = consent.record_at_intake(referral, agreed, day_of(referral.created_at))
+            for record in records:
+                record.recorded_at = referral.created_at  # recorded when the made-up form was sent
             db.add(referral)
             db.flush()  # the referral's row before its consent records
             db.add_all(records)

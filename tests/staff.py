@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import pyotp
@@ -35,3 +36,21 @@ def signed_in(app: Flask, db: Session, role: Role, **fields: Any) -> tuple[Flask
     client = app.test_client()
     sign_in(client, user, secret)
     return client, user
+
+
+class Desk:
+    """A signed-in member of staff at their pages, with the session's CSRF token for posting."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        token = TOKEN.search(client.get("/staff").get_data(as_text=True))
+        assert token
+        self.token = token.group(1)
+
+    def get(self, path: str) -> tuple[int, str]:
+        response = self.client.get(path)
+        return response.status_code, html.unescape(response.get_data(as_text=True))
+
+    def send(self, path: str, **data: Any) -> Any:
+        """POST the form with the CSRF token; the test client's response."""
+        return self.client.post(path, data={"csrf_token": self.token, **data})

@@ -38,6 +38,7 @@ from hub.referrals.models import (
 from hub.referrals.status import check_status, new_status_code
 
 from . import factories
+from . import staff as staff_pages
 from .journeys import TOKEN
 from .staff import signed_in
 
@@ -230,19 +231,9 @@ def test_measures_must_add_up(db_session: Session, provider: Provider) -> None:
 # -- the pages ------------------------------------------------------------------------------------
 
 
-class Desk:
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        token = TOKEN.search(client.get("/staff").get_data(as_text=True))
-        assert token
-        self.token = token.group(1)
-
-    def get(self, path: str) -> tuple[int, str]:
-        response = self.client.get(path)
-        return response.status_code, html.unescape(response.get_data(as_text=True))
-
+class Desk(staff_pages.Desk):
     def post(self, path: str, **data: Any) -> tuple[int, str]:
-        response = self.client.post(path, data={"csrf_token": self.token, **data})
+        response = self.send(path, **data)
         return response.status_code, html.unescape(response.get_data(as_text=True))
 
 

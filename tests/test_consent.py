@@ -40,7 +40,8 @@ from hub.referrals.models import (
 from hub.templating import uk_date
 
 from . import factories
-from .journeys import TOKEN, professional_journey, reference_and_code, self_journey
+from . import staff as staff_pages
+from .journeys import professional_journey, reference_and_code, self_journey
 from .staff import signed_in
 
 TRS = Actor(id=None, role="allocator")
@@ -57,21 +58,9 @@ RISK = "Made-up risk: contact from a perpetrator."
 BORN = date(1999, 11, 2)
 
 
-class Desk:
-    """A signed-in member of staff with a CSRF token."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        token = TOKEN.search(client.get("/staff").get_data(as_text=True))
-        assert token
-        self.token = token.group(1)
-
-    def get(self, path: str) -> tuple[int, str]:
-        response = self.client.get(path)
-        return response.status_code, html.unescape(response.get_data(as_text=True))
-
+class Desk(staff_pages.Desk):
     def post(self, path: str, **data: Any) -> tuple[int, str, str | None]:
-        response = self.client.post(path, data={"csrf_token": self.token, **data})
+        response = self.send(path, **data)
         return (
             response.status_code,
             html.unescape(response.get_data(as_text=True)),

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,18 +25,12 @@ from hub.referrals.models import (
 )
 
 from . import factories
-from .journeys import TOKEN
+from . import staff as staff_pages
 from .staff import signed_in
 
 
-class Desk:
+class Desk(staff_pages.Desk):
     """A signed-in allocator at the triage pages."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        token = TOKEN.search(client.get("/staff").get_data(as_text=True))
-        assert token
-        self.token = token.group(1)
 
     def page(self, referral: Referral) -> str:
         response = self.client.get(f"/triage/referrals/{referral.id}")
@@ -45,7 +38,7 @@ class Desk:
         return html.unescape(response.get_data(as_text=True))
 
     def post(self, path: str, **data: Any) -> Any:
-        return self.client.post(path, data={"csrf_token": self.token, **data})
+        return self.send(path, **data)
 
 
 @pytest.fixture

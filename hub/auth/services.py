@@ -320,8 +320,8 @@ def reset_second_factor(db: Session, user: StaffUser, actor: Actor) -> None:
 def reset_password(db: Session, user: StaffUser, actor: Actor) -> str:
     """Give the account a temporary password, returned to be shown once and never stored in clear.
 
-    It works for one sign-in, after which the person must choose their own; every session of the
-    account ends now.
+    It works for one sign-in within ``CHOSEN_BY_SOMEONE_ELSE_FOR``, after which the person must
+    choose their own; every session of the account ends now.
     """
     temporary = "-".join(
         "".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(TEMPORARY_PASSWORD_GROUPS)

@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional, ValidationE
 
 from hub.auth.forms import StaffForm
 from hub.posted import WholeNumberField
-from hub.referrals.forms import YES_NO, DateOfBirthField, options
+from hub.referrals.forms import YES_NO, day_so_far, options
 from hub.referrals.models import ContactMethod, DeclineReason, Outcome, SafeContact
 from hub.referrals.staff_forms import note_field
 
@@ -34,13 +34,7 @@ class DeclineForm(StaffForm):
 class FirstContactForm(StaffForm):
     """Offers only the ways the person said are safe (set again from the case when the form comes back)."""
 
-    on = DateOfBirthField(
-        "When did you first make contact?",
-        required_message="Enter the date of first contact",
-        called="The date of first contact",
-        today_allowed=True,
-        description="For example, 3 11 2026",
-    )
+    on = day_so_far("When did you first make contact?", "the date of first contact")
     channel = RadioField(
         "How did you make contact?",
         validators=[InputRequired("Choose how you made contact")],

@@ -11,7 +11,7 @@ from wtforms import RadioField
 from wtforms.validators import DataRequired, InputRequired
 
 from hub.auth.forms import StaffForm
-from hub.referrals.forms import NAME_MAX, DateOfBirthField, line, options
+from hub.referrals.forms import NAME_MAX, day_so_far, line, options
 from hub.referrals.models import ConsentMethod
 from hub.referrals.staff_forms import note_field
 
@@ -25,13 +25,7 @@ class RecordConsentForm(StaffForm):
         DataRequired("Say who gave consent"),  # after the spaces are trimmed
         hint="For example, the person themselves, or their social worker after asking them.",
     )
-    on = DateOfBirthField(
-        "When did they agree?",
-        required_message="Enter the date they agreed",
-        called="The date they agreed",
-        today_allowed=True,
-        description="For example, 3 11 2026",
-    )
+    on = day_so_far("When did they agree?", "the date they agreed")
     method = RadioField(
         "How did they agree?",
         validators=[InputRequired("Choose how they agreed")],
@@ -42,13 +36,7 @@ class RecordConsentForm(StaffForm):
 
 
 class WithdrawConsentForm(StaffForm):
-    on = DateOfBirthField(
-        "When did they withdraw consent?",
-        required_message="Enter the date they withdrew consent",
-        called="The date they withdrew consent",
-        today_allowed=True,
-        description="For example, 3 11 2026",
-    )
+    on = day_so_far("When did they withdraw consent?", "the date they withdrew consent")
     method = RadioField(
         "How did they tell us?",
         validators=[InputRequired("Choose how they told us")],

@@ -180,6 +180,18 @@ class DateOfBirthField(Field):
         return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
+def day_so_far(label: str, what: str) -> DateOfBirthField:
+    """The day something happened, today at the latest; ``what`` names it in the messages ("the date
+    they agreed")."""
+    return DateOfBirthField(
+        label,
+        required_message=f"Enter {what}",
+        called=what[0].upper() + what[1:],
+        today_allowed=True,
+        description="For example, 3 11 2026",
+    )
+
+
 def _iso_date(value: str) -> date | None:
     try:
         return date.fromisoformat(value)
