@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.config import Config
-from hub.crypto import Keyring
+from hub.keyring import Keyring
 from tests.postgres_server import running_server
 
 

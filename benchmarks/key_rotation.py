@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from benchmarks.databases import database
 from hub import create_app, db
 from hub.config import Config
-from hub.crypto import Keyring
+from hub.keyring import Keyring
 from hub.keys import count_by_key, rotate
 from hub.migrate import upgrade
 from hub.referrals.models import Referral, ReferralSource

@@ -14,16 +14,16 @@ def create_app(config: Config | None = None) -> Flask:
     from hub.auth import access
     from hub.auth.admin_views import bp as admin_bp
     from hub.auth.views import bp as auth_bp
-    from hub.crypto import Keyring
     from hub.extensions import csrf, limiter
+    from hub.keyring import Keyring
     from hub.kpi.admin_views import bp as kpi_admin_bp
     from hub.kpi.commissioner_views import bp as commissioner_bp
     from hub.kpi.views import bp as kpi_bp
-    from hub.providers.views import bp as providers_bp
-    from hub.public import bp as public_bp
-    from hub.referrals.provider_views import bp as cases_bp
-    from hub.referrals.public_views import bp as intake_bp
-    from hub.referrals.staff_views import bp as triage_bp
+    from hub.providers.capacity_views import bp as providers_bp
+    from hub.referrals.case_views import bp as cases_bp
+    from hub.referrals.intake_views import bp as intake_bp
+    from hub.referrals.public_pages import bp as public_bp
+    from hub.referrals.triage_views import bp as triage_bp
 
     config = config or Config.load()
     app = Flask(__name__, instance_path=str(config.instance_path), instance_relative_config=True)

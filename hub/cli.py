@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from hub import db
 from hub.auth.models import Role
 from hub.config import current_config
-from hub.crypto import CryptoError, current_keyring
+from hub.keyring import CryptoError, current_keyring
 
 if TYPE_CHECKING:
     from hub.keys import RotationReport

@@ -91,7 +91,7 @@ def seed(db: Session) -> list[str]:
         said.append(f"Added demo provider {name}.")
     if not db.scalar(select(func.count()).select_from(Referral)):
         from hub.calendar import day_of
-        from hub.crypto import current_keyring
+        from hub.keyring import current_keyring
         from hub.referrals import consent
         from hub.referrals.intake import set_blind_indexes
 

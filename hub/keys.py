@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 import hub.models  # noqa: F401  (every sealed attribute registers itself on import)
 from hub import audit
-from hub.crypto import HEADER_LENGTH, KEY_ID_LENGTH, SEALED_FIELDS, Binding, CryptoError, Keyring
 from hub.db import Base
+from hub.keyring import HEADER_LENGTH, KEY_ID_LENGTH, Binding, CryptoError, Keyring
+from hub.sealed import SEALED_FIELDS
 
 DEFAULT_BATCH_SIZE = 1000
 MAX_PASSES = 5

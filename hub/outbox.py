@@ -22,8 +22,8 @@ from flask import render_template
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hub.crypto import Sealed
 from hub.db import Base, Created, SealedRowMixin, UTCDateTime, utcnow
+from hub.sealed import Sealed
 
 MAX_ATTEMPTS = 5
 

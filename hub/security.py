@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 from hub.config import current_config
-from hub.crypto import current_keyring
+from hub.keyring import current_keyring
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from hub import create_app, db
 from hub.config import Config
-from hub.crypto import Keyring
+from hub.keyring import Keyring
 from hub.migrate import upgrade
 
 from .live_hub import live_hub, neutral_site  # noqa: F401  (fixtures)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hub import create_app
 from hub.config import Config, ConfigError
-from hub.crypto import KeyFileError, Keyring
+from hub.keyring import KeyFileError, Keyring
 
 from . import factories
 from .conftest import OwnContextClient, make_config

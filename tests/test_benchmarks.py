@@ -12,7 +12,7 @@ import pytest
 from benchmarks import audit_write, key_rotation
 from hub import create_app, db
 from hub.config import Config
-from hub.crypto import Keyring
+from hub.keyring import Keyring
 from hub.keys import rotate
 
 

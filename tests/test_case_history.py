@@ -9,8 +9,8 @@ from hub.audit import Actor
 from hub.auth.models import Role
 from hub.referrals import cases, timeline
 from hub.referrals.allocation import allocate
-from hub.referrals.casework import move
 from hub.referrals.models import DeclineReason, EventKind, ReferralSource
+from hub.referrals.triage_moves import move
 
 from . import factories
 from .test_cases import provider_desk

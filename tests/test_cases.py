@@ -18,13 +18,12 @@ from sqlalchemy.orm import Session
 
 from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
-from hub.crypto import Keyring
+from hub.keyring import Keyring
 from hub.kpi.reminders import send_reminders
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider
 from hub.referrals import cases, timeline
 from hub.referrals.allocation import allocate
-from hub.referrals.casework import move
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
@@ -36,6 +35,7 @@ from hub.referrals.models import (
     ReferralStatus,
 )
 from hub.referrals.status import check_status, new_status_code
+from hub.referrals.triage_moves import move
 
 from . import factories
 from . import staff as staff_pages

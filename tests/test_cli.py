@@ -13,12 +13,12 @@ from sqlalchemy import func, select
 
 from hub import create_app, db
 from hub.config import Config
-from hub.crypto import Keyring
 from hub.demo import DEMO_PEOPLE
+from hub.instance import init_command
+from hub.keyring import Keyring
 from hub.keys import count_by_key
 from hub.providers.models import Provider
 from hub.referrals.models import Allocation, ConsentRecord, Referral
-from hub.setup import init_command
 
 
 @pytest.fixture

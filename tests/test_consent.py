@@ -20,7 +20,7 @@ from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider
-from hub.referrals import cases, casework, consent, duplicates
+from hub.referrals import cases, consent, duplicates, triage_moves
 from hub.referrals.allocation import AllocationError, allocate
 from hub.referrals.models import (
     Allocation,
@@ -824,7 +824,7 @@ def test_an_offer_withdrawn_by_the_triage_team_shows_the_provider_the_uk_date(
         referral, allocation = at_stage(db_session, provider, "allocated")
         assert allocation is not None
         if how == "triage move":
-            casework.move(db_session, referral.id, EventKind.WITHDRAWN, TRS, note="Moved away.")
+            triage_moves.move(db_session, referral.id, EventKind.WITHDRAWN, TRS, note="Moved away.")
         else:
             consent.withdraw(
                 db_session, referral.id, TRS, on=calendar.today(), method=ConsentMethod.PHONE, note="Stop."

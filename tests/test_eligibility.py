@@ -480,7 +480,7 @@ def test_the_plan_page_offers_its_choices_from_the_signed_offer_not_from_the_pos
     desk: Desk, db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Even were the service's own check lost, the page's form accepts only the pairs it offered."""
-    from hub.referrals import staff_views
+    from hub.referrals import triage_views
 
     provider = factories.provider(db_session, name="Harbour")
     shown = factories.referral(db_session)
@@ -496,7 +496,7 @@ def test_the_plan_page_offers_its_choices_from_the_signed_offer_not_from_the_pos
         asked.append(list(posted))
         return confirm_plan(db, secret, actor, sign_offer(secret, actor, posted), posted)
 
-    monkeypatch.setattr(staff_views, "confirm_plan", confirm_without_checking)
+    monkeypatch.setattr(triage_views, "confirm_plan", confirm_without_checking)
     before = counts(db_session)
     for tampered in (offer, offer[:-2] + ("AA" if not offer.endswith("AA") else "BB")):
         response = desk.post("/triage/plan", pairs=[*pairs, f"{later.id}:{provider.id}"], offer=tampered)

@@ -19,8 +19,8 @@ from hub.auth.models import Role
 from hub.calendar import Quarter
 from hub.db import Base
 from hub.kpi.models import KpiDefinition
+from hub.referrals.intake_views import PROFESSIONAL, SELF
 from hub.referrals.models import AllocationStatus, ReferralStatus
-from hub.referrals.public_views import PROFESSIONAL, SELF
 
 from . import factories
 from .journeys import PROFESSIONAL_ANSWERS, SELF_ANSWERS, TOKEN

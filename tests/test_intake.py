@@ -16,7 +16,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from hub.config import Config
-from hub.crypto import Keyring
+from hub.keyring import Keyring
 from hub.outbox import OutboxMessage
 from hub.referrals import intake
 from hub.referrals.models import DraftPage, Referral, ReferralSource

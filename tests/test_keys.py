@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from hub import create_app, db
 from hub.audit import AuditEntry
-from hub.crypto import SEALED_FIELDS, Binding, CryptoError, Keyring, UnknownKeyError, key_id_of
 from hub.db import make_engine
+from hub.keyring import Binding, CryptoError, Keyring, UnknownKeyError, key_id_of
 from hub.keys import KeyInUse, add_key, count_by_key, retire_key, rotate, use_key
 from hub.migrate import upgrade
 from hub.referrals.models import Allocation, Referral
+from hub.sealed import SEALED_FIELDS
 
 from . import factories
 from .conftest import make_config

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
 from hub.calendar import Quarter
-from hub.crypto import CryptoError, UnsealError
+from hub.keyring import CryptoError, UnsealError
 from hub.kpi import returns
 from hub.kpi.models import KpiReturn, ReturnState
 from hub.kpi.prefill import prefill, trs_figures

@@ -14,10 +14,11 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from hub import create_app, db
-from hub.crypto import SEALED_FIELDS, CryptoError, Keyring, UnsealError
 from hub.db import Base
+from hub.keyring import CryptoError, Keyring, UnsealError
 from hub.migrate import upgrade
 from hub.referrals.models import Allocation, Referral
+from hub.sealed import SEALED_FIELDS
 
 from . import factories
 from .conftest import make_config

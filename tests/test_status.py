@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.crypto import Keyring
+from hub.keyring import Keyring
 from hub.referrals.models import Referral, ReferralStatus
 
 from .journeys import TOKEN, professional_journey, reference_and_code, self_journey

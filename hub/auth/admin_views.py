@@ -22,11 +22,10 @@ from hub.auth.forms import (
     ChoosePasswordForm,
     NewAccountForm,
     ResetPasswordForm,
-    StaffForm,
 )
 from hub.auth.models import Role, StaffUser
+from hub.forms import StaffForm, options
 from hub.providers.models import Provider
-from hub.referrals.forms import options
 
 bp = Blueprint("admin", __name__)
 

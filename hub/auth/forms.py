@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovTextInput
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-
-class StaffForm(FlaskForm):
-    class Meta:
-        csrf = False
+from hub.forms import StaffForm
 
 
 class SignInForm(StaffForm):

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import Enum, ForeignKey, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.crypto import Sealed
 from hub.db import Base, Created, SealedRowMixin, UTCDateTime
+from hub.sealed import Sealed
 
 
 class Role(enum.StrEnum):

@@ -25,9 +25,10 @@ from hub import audit
 from hub.audit import Actor
 from hub.auth import passwords, totp
 from hub.auth.models import RecoveryCode, Role, StaffSession, StaffUser
-from hub.crypto import current_keyring, normalise_email
+from hub.codes import readable_code
 from hub.db import utcnow
-from hub.referrals.references import ALPHABET
+from hub.keyring import current_keyring
+from hub.normalise import normalise_email
 
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
@@ -259,10 +260,7 @@ def _code_hash(code: str) -> str:
 
 def _new_recovery_codes(db: Session, user: StaffUser) -> list[str]:
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = [
-        "-".join("".join(secrets.choice(ALPHABET) for _ in range(5)) for _ in range(2))
-        for _ in range(RECOVERY_CODES)
-    ]
+    codes = [readable_code(2, 5) for _ in range(RECOVERY_CODES)]
     db.add_all(RecoveryCode(user_id=user.id, code_hash=_code_hash(code)) for code in codes)
     return codes
 
@@ -323,9 +321,7 @@ def reset_password(db: Session, user: StaffUser, actor: Actor) -> str:
     It works for one sign-in within ``CHOSEN_BY_SOMEONE_ELSE_FOR``, after which the person must
     choose their own; every session of the account ends now.
     """
-    temporary = "-".join(
-        "".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(TEMPORARY_PASSWORD_GROUPS)
-    )
+    temporary = readable_code(TEMPORARY_PASSWORD_GROUPS, 4)
     user.password_hash = passwords.hash_password(temporary)
     user.must_change_password = True
     user.password_expires_at = utcnow() + CHOSEN_BY_SOMEONE_ELSE_FOR

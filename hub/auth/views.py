@@ -9,10 +9,11 @@ from werkzeug.wrappers import Response
 from hub import db
 from hub.auth import services, totp
 from hub.auth.access import roles_required, start_session
-from hub.auth.forms import CodeForm, SignInForm, StaffForm
+from hub.auth.forms import CodeForm, SignInForm
 from hub.auth.models import Role, StaffUser
 from hub.db import utcnow
 from hub.extensions import configured_limit, limiter
+from hub.forms import StaffForm
 
 bp = Blueprint("auth", __name__)
 

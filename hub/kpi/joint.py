@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.calendar import Quarter
-from hub.crypto import CryptoError
+from hub.keyring import CryptoError
 from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
 from hub.kpi.prefill import TRS_LABELS, Prefilled, trs_figures
 from hub.kpi.returns import definitions, figure_text, state_of

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.crypto import CryptoError, Sealed
 from hub.db import Base, Created, SealedRowMixin, UTCDateTime
+from hub.keyring import CryptoError
+from hub.sealed import Sealed
 
 RETURNS_NAMESPACE = uuid.UUID("5d1f0c52-5a0b-4d57-9a57-6f1c1f0b8c31")
 

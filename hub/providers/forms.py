@@ -5,7 +5,7 @@ from __future__ import annotations
 from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms.validators import NumberRange, Optional
 
-from hub.auth.forms import StaffForm
+from hub.forms import StaffForm
 from hub.posted import WholeNumberField
 
 LIMIT = 10_000

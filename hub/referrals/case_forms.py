@@ -8,11 +8,11 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
 from wtforms import Field, RadioField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from hub.auth.forms import StaffForm
+from hub.forms import YES_NO, StaffForm, options
 from hub.posted import WholeNumberField
-from hub.referrals.forms import YES_NO, day_so_far, options
+from hub.referrals.intake_forms import day_so_far
 from hub.referrals.models import ContactMethod, DeclineReason, Outcome, SafeContact
-from hub.referrals.staff_forms import note_field
+from hub.referrals.triage_forms import note_field
 
 SESSIONS_MAX = 1000
 

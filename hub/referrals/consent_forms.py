@@ -10,10 +10,10 @@ from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from wtforms import RadioField
 from wtforms.validators import DataRequired, InputRequired
 
-from hub.auth.forms import StaffForm
-from hub.referrals.forms import NAME_MAX, day_so_far, line, options
+from hub.forms import StaffForm, line, options
+from hub.referrals.intake_forms import NAME_MAX, day_so_far
 from hub.referrals.models import ConsentMethod
-from hub.referrals.staff_forms import note_field
+from hub.referrals.triage_forms import note_field
 
 METHODS = options([(m.value, m.label) for m in ConsentMethod])
 

@@ -20,8 +20,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub import audit, calendar, outbox
-from hub.crypto import Keyring, normalise_email, normalise_name, normalise_phone
 from hub.db import utcnow
+from hub.keyring import Keyring
+from hub.normalise import normalise_email, normalise_name, normalise_phone
 from hub.providers.models import Provider, Specialism
 from hub.referrals import consent
 from hub.referrals.models import ContactMethod, DraftPage, Referral, ReferralSource, SafeContact

@@ -1,6 +1,6 @@
 """Referrals and their allocations to providers.
 
-Everything a person told us about themselves is a :class:`~hub.crypto.Sealed` attribute. What
+Everything a person told us about themselves is a :class:`~hub.sealed.Sealed` attribute. What
 triage needs to sort and count (source, status, flags, requested specialisms) is plain structured
 data; duplicates are found through keyed blind indexes, never by opening the table.
 """
@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.crypto import Sealed
 from hub.db import Base, BlindIndex, Created, SealedRowMixin, Updated, UTCDateTime, utcnow
 from hub.providers.models import Provider, Specialism
+from hub.sealed import Sealed
 
 
 class ReferralSource(enum.StrEnum):

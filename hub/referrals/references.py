@@ -1,20 +1,14 @@
-"""Human-friendly referral references such as ``PAS-7KQ4-M2XD``.
-
-The alphabet leaves out characters that are easy to confuse when read aloud or written down
-(0/O, 1/I/L, 5/S, 2/Z, 8/B, U/V).
-"""
+"""Human-friendly referral references such as ``PAS-7KQ4-M2XD``, in the alphabet of :mod:`hub.codes`."""
 
 from __future__ import annotations
 
-import secrets
+from hub.codes import readable_code
 
-ALPHABET = "34679ACDEFGHJKMNPQRTWXY"
 PREFIX = "PAS"
 
 
 def new_reference() -> str:
-    groups = ("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(2))
-    return "-".join([PREFIX, *groups])
+    return f"{PREFIX}-{readable_code(2, 4)}"
 
 
 def normalise_reference(text: str) -> str:

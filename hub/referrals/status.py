@@ -8,16 +8,17 @@ whether the reference exists or not, so a wrong reference and a wrong code look 
 from __future__ import annotations
 
 import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.crypto import Keyring, normalise_email
+from hub.codes import readable_code
+from hub.keyring import Keyring
+from hub.normalise import normalise_email
 from hub.referrals.models import Allocation, AllocationStatus, Referral, ReferralStatus
-from hub.referrals.references import ALPHABET, normalise_reference
+from hub.referrals.references import normalise_reference
 
 CODE_GROUPS = 3
 
@@ -52,7 +53,7 @@ WITH_A_PROVIDER = (
 
 def new_status_code(keyring: Keyring) -> tuple[str, str]:
     """A new secret code such as ``7KQ4-M2XD-9PRT`` (54 bits), and the keyed hash to store instead."""
-    code = "-".join("".join(secrets.choice(ALPHABET) for _ in range(4)) for _ in range(CODE_GROUPS))
+    code = readable_code(CODE_GROUPS, 4)
     return code, hash_code(keyring, code)
 
 

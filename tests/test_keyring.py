@@ -9,17 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.crypto import (
-    Binding,
-    KeyFileError,
-    Keyring,
-    UnknownKeyError,
-    UnsealError,
-    key_id_of,
-    normalise_email,
-    normalise_name,
-    normalise_phone,
-)
+from hub.keyring import Binding, KeyFileError, Keyring, UnknownKeyError, UnsealError, key_id_of
+from hub.normalise import normalise_email, normalise_name, normalise_phone
 
 HERE = Binding("referral", "full_name_sealed", "0b7f6f0e-2d0c-4d44-9a51-3f3c8f1a1a01")
 

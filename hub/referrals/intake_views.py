@@ -14,10 +14,11 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from werkzeug.wrappers import Response
 
 from hub import db
-from hub.crypto import current_keyring
 from hub.extensions import configured_limit, limiter
+from hub.forms import options
+from hub.keyring import current_keyring
 from hub.providers.services import all_specialisms, provider_choices
-from hub.referrals import forms, intake
+from hub.referrals import intake, intake_forms
 from hub.referrals.consent import SELF_V1, WORDINGS
 from hub.referrals.models import ReferralSource
 from hub.referrals.status import check_status
@@ -29,7 +30,7 @@ bp = Blueprint("intake", __name__)
 class Page:
     slug: str
     title: str
-    form: type[forms.PublicForm]
+    form: type[intake_forms.PublicForm]
     # Whether checking this page's answers needs another page's (so must read the draft first).
     reads_earlier_answers: bool = False
 
@@ -56,23 +57,28 @@ PROFESSIONAL = Journey(
     "refer",
     ReferralSource.PROFESSIONAL,
     (
-        Page("referrer", "About you", forms.ReferrerForm),
-        Page("consent", "The person's agreement", forms.ConsentForm),
-        Page("person", "About the person", forms.PersonForm),
-        Page("support", "Support they would like", forms.SupportForm),
-        Page("risks", "Risks and safeguarding", forms.RisksForm),
-        Page("access", "Language and access needs", forms.AccessForm),
-        Page("contact", "Contacting them safely", forms.ProfessionalContactForm, reads_earlier_answers=True),
+        Page("referrer", "About you", intake_forms.ReferrerForm),
+        Page("consent", "The person's agreement", intake_forms.ConsentForm),
+        Page("person", "About the person", intake_forms.PersonForm),
+        Page("support", "Support they would like", intake_forms.SupportForm),
+        Page("risks", "Risks and safeguarding", intake_forms.RisksForm),
+        Page("access", "Language and access needs", intake_forms.AccessForm),
+        Page(
+            "contact",
+            "Contacting them safely",
+            intake_forms.ProfessionalContactForm,
+            reads_earlier_answers=True,
+        ),
     ),
 )
 SELF = Journey(
     "self-refer",
     ReferralSource.SELF,
     (
-        Page("about", "About you", forms.AboutYouForm),
-        Page("contact", "Contacting you safely", forms.SelfContactForm),
-        Page("provider", "Choosing an organisation", forms.ProviderChoiceForm),
-        Page("support", "The help you would like", forms.SelfSupportForm),
+        Page("about", "About you", intake_forms.AboutYouForm),
+        Page("contact", "Contacting you safely", intake_forms.SelfContactForm),
+        Page("provider", "Choosing an organisation", intake_forms.ProviderChoiceForm),
+        Page("support", "The help you would like", intake_forms.SelfSupportForm),
     ),
 )
 
@@ -154,7 +160,7 @@ def _question(journey: Journey, slug: str) -> str | Response:
     answers = {} if posted and not page.reads_earlier_answers else intake.answers_of(_draft(journey))
     form = page.form(data=answers.get(slug))
     _fill_choices(form, journey)
-    if isinstance(form, forms.ProfessionalContactForm):
+    if isinstance(form, intake_forms.ProfessionalContactForm):
         person = answers.get("person", {})
         form.known_details = frozenset(k for k in ("phone", "email", "address") if person.get(k))
     if form.validate_on_submit():
@@ -181,15 +187,15 @@ def _question(journey: Journey, slug: str) -> str | Response:
     )
 
 
-def _fill_choices(form: forms.PublicForm, journey: Journey) -> None:
+def _fill_choices(form: intake_forms.PublicForm, journey: Journey) -> None:
     """Specialisms and providers are data, so the pages that offer them read them each time."""
-    if isinstance(form, forms.SupportForm | forms.SelfSupportForm):
-        form.specialisms.choices = forms.options([(s.code, s.label) for s in all_specialisms(db.session())])
-    if isinstance(form, forms.SupportForm):
+    if isinstance(form, intake_forms.SupportForm | intake_forms.SelfSupportForm):
+        form.specialisms.choices = options([(s.code, s.label) for s in all_specialisms(db.session())])
+    if isinstance(form, intake_forms.SupportForm):
         providers = provider_choices(db.session())
-        form.preferred_provider.choices = forms.options([*providers, ("none", "No preference")])
-    if isinstance(form, forms.ProviderChoiceForm):
-        form.provider.choices = forms.options([*provider_choices(db.session()), ("help", "Help me choose")])
+        form.preferred_provider.choices = options([*providers, ("none", "No preference")])
+    if isinstance(form, intake_forms.ProviderChoiceForm):
+        form.provider.choices = options([*provider_choices(db.session()), ("help", "Help me choose")])
 
 
 def _url(journey: Journey, slug: str, **args: Any) -> str:
@@ -218,7 +224,7 @@ def _check(journey: Journey) -> str | Response:
         return _nothing_to_send(journey)
     if missing:
         return redirect(_url(journey, missing[0]), code=303)
-    form = forms.PublicForm()
+    form = intake_forms.PublicForm()
     problem = None
     if form.validate_on_submit():
         if form.is_bot:
@@ -286,7 +292,7 @@ def _shown(field: Any) -> str:
     choices = {choice.value: choice.label for choice in getattr(field, "choices", None) or []}
     if isinstance(field.data, list):
         return "\n".join(str(choices.get(v, v)) for v in field.data) or "Not given"
-    if isinstance(field, forms.DateOfBirthField):
+    if isinstance(field, intake_forms.DateOfBirthField):
         return field.data.strftime("%-d %B %Y") if field.data else "Not given"
     if field.data in (None, ""):
         return "Not given"
@@ -299,7 +305,7 @@ def _shown(field: Any) -> str:
 @bp.route("/status", methods=["GET", "POST"])
 @limiter.limit(configured_limit("status_rate_limit"), methods=["POST"])
 def status() -> str:
-    form = forms.StatusForm()
+    form = intake_forms.StatusForm()
     answer = None
     not_found = False
     if form.validate_on_submit():

@@ -6,23 +6,14 @@ honeypot field that people never see and bots fill in.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovRadioInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
+from wtforms import Field, StringField
 from wtforms.validators import (
     DataRequired,
-    InputRequired,
     Length,
     Optional,
     Regexp,
@@ -31,71 +22,24 @@ from wtforms.validators import (
 )
 
 from hub import calendar
+from hub.forms import (
+    YES_NO,
+    YES_NO_UNSURE,
+    checkboxes,
+    clean_line,
+    line,
+    radios,
+    required,
+    text,
+)
 from hub.referrals.consent import REFERRAL_V1, SHARE_V1, WORDINGS
 from hub.referrals.models import DIRECT_CONTACT, ContactMethod
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
 NAME_MAX, EMAIL_MAX, PHONE_MAX, POSTCODE_MAX = 100, 254, 30, 10
-SHORT_MAX, ADDRESS_MAX, TEXT_MAX = 120, 300, 2000
+SHORT_MAX, ADDRESS_MAX = 120, 300
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
-YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
 CONTACT_METHODS = [(m.value, m.label) for m in DIRECT_CONTACT]
 REFERRER_INSTEAD = (ContactMethod.REFERRER.value, "None of these: contact me, the referrer, instead")
-
-
-def clean_line(value: Any) -> Any:
-    """One line of text: no control characters, no surrounding spaces."""
-    if not isinstance(value, str):
-        return value
-    return " ".join(_CONTROL.sub("", value).split())
-
-
-def clean_text(value: Any) -> Any:
-    """Several lines of text: keep the line breaks, drop other control characters."""
-    if not isinstance(value, str):
-        return value
-    lines = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
-
-
-def _too_long(label: str, max_length: int) -> Length:
-    return Length(
-        max=max_length,
-        message=f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer",
-    )
-
-
-def line(label: str, max_length: int, *validators: Any, hint: str = "", **attributes: Any) -> StringField:
-    """A one-line text box; extra keywords become HTML attributes (autocomplete, spellcheck)."""
-    return StringField(
-        label,
-        validators=[*(validators or [Optional()]), _too_long(label, max_length)],
-        filters=[clean_line],
-        description=hint,
-        widget=GovTextInput(),
-        render_kw={"maxlength": max_length, **attributes},
-    )
-
-
-def text(label: str, *validators: Any, hint: str = "") -> TextAreaField:
-    return TextAreaField(
-        label,
-        validators=[*(validators or [Optional()]), _too_long(label, TEXT_MAX)],
-        filters=[clean_text],
-        description=hint,
-        widget=GovTextArea(),
-    )
-
-
-def options(pairs: Sequence[tuple[str, str]]) -> list[SelectChoice]:
-    """Choices for radios and checkboxes, from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def required(message: str) -> InputRequired:
-    return InputRequired(message=message)
 
 
 EMAIL = Regexp(
@@ -235,28 +179,6 @@ class PublicForm(FlaskForm):
         return found
 
 
-def _checkboxes(
-    label: str, choices: Sequence[tuple[str, str]], *validators: Any, hint: str = ""
-) -> SelectMultipleField:
-    return SelectMultipleField(
-        label,
-        choices=options(choices),
-        validators=list(validators) or [Optional()],
-        description=hint,
-        widget=GovCheckboxesInput(),
-    )
-
-
-def _radios(label: str, choices: Sequence[tuple[str, str]], *validators: Any, hint: str = "") -> RadioField:
-    return RadioField(
-        label,
-        choices=options(choices),
-        validators=list(validators) or [Optional()],
-        description=hint,
-        widget=GovRadioInput(),
-    )
-
-
 # -- professional referral ----------------------------------------------------------------------
 
 
@@ -283,7 +205,7 @@ NO_CONSENT = (
 
 
 class ConsentForm(PublicForm):
-    consent = _checkboxes(
+    consent = checkboxes(
         "What has the person agreed to?",
         [
             # The exact, versioned words each consent record names (hub.referrals.consent.WORDINGS).
@@ -316,9 +238,9 @@ class PersonForm(PublicForm):
 
 
 class SupportForm(PublicForm):
-    specialisms = _checkboxes("What kind of support would help?", [], hint="Select all that apply.")
+    specialisms = checkboxes("What kind of support would help?", [], hint="Select all that apply.")
     support_wanted = text("Tell us about the support they would like (optional)")
-    preferred_provider = _radios("Would they like a particular organisation? (optional)", [])
+    preferred_provider = radios("Would they like a particular organisation? (optional)", [])
 
 
 class RisksForm(PublicForm):
@@ -326,7 +248,7 @@ class RisksForm(PublicForm):
         "Are there any current risks we should know about? (optional)",
         hint="For example, contact from people who exploited them, self-harm, or risks to staff.",
     )
-    children_in_household = _radios(
+    children_in_household = radios(
         "Are there children in their household?",
         [("yes", "Yes"), ("no", "No"), ("unknown", "I do not know")],
         required("Select whether there are children in their household"),
@@ -338,10 +260,10 @@ class RisksForm(PublicForm):
 
 class AccessForm(PublicForm):
     language = line("Which language do they prefer? (optional)", 60)
-    interpreter = _radios(
+    interpreter = radios(
         "Do they need an interpreter?", YES_NO, required("Select whether they need an interpreter")
     )
-    bsl = _radios("Do they use British Sign Language (BSL)?", YES_NO, required("Select whether they use BSL"))
+    bsl = radios("Do they use British Sign Language (BSL)?", YES_NO, required("Select whether they use BSL"))
     adjustments = text(
         "Do they need any other changes to take part? (optional)",
         hint="For example, step-free access or easy-read letters.",
@@ -349,18 +271,18 @@ class AccessForm(PublicForm):
 
 
 class ProfessionalContactForm(PublicForm):
-    methods = _checkboxes(
+    methods = checkboxes(
         "How is it safe to contact them?",
         [*CONTACT_METHODS, REFERRER_INSTEAD],
         required("Select at least one safe way to contact them, or choose to be contacted instead"),
         hint="Select all that are safe. We will only use these.",
     )
-    voicemail = _radios(
+    voicemail = radios(
         "Is it safe to leave a voicemail?",
         YES_NO_UNSURE,
         required("Select whether it is safe to leave a voicemail"),
     )
-    say_who = _radios(
+    say_who = radios(
         "Can we say who we are when we call?",
         YES_NO_UNSURE,
         required("Select whether we can say who we are"),
@@ -406,7 +328,7 @@ class AboutYouForm(PublicForm):
 
 
 class SelfContactForm(PublicForm):
-    methods = _checkboxes(
+    methods = checkboxes(
         "How is it safe for us to contact you?",
         CONTACT_METHODS,
         required("Select at least one safe way for us to contact you"),
@@ -423,8 +345,8 @@ class SelfContactForm(PublicForm):
     email = line("Email address", EMAIL_MAX, Optional(), EMAIL, autocomplete="email")
     address = text("Address for letters")
     postcode = line("Postcode", POSTCODE_MAX, Optional(), POSTCODE, autocomplete="postal-code")
-    voicemail = _radios("Is it safe for us to leave a voicemail? (optional)", YES_NO_UNSURE)
-    say_who = _radios("Can we say who we are when we call? (optional)", YES_NO_UNSURE)
+    voicemail = radios("Is it safe for us to leave a voicemail? (optional)", YES_NO_UNSURE)
+    say_who = radios("Can we say who we are when we call? (optional)", YES_NO_UNSURE)
     safe_times = line(
         "When is it safe to contact you? (optional)", 200, hint="For example, weekdays after 10am."
     )
@@ -452,7 +374,7 @@ def details_needed(methods: Sequence[str]) -> set[str]:
 
 
 class ProviderChoiceForm(PublicForm):
-    provider = _radios(
+    provider = radios(
         "Which organisation would you like support from?",
         [],
         DataRequired(message="Choose an organisation, or ask us to help you choose"),
@@ -461,7 +383,7 @@ class ProviderChoiceForm(PublicForm):
 
 
 class SelfSupportForm(PublicForm):
-    specialisms = _checkboxes("What would you like help with? (optional)", [], hint="Select all that apply.")
+    specialisms = checkboxes("What would you like help with? (optional)", [], hint="Select all that apply.")
     support_wanted = text(
         "Is there anything else you would like us to know? (optional)", hint="Only tell us what you want to."
     )

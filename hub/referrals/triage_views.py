@@ -14,12 +14,12 @@ from werkzeug.wrappers import Response
 
 from hub import audit, db, posted
 from hub.auth.access import current_actor, owned_or_404, roles_required
-from hub.auth.forms import StaffForm
 from hub.auth.models import Role
 from hub.config import current_config
 from hub.db import utcnow
+from hub.forms import StaffForm, options
 from hub.providers.services import active_providers, all_specialisms
-from hub.referrals import casework, consent, consent_forms, duplicates, staff_forms, timeline
+from hub.referrals import consent, consent_forms, duplicates, timeline, triage_forms, triage_moves
 from hub.referrals.allocation import (
     CONSENT_MESSAGE,
     STALE_PLAN,
@@ -33,7 +33,6 @@ from hub.referrals.allocation import (
     recommend,
     sign_offer,
 )
-from hub.referrals.forms import options
 from hub.referrals.models import ConsentMethod, EventKind, Referral, ReferralSource, ReferralStatus
 from hub.referrals.presenting import answer_sections
 from hub.referrals.triage import Filters, QueuePage, queue
@@ -104,24 +103,27 @@ class Action:
 ACTIONS = {
     "request-information": Action(
         EventKind.INFO_REQUESTED,
-        staff_forms.RequestInformationForm,
+        triage_forms.RequestInformationForm,
         "Ask for more information",
         "{reference} is waiting for more information. It is listed under “Waiting for more information”.",
     ),
     "information-received": Action(
         EventKind.INFO_RECEIVED,
-        staff_forms.InformationReceivedForm,
+        triage_forms.InformationReceivedForm,
         "Information received: put it back in the queue",
         "{reference} is back in the queue.",
     ),
     "signpost": Action(
         EventKind.SIGNPOSTED,
-        staff_forms.SignpostForm,
+        triage_forms.SignpostForm,
         "Close and signpost",
         "{reference} is closed and signposted.",
     ),
     "withdraw": Action(
-        EventKind.WITHDRAWN, staff_forms.WithdrawForm, "Mark as withdrawn", "{reference} is marked withdrawn."
+        EventKind.WITHDRAWN,
+        triage_forms.WithdrawForm,
+        "Mark as withdrawn",
+        "{reference} is marked withdrawn.",
     ),
 }
 
@@ -136,7 +138,7 @@ def referral_page(referral_id: str) -> str:
 @roles_required(Role.ALLOCATOR)
 def allocate_referral(referral_id: str) -> str | Response:
     referral = owned_or_404(Referral, referral_id)
-    form = staff_forms.AllocateForm()
+    form = triage_forms.AllocateForm()
     providers = {str(p.id): p.name for p in active_providers(db.session())}
     form.provider.choices = options(list(providers.items()))
     problem = None
@@ -167,8 +169,10 @@ def move(referral_id: str, action: str) -> str | Response:
         referral,
         action,
         form,
-        lambda: casework.move(db.session(), referral.id, chosen.kind, current_actor(), form.note.data or ""),
-        casework.MoveRefused,
+        lambda: triage_moves.move(
+            db.session(), referral.id, chosen.kind, current_actor(), form.note.data or ""
+        ),
+        triage_moves.MoveRefused,
         chosen.done.format(reference=referral.reference),
         url_for("triage.queue_page"),
     )
@@ -207,12 +211,12 @@ def _show(
     allocate_form = (
         failed_form
         if failed == "allocate"
-        else staff_forms.AllocateForm(formdata=None, provider=str(best.provider.id) if best else None)
+        else triage_forms.AllocateForm(formdata=None, provider=str(best.provider.id) if best else None)
     )
     allocate_form.provider.choices = options([(str(r.provider.id), r.provider.name) for r in ranked])
     actions = {}
     for slug, action in ACTIONS.items():
-        if referral.status not in casework.MOVES[action.kind].allowed_from:
+        if referral.status not in triage_moves.MOVES[action.kind].allowed_from:
             continue
         form = failed_form if failed == slug else action.form(formdata=None, prefix=slug)
         actions[slug] = (action, form)
@@ -350,7 +354,7 @@ def decide_duplicate(referral_id: str) -> str | Response:
 @bp.route("/triage/plan", methods=["GET", "POST"])
 @roles_required(Role.ALLOCATOR)
 def plan_page() -> str | Response:
-    form = staff_forms.PlanForm()
+    form = triage_forms.PlanForm()
     # The choices are what the signed offer holds, never what was posted: a pair the page did not
     # offer (or any pair, when the offer is not good) is not a valid choice.
     offered = offered_pairs(current_config().secret_key, current_actor(), form.offer.data or "") or []

@@ -15,8 +15,8 @@ from werkzeug.wrappers import Response
 
 from hub import audit, db
 from hub.auth.access import current_actor, owned_or_404, roles_required
-from hub.auth.forms import StaffForm
 from hub.auth.models import Role
+from hub.forms import StaffForm
 from hub.referrals import case_forms, cases, timeline
 from hub.referrals.models import (
     Allocation,

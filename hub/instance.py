@@ -19,7 +19,7 @@ from hub.config import Config, default_instance_path
 )
 def init_command() -> None:
     from hub import create_app, db
-    from hub.crypto import Keyring
+    from hub.keyring import Keyring
     from hub.migrate import upgrade
 
     instance = default_instance_path()

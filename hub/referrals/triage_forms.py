@@ -6,8 +6,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput
 from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from hub.auth.forms import StaffForm
-from hub.referrals.forms import TEXT_MAX, clean_text
+from hub.forms import TEXT_MAX, StaffForm, clean_text
 
 
 def note_field(label: str, hint: str, required: str | None) -> TextAreaField:

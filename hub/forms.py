@@ -1,0 +1,107 @@
+"""What every form shares: a form base without its own CSRF check, text boxes that clean what is typed,
+choices from (value, label) pairs, and radios and checkboxes in the GOV.UK style.
+
+CSRFProtect checks every POST's token before any view runs, so forms do not check it a second time;
+templates put it in with ``csrf_token()``. Forms validate; they never write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovTextArea, GovTextInput
+from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
+from wtforms.validators import InputRequired, Length, Optional
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+TEXT_MAX = 2000
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
+
+
+class StaffForm(FlaskForm):
+    """Every form a signed-in member of staff posts."""
+
+    class Meta:
+        csrf = False
+
+
+def clean_line(value: Any) -> Any:
+    """One line of text: no control characters, no surrounding spaces."""
+    if not isinstance(value, str):
+        return value
+    return " ".join(_CONTROL.sub("", value).split())
+
+
+def clean_text(value: Any) -> Any:
+    """Several lines of text: keep the line breaks, drop other control characters."""
+    if not isinstance(value, str):
+        return value
+    lines = _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def _too_long(label: str, max_length: int) -> Length:
+    return Length(
+        max=max_length,
+        message=f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer",
+    )
+
+
+def line(label: str, max_length: int, *validators: Any, hint: str = "", **attributes: Any) -> StringField:
+    """A one-line text box; extra keywords become HTML attributes (autocomplete, spellcheck)."""
+    return StringField(
+        label,
+        validators=[*(validators or [Optional()]), _too_long(label, max_length)],
+        filters=[clean_line],
+        description=hint,
+        widget=GovTextInput(),
+        render_kw={"maxlength": max_length, **attributes},
+    )
+
+
+def text(label: str, *validators: Any, hint: str = "") -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[*(validators or [Optional()]), _too_long(label, TEXT_MAX)],
+        filters=[clean_text],
+        description=hint,
+        widget=GovTextArea(),
+    )
+
+
+def options(pairs: Sequence[tuple[str, str]]) -> list[SelectChoice]:
+    """Choices for radios and checkboxes, from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def required(message: str) -> InputRequired:
+    return InputRequired(message=message)
+
+
+def checkboxes(
+    label: str, choices: Sequence[tuple[str, str]], *validators: Any, hint: str = ""
+) -> SelectMultipleField:
+    return SelectMultipleField(
+        label,
+        choices=options(choices),
+        validators=list(validators) or [Optional()],
+        description=hint,
+        widget=GovCheckboxesInput(),
+    )
+
+
+def radios(label: str, choices: Sequence[tuple[str, str]], *validators: Any, hint: str = "") -> RadioField:
+    return RadioField(
+        label,
+        choices=options(choices),
+        validators=list(validators) or [Optional()],
+        description=hint,
+        widget=GovRadioInput(),
+    )
