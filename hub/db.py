@@ -67,15 +67,42 @@ class SealedRowMixin:
         super().__init__(**kwargs)
 
 
+class TransactionDoomed(RuntimeError):
+    """A step inside the transaction failed and the failure was caught: nothing of it may be saved."""
+
+
+_DEPTH = "hub.db.depth"
+_DOOMED = "hub.db.doomed"
+
+
 @contextmanager
-def committed(db: Session, refused: type[Exception]) -> Iterator[None]:
-    """Commit what the block wrote; if the block raises ``refused``, roll all of it back and re-raise."""
+def committed(db: Session) -> Iterator[None]:
+    """Save everything the block writes together, or none of it: the hub's one way to end a transaction.
+
+    When the block ends, it commits. If anything is raised in it (a refusal, a failed flush, a
+    mistake in code), everything since the last commit is rolled back and the exception goes on.
+    A block inside another (a service calling a service) joins it: only the outermost commits, and
+    a failure inside rolls everything back at once and dooms the rest, even if the outer block
+    catches it. ``Session.begin()`` is not used because a request has usually read (and so begun a
+    transaction) before it calls a service.
+    """
+    depth = db.info.get(_DEPTH, 0)
+    db.info[_DEPTH] = depth + 1
     try:
         yield
-        db.commit()
-    except refused:
+        if depth == 0:
+            if db.info.pop(_DOOMED, False):
+                raise TransactionDoomed("a step of this transaction failed, so none of it was saved")
+            db.commit()
+    except BaseException:
         db.rollback()
+        if depth > 0:
+            db.info[_DOOMED] = True
         raise
+    finally:
+        db.info[_DEPTH] = depth
+        if depth == 0:
+            db.info.pop(_DOOMED, None)
 
 
 class Database:
@@ -135,6 +162,13 @@ def session() -> Session:
         g.db_session = database().sessionmaker()
     db_session: Session = g.db_session
     return db_session
+
+
+def roll_back_request() -> None:
+    """Undo whatever this request had not saved, so the error page reads from a clean session."""
+    db_session: Session | None = g.get("db_session")
+    if db_session is not None:
+        db_session.rollback()
 
 
 def _close_session(_exc: BaseException | None) -> None:

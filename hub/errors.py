@@ -1,4 +1,4 @@
-"""Plain, kind error pages. The 500 handler rolls back whatever the request had started."""
+"""Plain, kind error pages. The 500 handler rolls back whatever the request had not saved."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import math
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
+
+from hub import db
 
 MESSAGES = {
     400: ("Sorry, there is a problem with that request", "Please go back and try again."),
@@ -45,9 +47,7 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 
 
 def _server_error(_error: InternalServerError) -> tuple[str, int]:
-    db_session = g.get("db_session")
-    if db_session is not None:
-        db_session.rollback()
+    db.roll_back_request()
     return _page(500)
 
 

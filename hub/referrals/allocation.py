@@ -131,7 +131,7 @@ def allocate(
     told by email, with no personal data, when this commits.
     """
     reason = (reason or "").strip() or None
-    with committed(db, AllocationError):
+    with committed(db):
         referral = db.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
         if referral is None or referral.status not in ALLOCATABLE:
             raise AlreadyAllocated(

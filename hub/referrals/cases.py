@@ -116,7 +116,7 @@ def _refuse(what: str, referral: Referral) -> NotAllowedNow:
 
 
 def accept(db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor) -> Allocation:
-    with committed(db, CaseError):
+    with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.PENDING or referral.status is not S.ALLOCATED:
             raise _refuse("accept this referral", referral)
@@ -143,7 +143,7 @@ def decline(
 ) -> Allocation:
     """Hand the referral back to the triage team, who see the reason first."""
     note = note.strip()
-    with committed(db, CaseError):
+    with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.PENDING or referral.status is not S.ALLOCATED:
             raise _refuse("decline this referral", referral)
@@ -184,7 +184,7 @@ def record_first_contact(
     whether a voicemail was left and whether the service was named must be said, and each is
     allowed only if the person said yes to it.
     """
-    with committed(db, CaseError):
+    with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.ACCEPTED or referral.status is not S.ACCEPTED:
             raise _refuse("record a first contact", referral)
@@ -257,7 +257,7 @@ def record_measures(
     db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor, values: Mapping[str, Any]
 ) -> Allocation:
     """What the quarterly return needs from each case: whole, non-negative numbers."""
-    with committed(db, CaseError):
+    with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.ACCEPTED or referral.status not in (
             S.ACCEPTED,
@@ -280,7 +280,7 @@ def record_measures(
 def close(
     db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor, outcome: Outcome, note: str = ""
 ) -> Allocation:
-    with committed(db, CaseError):
+    with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
         if allocation.status is not AllocationStatus.ACCEPTED or referral.status not in (
             S.ACCEPTED,

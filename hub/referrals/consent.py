@@ -133,7 +133,7 @@ def record_share(
 ) -> ConsentRecord:
     """Consent to share, obtained by the triage team after the referral came in: it may now be allocated."""
     from_whom, note = from_whom.strip(), note.strip()
-    with committed(db, ConsentRefused):
+    with committed(db):
         referral = _locked(db, referral_id)
         if referral.consent_to_share:
             raise ConsentRefused("Consent to share is already recorded for this referral.")
@@ -186,7 +186,7 @@ def withdraw(
     mail about a referral refuses once it is withdrawn.
     """
     note = note.strip()
-    with committed(db, ConsentRefused):
+    with committed(db):
         referral = _locked(db, referral_id)
         if referral.status not in WITHDRAW_FROM:
             raise ConsentRefused(

@@ -96,7 +96,7 @@ def decide(
 
     Only a referral that this one's blind indexes match can be named; the pair is decided once.
     """
-    with committed(db, DecisionRefused):
+    with committed(db):
         first, second = _pair(referral_id, other_id)
         both = select(Referral).where(Referral.id.in_([first, second])).order_by(Referral.id)
         locked = {r.id: r for r in db.scalars(both.with_for_update())}

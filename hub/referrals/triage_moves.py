@@ -85,7 +85,7 @@ def move(db: Session, referral_id: uuid.UUID, kind: EventKind, actor: Actor, not
     """Make one triage move on the referral, in one transaction (see the module's description)."""
     rule = MOVES[kind]
     note = note.strip()
-    with committed(db, MoveRefused):
+    with committed(db):
         referral = db.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
         if referral is None:
             raise MoveRefused("That referral no longer exists.")
