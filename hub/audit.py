@@ -1,7 +1,9 @@
 """The audit log: an append-only table of who did what, when, to which record, chained by SHA-256.
 
-Services call :func:`record`; the entry is written when their transaction commits, in the same
-transaction, so a change and its audit entry are saved together or not at all. Each entry's hash
+Services call :func:`record` inside their ``hub.db.committed`` block; the entry is written when
+that transaction commits, in the same transaction, so a change and its audit entry are saved
+together or not at all. A view that shows a record calls :func:`viewed`, which saves its one entry
+in a transaction of its own. Each entry's hash
 covers its own content and the previous entry's hash, so an entry edited, removed or slipped in
 breaks the chain, and ``flask --app hub audit verify`` says where.
 
@@ -27,10 +29,11 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, String, event, insert, select, update
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
-from hub.db import Base, UTCDateTime, utcnow
+from hub.db import Base, UTCDateTime, committed, utcnow
 
 GENESIS = "0" * 64
 PENDING = "hub.audit.pending"
+FLUSHED = "hub.audit.flushed"  # the open transaction has written rows that are not yet saved
 
 
 class AuditEntry(Base):
@@ -108,6 +111,25 @@ def record_as(db: Session, actor: Actor, action: str, object_kind: str, object_i
         object_id=object_id,
         address=actor.address,
     )
+
+
+def viewed(db: Session, actor: Actor, action: str, object_kind: str, object_id: Any) -> None:
+    """A member of staff was shown a record (a page, an export): one entry, saved at once on its own."""
+    _alone(db, actor, action, object_kind, object_id)
+
+
+def refused(db: Session, actor: Actor, object_kind: str, object_id: Any) -> None:
+    """A member of staff asked for a record that is not theirs to see: one entry, saved at once on its own."""
+    _alone(db, actor, "access.refused", object_kind, object_id)
+
+
+def _alone(db: Session, actor: Actor, action: str, object_kind: str, object_id: Any) -> None:
+    """Save one entry in a transaction of its own; refuse if unsaved changes would be saved with it."""
+    unsaved = [*db.new, *db.deleted, *(row for row in db.dirty if db.is_modified(row))]
+    if unsaved or db.info.get(PENDING) or db.info.get(FLUSHED):
+        raise RuntimeError(f"{action} would save unsaved changes with it; a service must save them first")
+    with committed(db):
+        record_as(db, actor, action, object_kind, object_id)
 
 
 def record(
@@ -200,11 +222,17 @@ def _drop_rolled_back(db: Session, previous: SessionTransaction) -> None:
     pending[:] = [entry for entry in pending if undone not in entry.savepoints]
 
 
+@event.listens_for(Session, "after_flush")
+def _note_flush(db: Session, _context: Any) -> None:
+    db.info[FLUSHED] = True
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _drop_uncommitted(db: Session, transaction: SessionTransaction) -> None:
     """A session closed without committing keeps nothing for a later transaction."""
     if transaction.parent is None and not transaction.nested:
         db.info.pop(PENDING, None)
+        db.info.pop(FLUSHED, None)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from flask_login import current_user, logout_user
 from sqlalchemy import Uuid, inspect
 from werkzeug.wrappers import Response
 
-from hub import db
+from hub import audit, db
 from hub.audit import Actor
 from hub.auth.models import Role, StaffUser
 from hub.config import current_config
@@ -129,18 +129,8 @@ def owned_or_404(model: type[T], object_id: Any) -> T:
         current_user.role is Role.PROVIDER_STAFF
         and getattr(found, "provider_id", None) != current_user.provider_id
     ):
-        from hub import audit
-
-        audit.record(
-            db.session(),
-            "access.refused",
-            role=current_user.role.value,
-            actor=str(current_user.id),
-            object_kind=getattr(model, "__tablename__", model.__name__),
-            object_id=object_id,
-            address=request.remote_addr,
-        )
-        db.session().commit()
+        kind = getattr(model, "__tablename__", model.__name__)
+        audit.refused(db.session(), current_actor(), kind, object_id)
         abort(404)
     return found
 

@@ -41,8 +41,7 @@ def quarter_page() -> str:
     opened = submitted_figures(session, [q.key for q in quarters_up_to(quarter, TREND_QUARTERS)])
     joint = joint_quarter(session, quarter, opened)
     found = trends(session, quarter, TREND_QUARTERS, TREND_CODES, opened=opened)
-    audit.record_as(session, current_actor(), "kpi.joint_viewed", "kpi_quarter", quarter.key)
-    session.commit()
+    audit.viewed(session, current_actor(), "kpi.joint_viewed", "kpi_quarter", quarter.key)
     choices = Quarter.last_ended().back(CHOOSABLE)
     return render_template(
         "kpi/commissioner.html",
@@ -68,8 +67,7 @@ def export() -> Response:
             publication=kind == "publication",
             threshold=current_config().suppression_threshold,
         )
-    audit.record_as(session, current_actor(), f"kpi.exported.{kind}.{fmt}", "kpi_quarter", quarter.key)
-    session.commit()
+    audit.viewed(session, current_actor(), f"kpi.exported.{kind}.{fmt}", "kpi_quarter", quarter.key)
     name = f"kpi-{quarter.year}-q{quarter.number}-{kind}.{fmt}"
     if fmt == "csv":
         body, mimetype = exports.as_csv(rows), "text/csv"

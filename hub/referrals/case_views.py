@@ -156,8 +156,7 @@ def _show(
         # No consent to share (never given, or withdrawn): the reference and nothing the person told us.
         return render_template("cases/no_consent.html", allocation=allocation, referral=referral)
     session = db.session()
-    audit.record_as(session, current_actor(), "referral.viewed", "referral", referral.id)
-    session.commit()
+    audit.viewed(session, current_actor(), "referral.viewed", "referral", referral.id)
     forms = {}
     for slug in OFFERED.get(referral.status, ()):
         if failed == slug:

@@ -204,8 +204,7 @@ def _show(
 ) -> str:
     """The referral page: every answer (the view is audited), the recommendation, the actions."""
     session = db.session()
-    audit.record_as(session, current_actor(), "referral.viewed", "referral", referral.id)
-    session.commit()
+    audit.viewed(session, current_actor(), "referral.viewed", "referral", referral.id)
     ranked = recommend(session, referral, active_providers(session))
     best = ranked[0] if ranked and ranked[0].recommended else None
     allocate_form = (
