@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 import hub.models  # noqa: F401  (every sealed attribute registers itself on import)
 from hub import audit
-from hub.db import Base
+from hub.db import Base, committed
 from hub.keyring import HEADER_LENGTH, KEY_ID_LENGTH, Binding, CryptoError, Keyring
 from hub.sealed import SEALED_FIELDS
 
@@ -87,10 +87,10 @@ def rotate(
             _rotate_table(db, keyring, table, columns, batch_size, report, after_batch)
         keyring.refresh()
         report.key_id = keyring.current_key_id
-        report.remaining = {k: n for k, n in count_by_key(db).items() if k != report.key_id}
-        if not report.remaining:
-            audit.record(db, "keys.rotated", role="operator", object_kind="key", object_id=report.key_id)
-        db.commit()
+        with committed(db):
+            report.remaining = {k: n for k, n in count_by_key(db).items() if k != report.key_id}
+            if not report.remaining:
+                audit.record(db, "keys.rotated", role="operator", object_kind="key", object_id=report.key_id)
         if not report.remaining:
             break
     return report
@@ -99,8 +99,8 @@ def rotate(
 def add_key(db: Session, keyring: Keyring) -> str:
     """Add a key that opens values but seals nothing yet (step 1 of a rotation across several hosts)."""
     key_id = keyring.add_key(make_current=False)
-    audit.record(db, "keys.added", role="operator", object_kind="key", object_id=key_id)
-    db.commit()
+    with committed(db):
+        audit.record(db, "keys.added", role="operator", object_kind="key", object_id=key_id)
     return key_id
 
 
@@ -118,8 +118,8 @@ def use_key(
     Safe to run again: the key stays current and the resealing carries on from where it stopped.
     """
     if keyring.use_key(key_id):
-        audit.record(db, "keys.made_current", role="operator", object_kind="key", object_id=key_id)
-        db.commit()
+        with committed(db):
+            audit.record(db, "keys.made_current", role="operator", object_kind="key", object_id=key_id)
     if reseal:
         return rotate(db, keyring, new_key=False, batch_size=batch_size, after_batch=after_batch)
     return RotationReport(
@@ -170,8 +170,8 @@ def _rotate_table(
             )
             .values({name: bindparam(f"new_{name}") for name in columns})
         )
-        db.connection().execute(statement, changes)
-        db.commit()
+        with committed(db):
+            db.connection().execute(statement, changes)
         report.batches += 1
         last_id = rows[-1][0]
         if after_batch is not None:
@@ -182,12 +182,12 @@ def retire_key(db: Session, keyring: Keyring, key_id: str) -> None:
     """Remove a key from the key file, but only once no stored value needs it."""
     if key_id == keyring.current_key_id:
         raise KeyInUse(f"Key {key_id} is the current key; rotate to a new key before retiring it.")
-    in_use = count_by_key(db).get(key_id, 0)
-    if in_use:
-        raise KeyInUse(
-            f"Key {key_id} still seals {in_use} stored values: "
-            "run `flask --app hub keys rotate --resume` (or `keys use` with the current key) first."
-        )
-    keyring.remove_key(key_id)
-    audit.record(db, "keys.retired", role="operator", object_kind="key", object_id=key_id)
-    db.commit()
+    with committed(db):
+        in_use = count_by_key(db).get(key_id, 0)
+        if in_use:
+            raise KeyInUse(
+                f"Key {key_id} still seals {in_use} stored values: "
+                "run `flask --app hub keys rotate --resume` (or `keys use` with the current key) first."
+            )
+        keyring.remove_key(key_id)
+        audit.record(db, "keys.retired", role="operator", object_kind="key", object_id=key_id)

@@ -22,7 +22,7 @@ from flask import render_template
 from sqlalchemy import String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hub.db import Base, Created, SealedRowMixin, UTCDateTime, utcnow
+from hub.db import Base, Created, SealedRowMixin, UTCDateTime, committed, utcnow
 from hub.sealed import Sealed
 
 MAX_ATTEMPTS = 5
@@ -80,7 +80,7 @@ class SendReport:
 def send_pending(
     db: Session, smtp_url: str, mail_from: str, *, ca_file: Path | None = None
 ) -> tuple[int, int]:
-    """Send what is waiting. Returns (sent, failed). Each message is committed as it goes."""
+    """Send what is waiting. Returns (sent, failed). Each message's attempt is saved as it goes."""
     report = send_waiting(db, transport_from_url(smtp_url, ca_file=ca_file), mail_from)
     return report.sent, report.failed
 
@@ -90,26 +90,32 @@ def send_waiting(db: Session, transport: Transport, mail_from: str) -> SendRepor
     sent = failed = 0
     problems: dict[str, None] = {}
     for message in pending(db):
-        email = EmailMessage()
-        email["From"] = _sender(mail_from, message.sender_name)
-        email["To"] = message.to_address or ""
-        email["Subject"] = message.subject
-        email.set_content(message.body)
-        try:
-            with _connect(transport) as smtp:
-                smtp.send_message(email)
-        except (OSError, smtplib.SMTPException) as error:
+        with committed(db):  # each message's attempt is saved as it goes
+            problem = _send(message, transport, mail_from)
             message.attempts += 1
-            message.last_error = _plain_reason(error)
-            problems[message.last_error] = None
-            failed += 1
-        else:
-            message.attempts += 1
-            message.sent_at = utcnow()
-            message.last_error = None
-            sent += 1
-        db.commit()
+            message.last_error = problem
+            if problem is None:
+                message.sent_at = utcnow()
+                sent += 1
+            else:
+                problems[problem] = None
+                failed += 1
     return SendReport(sent, failed, tuple(problems))
+
+
+def _send(message: OutboxMessage, transport: Transport, mail_from: str) -> str | None:
+    """Hand one message to the mail server; None when it took it, else why not, in plain words."""
+    email = EmailMessage()
+    email["From"] = _sender(mail_from, message.sender_name)
+    email["To"] = message.to_address or ""
+    email["Subject"] = message.subject
+    email.set_content(message.body)
+    try:
+        with _connect(transport) as smtp:
+            smtp.send_message(email)
+    except (OSError, smtplib.SMTPException) as error:
+        return _plain_reason(error)
+    return None
 
 
 def _sender(mail_from: str, name: str | None) -> str:

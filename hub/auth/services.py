@@ -16,7 +16,6 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
-from typing import NoReturn
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -26,7 +25,7 @@ from hub.audit import Actor
 from hub.auth import passwords, totp
 from hub.auth.models import RecoveryCode, Role, StaffSession, StaffUser
 from hub.codes import readable_code
-from hub.db import utcnow
+from hub.db import committed, utcnow
 from hub.keyring import current_keyring
 from hub.normalise import normalise_email
 
@@ -80,26 +79,36 @@ def create_user(
     problem = passwords.problem_with(password, email)
     if problem:
         raise AccountError(problem)
-    if find_by_email(db, email) is not None:
-        raise AccountError("There is already an account with that email address")
-    user = StaffUser(
-        email_index=email_index(email),
-        role=role,
-        provider_id=provider_id,
-        password_hash=passwords.hash_password(password),
-        must_change_password=must_change_password,
-        password_expires_at=utcnow() + CHOSEN_BY_SOMEONE_ELSE_FOR if must_change_password else None,
-    )
-    user.email = email.strip()
-    user.display_name = display_name.strip()
-    db.add(user)
-    db.flush()
-    _account_changed(db, "account.created", user, actor)
+    with committed(db):
+        if find_by_email(db, email) is not None:
+            raise AccountError("There is already an account with that email address")
+        user = StaffUser(
+            email_index=email_index(email),
+            role=role,
+            provider_id=provider_id,
+            password_hash=passwords.hash_password(password),
+            must_change_password=must_change_password,
+            password_expires_at=utcnow() + CHOSEN_BY_SOMEONE_ELSE_FOR if must_change_password else None,
+        )
+        user.email = email.strip()
+        user.display_name = display_name.strip()
+        db.add(user)
+        db.flush()
+        _account_changed(db, "account.created", user, actor)
     return user
 
 
 def check_password(db: Session, email: str, password: str, address: str | None) -> StaffUser:
-    """The first step of signing in. Raises SignInFailed for every cause."""
+    """The first step of signing in. Raises SignInFailed for every cause, once the failure is saved."""
+    with committed(db):
+        user = _password_right(db, email, password, address)
+    if user is None:
+        raise SignInFailed
+    return user
+
+
+def _password_right(db: Session, email: str, password: str, address: str | None) -> StaffUser | None:
+    """The account, if the password is right for it now; else the failure is counted and audited."""
     user = find_by_email(db, email)
     if user is not None:
         _hold(db, user)
@@ -118,11 +127,9 @@ def check_password(db: Session, email: str, password: str, address: str | None) 
             actor=str(user.id) if user else None,
             address=address,
         )
-        db.commit()
-        raise SignInFailed
+        return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    db.commit()
     return user
 
 
@@ -131,8 +138,8 @@ def pending_secret(db: Session, user: StaffUser) -> str:
     if user.enrolled:
         raise AccountError("This account already has a second factor; an administrator can reset it")
     if not user.totp_secret:
-        user.totp_secret = totp.new_secret()
-        db.commit()
+        with committed(db):
+            user.totp_secret = totp.new_secret()
     return user.totp_secret or ""
 
 
@@ -141,12 +148,22 @@ def confirm_enrolment(db: Session, user: StaffUser, code: str, address: str | No
 
     Returns the recovery codes (shown once) and the token of the new session.
     """
+    with committed(db):
+        enrolled = _enrolled(db, user, code, address)
+    if enrolled is None:
+        raise CodeRefused
+    return enrolled
+
+
+def _enrolled(db: Session, user: StaffUser, code: str, address: str | None) -> tuple[list[str], str] | None:
     _hold(db, user)
     if user.enrolled or not user.totp_secret or user.disabled or _locked(user):
         _refuse_code(db, user, address)
+        return None
     step = totp.accepted_step(user.totp_secret, code, None)
     if step is None:
         _refuse_code(db, user, address)
+        return None
     user.totp_last_step = step
     codes = _new_recovery_codes(db, user)
     return codes, _signed_in(db, user, "sign_in.enrolled", address)
@@ -158,9 +175,18 @@ def check_second_factor(db: Session, user: StaffUser, code: str, address: str | 
     Returns the token of the new session. The lock is checked first: while the account is locked,
     even the right code is refused, with the same message as a wrong one.
     """
+    with committed(db):
+        token = _second_factor_right(db, user, code, address)
+    if token is None:
+        raise CodeRefused
+    return token
+
+
+def _second_factor_right(db: Session, user: StaffUser, code: str, address: str | None) -> str | None:
     _hold(db, user)
     if user.disabled or not user.enrolled or _locked(user):
         _refuse_code(db, user, address)
+        return None
     step = totp.accepted_step(user.totp_secret or "", code, user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
@@ -170,6 +196,7 @@ def check_second_factor(db: Session, user: StaffUser, code: str, address: str | 
         recovery.used_at = utcnow()
         return _signed_in(db, user, "sign_in.recovery_code_used", address)
     _refuse_code(db, user, address)
+    return None
 
 
 def _hold(db: Session, user: StaffUser) -> None:
@@ -181,13 +208,11 @@ def _locked(user: StaffUser) -> bool:
     return user.locked_until is not None and user.locked_until > utcnow()
 
 
-def _refuse_code(db: Session, user: StaffUser, address: str | None) -> NoReturn:
-    """Record a refused code (counted unless the account is already locked) and say so."""
+def _refuse_code(db: Session, user: StaffUser, address: str | None) -> None:
+    """Record a refused code (counted unless the account is already locked); the caller says so."""
     audit.record(db, "sign_in.failed", role=user.role.value, actor=str(user.id), address=address)
     if not _locked(user):
         _count_failure(user)
-    db.commit()
-    raise CodeRefused
 
 
 def _signed_in(db: Session, user: StaffUser, action: str, address: str | None) -> str:
@@ -207,7 +232,6 @@ def _signed_in(db: Session, user: StaffUser, action: str, address: str | None) -
     token = secrets.token_urlsafe(32)
     db.add(StaffSession(id=_session_id(token), user_id=user.id, started_at=now))
     audit.record(db, action, role=user.role.value, actor=str(user.id), address=address)
-    db.commit()
     return token
 
 
@@ -225,24 +249,26 @@ def session_is_live(db: Session, user: StaffUser, token: str | None) -> bool:
 
 def sign_out(db: Session, token: str | None) -> None:
     """End this one session on the server; a copy of its cookie no longer works."""
-    if token:
+    if not token:
+        return
+    with committed(db):
         db.execute(
             update(StaffSession)
             .where(StaffSession.id == _session_id(token), StaffSession.ended_at.is_(None))
             .values(ended_at=utcnow())
         )
-    db.commit()
 
 
 def sign_out_everywhere(db: Session, user: StaffUser, address: str | None) -> None:
     """End every session of the account, on every device."""
-    _end_sessions(db, user)
-    _account_changed(
-        db,
-        "account.signed_out_everywhere",
-        user,
-        Actor(id=str(user.id), role=user.role.value, address=address),
-    )
+    with committed(db):
+        _end_sessions(db, user)
+        _account_changed(
+            db,
+            "account.signed_out_everywhere",
+            user,
+            Actor(id=str(user.id), role=user.role.value, address=address),
+        )
 
 
 def _end_sessions(db: Session, user: StaffUser) -> None:
@@ -283,36 +309,39 @@ def change_password(db: Session, user: StaffUser, current: str | None, new: str,
     problem = passwords.problem_with(new, user.email or "")
     if problem:
         raise AccountError(problem)
-    user.password_hash = passwords.hash_password(new)
-    user.must_change_password = False
-    user.password_expires_at = None
-    _end_sessions(db, user)  # every session of this account ends, this one too
-    _account_changed(
-        db, "account.password_changed", user, Actor(id=str(user.id), role=user.role.value, address=address)
-    )
+    with committed(db):
+        user.password_hash = passwords.hash_password(new)
+        user.must_change_password = False
+        user.password_expires_at = None
+        _end_sessions(db, user)  # every session of this account ends, this one too
+        changed_by = Actor(id=str(user.id), role=user.role.value, address=address)
+        _account_changed(db, "account.password_changed", user, changed_by)
 
 
 def set_disabled(db: Session, user: StaffUser, disabled: bool, actor: Actor) -> None:
-    user.disabled = disabled
-    _end_sessions(db, user)
-    _account_changed(db, "account.disabled" if disabled else "account.enabled", user, actor)
+    with committed(db):
+        user.disabled = disabled
+        _end_sessions(db, user)
+        _account_changed(db, "account.disabled" if disabled else "account.enabled", user, actor)
 
 
 def set_role(db: Session, user: StaffUser, role: Role, provider_id: int | None, actor: Actor) -> None:
     """Change what an account may do; its sessions end, so the new role applies from the next sign-in."""
     _check_provider(role, provider_id)
-    user.role, user.provider_id = role, provider_id
-    _end_sessions(db, user)
-    _account_changed(db, "account.role_changed", user, actor)
+    with committed(db):
+        user.role, user.provider_id = role, provider_id
+        _end_sessions(db, user)
+        _account_changed(db, "account.role_changed", user, actor)
 
 
 def reset_second_factor(db: Session, user: StaffUser, actor: Actor) -> None:
     """An administrator's action: the person enrols a new authenticator at their next sign-in."""
-    user.totp_secret = None
-    user.totp_last_step = None
-    _end_sessions(db, user)
-    db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    _account_changed(db, "account.second_factor_reset", user, actor)
+    with committed(db):
+        user.totp_secret = None
+        user.totp_last_step = None
+        _end_sessions(db, user)
+        db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        _account_changed(db, "account.second_factor_reset", user, actor)
 
 
 def reset_password(db: Session, user: StaffUser, actor: Actor) -> str:
@@ -322,11 +351,12 @@ def reset_password(db: Session, user: StaffUser, actor: Actor) -> str:
     choose their own; every session of the account ends now.
     """
     temporary = readable_code(TEMPORARY_PASSWORD_GROUPS, 4)
-    user.password_hash = passwords.hash_password(temporary)
-    user.must_change_password = True
-    user.password_expires_at = utcnow() + CHOSEN_BY_SOMEONE_ELSE_FOR
-    _end_sessions(db, user)
-    _account_changed(db, "account.password_reset", user, actor)
+    with committed(db):
+        user.password_hash = passwords.hash_password(temporary)
+        user.must_change_password = True
+        user.password_expires_at = utcnow() + CHOSEN_BY_SOMEONE_ELSE_FOR
+        _end_sessions(db, user)
+        _account_changed(db, "account.password_reset", user, actor)
     return temporary
 
 
@@ -340,23 +370,28 @@ def reset_password_confirmed(
     """
     if user.id == admin.id:
         raise AccountError("Change your own password from your account page instead")
-    _hold(db, admin)
-    step = None
-    if not _locked(admin) and admin.enrolled:
-        step = totp.accepted_step(admin.totp_secret or "", code, admin.totp_last_step)
-    if step is None:
-        if not _locked(admin):
-            _count_failure(admin)
-        db.commit()
+    with committed(db):
+        _hold(db, admin)
+        step = None
+        if not _locked(admin) and admin.enrolled:
+            step = totp.accepted_step(admin.totp_secret or "", code, admin.totp_last_step)
+        if step is None:
+            if not _locked(admin):
+                _count_failure(admin)
+            temporary = None
+        else:
+            admin.totp_last_step = step
+            temporary = reset_password(
+                db, user, Actor(id=str(admin.id), role=admin.role.value, address=address)
+            )
+    if temporary is None:
         raise CodeRefused
-    admin.totp_last_step = step
-    return reset_password(db, user, Actor(id=str(admin.id), role=admin.role.value, address=address))
+    return temporary
 
 
 def _account_changed(db: Session, action: str, user: StaffUser, actor: Actor) -> None:
-    """Audit a change to an account and commit it with the change."""
+    """Audit a change to an account, in the transaction that makes the change."""
     audit.record_as(db, actor, action, "staff_user", user.id)
-    db.commit()
 
 
 def _check_provider(role: Role, provider_id: int | None) -> None:

@@ -56,7 +56,6 @@ def kpi_definitions() -> str | Response:
                 sums_to=typed["sums_to"] or None,
             )
         except definitions.DefinitionError as error:
-            db.session().rollback()
             problem = str(error)
         else:
             flash(f"“{added.label}” is asked for from {starts.label} on.")
@@ -84,7 +83,6 @@ def retire(definition_id: int) -> Response:
             raise definitions.DefinitionError("Choose the quarter to retire it from")
         retired = definitions.retire(db.session(), definition_id, starts, current_actor())
     except definitions.DefinitionError as error:
-        db.session().rollback()
         flash(str(error), "problem")
     else:
         flash(f"“{retired.label}” is no longer asked for from {starts.label} on.")

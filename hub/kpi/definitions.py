@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hub import audit
 from hub.audit import Actor
 from hub.calendar import Quarter
+from hub.db import committed
 from hub.kpi.models import KpiDefinition, Unit
 
 CODE = re.compile(r"[a-z][a-z0-9_]{1,59}")
@@ -50,6 +51,28 @@ def add(
     if not label:
         raise DefinitionError("Enter the figure's name")
     _open(starts)
+    with committed(db):
+        _check_free(db, code, starts, sums_to)
+        position = max((d.position for d in db.scalars(select(KpiDefinition))), default=0) + 10
+        definition = KpiDefinition(
+            code=code,
+            label=label[:200],
+            unit=unit,
+            description=description.strip()[:2000],
+            prefilled=False,
+            breakdown=(breakdown or "").strip()[:60] or None,
+            sums_to=sums_to or None,
+            position=position,
+            from_quarter=starts.key,
+        )
+        db.add(definition)
+        db.flush()
+        audit.record_as(db, actor, "kpi.definition_added", "kpi_definition", definition.id)
+    return definition
+
+
+def _check_free(db: Session, code: str, starts: Quarter, sums_to: str | None) -> None:
+    """The code is not in use from ``starts`` on, and the figure a breakdown adds up to exists."""
     existing = db.scalars(select(KpiDefinition).where(KpiDefinition.code == code)).all()
     if any(d.until_quarter is None or d.until_quarter >= starts.key for d in existing):
         raise DefinitionError(
@@ -57,38 +80,21 @@ def add(
         )
     if sums_to and not any(d.code == sums_to for d in db.scalars(select(KpiDefinition))):
         raise DefinitionError(f"There is no figure with the code {sums_to} for the breakdown to add up to")
-    position = max((d.position for d in db.scalars(select(KpiDefinition))), default=0) + 10
-    definition = KpiDefinition(
-        code=code,
-        label=label[:200],
-        unit=unit,
-        description=description.strip()[:2000],
-        prefilled=False,
-        breakdown=(breakdown or "").strip()[:60] or None,
-        sums_to=sums_to or None,
-        position=position,
-        from_quarter=starts.key,
-    )
-    db.add(definition)
-    db.flush()
-    audit.record_as(db, actor, "kpi.definition_added", "kpi_definition", definition.id)
-    db.commit()
-    return definition
 
 
 def retire(db: Session, definition_id: int, starts: Quarter, actor: Actor) -> KpiDefinition:
     """The figure is no longer asked for from ``starts`` on; earlier quarters keep it."""
-    definition = db.get(KpiDefinition, definition_id)
-    if definition is None:
-        raise DefinitionError("That figure no longer exists.")
-    _open(starts)
-    if definition.prefilled:
-        raise DefinitionError(
-            "The hub fills this figure in from its own records, so it cannot be retired here."
-        )
-    if definition.until_quarter is not None and definition.until_quarter < starts.key:
-        raise DefinitionError("That figure is already retired by then.")
-    definition.until_quarter = starts.previous().key
-    audit.record_as(db, actor, "kpi.definition_retired", "kpi_definition", definition.id)
-    db.commit()
+    with committed(db):
+        definition = db.get(KpiDefinition, definition_id)
+        if definition is None:
+            raise DefinitionError("That figure no longer exists.")
+        _open(starts)
+        if definition.prefilled:
+            raise DefinitionError(
+                "The hub fills this figure in from its own records, so it cannot be retired here."
+            )
+        if definition.until_quarter is not None and definition.until_quarter < starts.key:
+            raise DefinitionError("That figure is already retired by then.")
+        definition.until_quarter = starts.previous().key
+        audit.record_as(db, actor, "kpi.definition_retired", "kpi_definition", definition.id)
     return definition

@@ -16,6 +16,7 @@ from hub import outbox
 from hub.auth.models import Role
 from hub.auth.services import notice_addresses
 from hub.calendar import Quarter
+from hub.db import committed
 from hub.kpi.models import KpiReminder, KpiReturn, ReturnState
 from hub.providers.models import Provider
 
@@ -25,6 +26,13 @@ def send_reminders(db: Session, today: date, after_days: int) -> list[str]:
     quarter = Quarter.containing(today).previous()
     if today < quarter.last_day + timedelta(days=after_days):
         return []
+    with committed(db):
+        names = [_remind(db, provider, quarter) for provider in _due(db, quarter)]
+    return names
+
+
+def _due(db: Session, quarter: Quarter) -> list[Provider]:
+    """Active providers with no submitted return for the quarter, not yet reminded about it."""
     submitted = set(
         db.scalars(
             select(KpiReturn.provider_id).where(
@@ -33,20 +41,20 @@ def send_reminders(db: Session, today: date, after_days: int) -> list[str]:
         )
     )
     reminded = set(db.scalars(select(KpiReminder.provider_id).where(KpiReminder.quarter == quarter.key)))
-    names = []
-    for provider in db.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.name)):
-        if provider.id in submitted or provider.id in reminded:
-            continue
-        for address in notice_addresses(db, provider.referrals_email, Role.PROVIDER_STAFF, provider.id):
-            outbox.queue(
-                db,
-                to=address,
-                template="kpi_return_reminder",
-                subject=f"Your quarterly return for {quarter.label} is due",
-                quarter_label=quarter.label,
-                path=f"/kpi/returns/{quarter.year}/{quarter.number}",
-            )
-        db.add(KpiReminder(provider_id=provider.id, quarter=quarter.key))
-        names.append(provider.name)
-    db.commit()
-    return names
+    active = db.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.name))
+    return [p for p in active if p.id not in submitted and p.id not in reminded]
+
+
+def _remind(db: Session, provider: Provider, quarter: Quarter) -> str:
+    """Queue the reminder to the provider's team (or its staff) and note it was sent; returns its name."""
+    for address in notice_addresses(db, provider.referrals_email, Role.PROVIDER_STAFF, provider.id):
+        outbox.queue(
+            db,
+            to=address,
+            template="kpi_return_reminder",
+            subject=f"Your quarterly return for {quarter.label} is due",
+            quarter_label=quarter.label,
+            path=f"/kpi/returns/{quarter.year}/{quarter.number}",
+        )
+    db.add(KpiReminder(provider_id=provider.id, quarter=quarter.key))
+    return provider.name

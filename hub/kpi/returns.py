@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from hub import audit
 from hub.audit import Actor
 from hub.calendar import Quarter
-from hub.db import utcnow
+from hub.db import committed, utcnow
 from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
 from hub.kpi.prefill import Prefilled, prefill
 
@@ -225,28 +225,26 @@ def save(
     """
     if quarter.ends > utcnow():
         raise ReturnError(f"The return for {quarter.label} can be made once the quarter has ended.")
-    latest = _latest(db, provider_id, quarter)
-    if latest is not None and latest.state is ReturnState.SUBMITTED:
-        db.rollback()
-        raise ReturnError("This return has been submitted, so it is locked. Amend it to change it.")
-    checked = check(
-        definitions(db, quarter), typed, reasons, prefill(db, provider_id, quarter), complete=submit
-    )
-    if checked.errors:
-        db.rollback()
-        return checked
-    draft = latest or _new_version(provider_id, quarter, 1)
-    draft.figures = checked.figures
-    draft.reasons = checked.reasons
-    draft.saved_at = utcnow()
-    if latest is None:
-        db.add(draft)
-    if submit:
-        draft.state, draft.submitted_at = ReturnState.SUBMITTED, draft.saved_at
-        draft.submitted_by = uuid.UUID(actor.id) if actor.id else None
-        action = "kpi.return_submitted" if draft.version == 1 else "kpi.return_amended"
-        audit.record_as(db, actor, action, "kpi_return", draft.id)
-    db.commit()
+    with committed(db):
+        latest = _latest(db, provider_id, quarter)
+        if latest is not None and latest.state is ReturnState.SUBMITTED:
+            raise ReturnError("This return has been submitted, so it is locked. Amend it to change it.")
+        checked = check(
+            definitions(db, quarter), typed, reasons, prefill(db, provider_id, quarter), complete=submit
+        )
+        if checked.errors:
+            return checked
+        draft = latest or _new_version(provider_id, quarter, 1)
+        draft.figures = checked.figures
+        draft.reasons = checked.reasons
+        draft.saved_at = utcnow()
+        if latest is None:
+            db.add(draft)
+        if submit:
+            draft.state, draft.submitted_at = ReturnState.SUBMITTED, draft.saved_at
+            draft.submitted_by = uuid.UUID(actor.id) if actor.id else None
+            action = "kpi.return_submitted" if draft.version == 1 else "kpi.return_amended"
+            audit.record_as(db, actor, action, "kpi_return", draft.id)
     return checked
 
 
@@ -254,23 +252,20 @@ def amend(db: Session, provider_id: int, quarter: Quarter, reason: str, actor: A
     """Start a new version of a submitted return, with the same figures, saying why."""
     reason = " ".join(reason.split())
     if len(reason) > REASON_MAX:
-        db.rollback()
         raise ReturnError(f"The reason for amending must be {REASON_MAX:,} characters or fewer")
-    latest = _latest(db, provider_id, quarter)
-    if latest is None or latest.state is not ReturnState.SUBMITTED:
-        db.rollback()
-        raise ReturnError("Only a submitted return can be amended. Change the draft instead.")
-    if not reason:
-        db.rollback()
-        raise ReturnError("Say why the return needs amending")
-    draft = _new_version(provider_id, quarter, latest.version + 1)
-    draft.figures = latest.figures_checked()
-    draft.reasons = dict(latest.reasons or {})
-    draft.amendment_reason = reason
-    draft.saved_at = utcnow()
-    db.add(draft)
-    audit.record_as(db, actor, "kpi.amendment_started", "kpi_return", draft.id)
-    db.commit()
+    with committed(db):
+        latest = _latest(db, provider_id, quarter)
+        if latest is None or latest.state is not ReturnState.SUBMITTED:
+            raise ReturnError("Only a submitted return can be amended. Change the draft instead.")
+        if not reason:
+            raise ReturnError("Say why the return needs amending")
+        draft = _new_version(provider_id, quarter, latest.version + 1)
+        draft.figures = latest.figures_checked()
+        draft.reasons = dict(latest.reasons or {})
+        draft.amendment_reason = reason
+        draft.saved_at = utcnow()
+        db.add(draft)
+        audit.record_as(db, actor, "kpi.amendment_started", "kpi_return", draft.id)
     return draft
 
 

@@ -1,4 +1,4 @@
-"""Reading and changing providers. Takes the session explicitly; commits only where it says so."""
+"""Reading and changing providers. Takes the session explicitly; a change is saved in one transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub import audit
 from hub.audit import Actor
+from hub.db import committed
 from hub.providers.models import Provider, ProviderCapacity, Specialism
 
 
@@ -36,14 +37,14 @@ def set_capacity(
     db: Session, provider_id: int, new_starts_per_quarter: int | None, max_active: int | None, actor: Actor
 ) -> ProviderCapacity:
     """Record what the provider can take on (None leaves a limit open); audited, and committed."""
-    capacity = db.scalar(
-        select(ProviderCapacity).where(ProviderCapacity.provider_id == provider_id).with_for_update()
-    )
-    if capacity is None:
-        capacity = ProviderCapacity(provider_id=provider_id)
-        db.add(capacity)
-    capacity.new_starts_per_quarter = new_starts_per_quarter
-    capacity.max_active = max_active
-    audit.record_as(db, actor, "provider.capacity_changed", "provider", provider_id)
-    db.commit()
+    with committed(db):
+        capacity = db.scalar(
+            select(ProviderCapacity).where(ProviderCapacity.provider_id == provider_id).with_for_update()
+        )
+        if capacity is None:
+            capacity = ProviderCapacity(provider_id=provider_id)
+            db.add(capacity)
+        capacity.new_starts_per_quarter = new_starts_per_quarter
+        capacity.max_active = max_active
+        audit.record_as(db, actor, "provider.capacity_changed", "provider", provider_id)
     return capacity

@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub import audit, calendar, outbox
-from hub.db import utcnow
+from hub.db import committed, utcnow
 from hub.keyring import Keyring
 from hub.normalise import normalise_email, normalise_name, normalise_phone
 from hub.providers.models import Provider, Specialism
@@ -99,8 +99,8 @@ def load_draft(db: Session, draft_id: Any, source: ReferralSource) -> Draft | No
     oldest_kept = utcnow() - DRAFT_LIFETIME
     expired = [row.id for row in rows if row.saved_at <= oldest_kept]
     if expired:
-        db.execute(delete(DraftPage).where(DraftPage.id.in_(expired)))
-        db.commit()
+        with committed(db):
+            db.execute(delete(DraftPage).where(DraftPage.id.in_(expired)))
     answers = {row.page: dict(row.answers or {}) for row in rows if row.id not in expired}
     return Draft(key, source, answers) if answers else None
 
@@ -114,18 +114,16 @@ def save_page(
     """
     key = _draft_key(draft_id) or uuid.uuid4()
     row_id = page_row_id(key, source, page)
-    db.execute(
-        _upsert_page(db.get_bind().dialect.name),
-        {
-            "id": row_id,
-            "draft_id": key,
-            "source": source,
-            "page": page,
-            "saved_at": utcnow(),
-            "answers_sealed": DraftPage.answers.seal(row_id, dict(answers)),
-        },
-    )
-    db.commit()
+    row = {
+        "id": row_id,
+        "draft_id": key,
+        "source": source,
+        "page": page,
+        "saved_at": utcnow(),
+        "answers_sealed": DraftPage.answers.seal(row_id, dict(answers)),
+    }
+    with committed(db):
+        db.execute(_upsert_page(db.get_bind().dialect.name), row)
     return key
 
 
@@ -146,14 +144,14 @@ def forget_draft(db: Session, draft_id: Any) -> None:
     key = _draft_key(draft_id)
     if key is None:
         return
-    db.execute(delete(DraftPage).where(_of_draft(key)))
-    db.commit()
+    with committed(db):
+        db.execute(delete(DraftPage).where(_of_draft(key)))
 
 
 def purge_expired_drafts(db: Session) -> int:
     """Remove every page saved more than 24 hours ago; returns how many pages were removed."""
-    result = db.execute(delete(DraftPage).where(DraftPage.saved_at <= utcnow() - DRAFT_LIFETIME))
-    db.commit()
+    with committed(db):
+        result = db.execute(delete(DraftPage).where(DraftPage.saved_at <= utcnow() - DRAFT_LIFETIME))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -193,10 +191,20 @@ def submit(db: Session, keyring: Keyring, draft: Draft) -> Submitted:
     missing = missing_pages(draft.source, answers)
     if missing:
         raise IntakeError("Some questions have not been answered yet.", missing[0])
-    removed = db.execute(delete(DraftPage).where(_of_draft(draft.id, draft.source)))
-    if not removed.rowcount:  # type: ignore[attr-defined]
-        raise AlreadySent
+    with committed(db):
+        removed = db.execute(delete(DraftPage).where(_of_draft(draft.id, draft.source)))
+        if not removed.rowcount:  # type: ignore[attr-defined]
+            raise AlreadySent
+        referral, status_code = _referral_from(db, keyring, draft, answers)
+        _acknowledge(db, referral)
+        audit.record(db, "referral.submitted", role="public", object_kind="referral", object_id=referral.id)
+    return Submitted(referral.reference, status_code, referral.under_18)
 
+
+def _referral_from(
+    db: Session, keyring: Keyring, draft: Draft, answers: Mapping[str, Mapping[str, Any]]
+) -> tuple[Referral, str | None]:
+    """The referral the answers describe, with its flags, blind indexes and consent records, added."""
     referral = Referral(reference=_unused_reference(db), source=draft.source)
     if draft.source is ReferralSource.PROFESSIONAL:
         _apply_professional(db, referral, answers)
@@ -215,10 +223,7 @@ def submit(db: Session, keyring: Keyring, draft: Draft) -> Submitted:
     db.add(referral)
     db.flush()  # the referral's row first: its consent records refer to it
     db.add_all(records)
-    _acknowledge(db, referral)
-    audit.record(db, "referral.submitted", role="public", object_kind="referral", object_id=referral.id)
-    db.commit()
-    return Submitted(referral.reference, status_code, referral.under_18)
+    return referral, status_code
 
 
 def _unused_reference(db: Session) -> str:

@@ -232,11 +232,9 @@ def _check(journey: Journey) -> str | Response:
         try:
             submitted = intake.submit(db.session(), current_keyring(), draft)
         except intake.AlreadySent:
-            db.session().rollback()
             session.pop("draft_id", None)
             return _nothing_to_send(journey)
         except intake.IntakeError as error:
-            db.session().rollback()
             problem = (str(error), _url(journey, error.page, change=1))
         else:
             session.pop("draft_id", None)
