@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -28,6 +30,8 @@ from hub.codes import readable_code
 from hub.db import committed, utcnow
 from hub.keyring import current_keyring
 from hub.normalise import normalise_email
+
+T = TypeVar("T")
 
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
@@ -100,11 +104,7 @@ def create_user(
 
 def check_password(db: Session, email: str, password: str, address: str | None) -> StaffUser:
     """The first step of signing in. Raises SignInFailed for every cause, once the failure is saved."""
-    with committed(db):
-        user = _password_right(db, email, password, address)
-    if user is None:
-        raise SignInFailed
-    return user
+    return _kept_then_refused(db, lambda: _password_right(db, email, password, address), SignInFailed)
 
 
 def _password_right(db: Session, email: str, password: str, address: str | None) -> StaffUser | None:
@@ -148,11 +148,7 @@ def confirm_enrolment(db: Session, user: StaffUser, code: str, address: str | No
 
     Returns the recovery codes (shown once) and the token of the new session.
     """
-    with committed(db):
-        enrolled = _enrolled(db, user, code, address)
-    if enrolled is None:
-        raise CodeRefused
-    return enrolled
+    return _kept_then_refused(db, lambda: _enrolled(db, user, code, address), CodeRefused)
 
 
 def _enrolled(db: Session, user: StaffUser, code: str, address: str | None) -> tuple[list[str], str] | None:
@@ -175,11 +171,7 @@ def check_second_factor(db: Session, user: StaffUser, code: str, address: str | 
     Returns the token of the new session. The lock is checked first: while the account is locked,
     even the right code is refused, with the same message as a wrong one.
     """
-    with committed(db):
-        token = _second_factor_right(db, user, code, address)
-    if token is None:
-        raise CodeRefused
-    return token
+    return _kept_then_refused(db, lambda: _second_factor_right(db, user, code, address), CodeRefused)
 
 
 def _second_factor_right(db: Session, user: StaffUser, code: str, address: str | None) -> str | None:
@@ -197,6 +189,15 @@ def _second_factor_right(db: Session, user: StaffUser, code: str, address: str |
         return _signed_in(db, user, "sign_in.recovery_code_used", address)
     _refuse_code(db, user, address)
     return None
+
+
+def _kept_then_refused(db: Session, attempt: Callable[[], T | None], refusal: type[AccountError]) -> T:
+    """Save what ``attempt`` did, a refused try too (counted and audited), then refuse if it gave None."""
+    with committed(db):
+        outcome = attempt()
+    if outcome is None:
+        raise refusal
+    return outcome
 
 
 def _hold(db: Session, user: StaffUser) -> None:
@@ -370,23 +371,22 @@ def reset_password_confirmed(
     """
     if user.id == admin.id:
         raise AccountError("Change your own password from your account page instead")
-    with committed(db):
-        _hold(db, admin)
-        step = None
-        if not _locked(admin) and admin.enrolled:
-            step = totp.accepted_step(admin.totp_secret or "", code, admin.totp_last_step)
-        if step is None:
-            if not _locked(admin):
-                _count_failure(admin)
-            temporary = None
-        else:
-            admin.totp_last_step = step
-            temporary = reset_password(
-                db, user, Actor(id=str(admin.id), role=admin.role.value, address=address)
-            )
-    if temporary is None:
-        raise CodeRefused
-    return temporary
+    return _kept_then_refused(db, lambda: _reset_if_code_right(db, user, admin, code, address), CodeRefused)
+
+
+def _reset_if_code_right(
+    db: Session, user: StaffUser, admin: StaffUser, code: str, address: str | None
+) -> str | None:
+    _hold(db, admin)
+    step = None
+    if not _locked(admin) and admin.enrolled:
+        step = totp.accepted_step(admin.totp_secret or "", code, admin.totp_last_step)
+    if step is None:
+        if not _locked(admin):
+            _count_failure(admin)
+        return None
+    admin.totp_last_step = step
+    return reset_password(db, user, Actor(id=str(admin.id), role=admin.role.value, address=address))
 
 
 def _account_changed(db: Session, action: str, user: StaffUser, actor: Actor) -> None:
