@@ -142,11 +142,15 @@ def _statuses(found: frozenset[ReferralStatus]) -> str:
 
 
 def _offers(move: Move) -> str:
-    parts = [
-        f"{'new' if before is None else f'`{before.value}`'} → `{after.value}`"
-        for before, after in move.offer.items()
-    ]
-    parts += [f"any `{before.value}` → `{after.value}`" for before, after in move.open_offers.items()]
+    parts = []
+    for before, after in move.offer.items():
+        if before is None:
+            parts.append(f"a new offer, `{after.value}`")
+        elif before is after:
+            parts.append(f"its offer, which must be `{after.value}`")
+        else:
+            parts.append(f"its offer, `{before.value}` → `{after.value}`")
+    parts += [f"every `{before.value}` offer → `{after.value}`" for before, after in move.open_offers.items()]
     return "; ".join(parts) or "—"
 
 
