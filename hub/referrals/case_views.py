@@ -160,8 +160,9 @@ def _show(
     session.commit()
     # The actions the table of moves allows from here (the service checks again when one is used).
     moves = states.moves_from(referral.status, Role.PROVIDER_STAFF, allocation.status)
+    offered = [slug for slug, action in ACTIONS.items() if action.kind in moves]
     forms = {}
-    for slug in (slug for slug, action in ACTIONS.items() if action.kind in moves):
+    for slug in offered:
         if failed == slug:
             forms[slug] = (ACTIONS[slug], failed_form)
         else:
