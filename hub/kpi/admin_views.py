@@ -38,8 +38,7 @@ def kpi_definitions() -> str | Response:
             db.session().rollback()
             problem = str(error)
         else:
-            flash(f"“{added.label}” is asked for from {starts.label} on.")
-            return redirect(url_for("kpi_admin.kpi_definitions"), code=303)
+            return _back(f"“{added.label}” is asked for from {starts.label} on.")
     return _page(form, problem)
 
 
@@ -63,13 +62,16 @@ def retire(definition_id: int) -> Response:
     form = RetireForm()
     starts = form.starts.quarter if form.validate() else None
     if starts is None:
-        flash(form.starts.message, "problem")
-        return redirect(url_for("kpi_admin.kpi_definitions"), code=303)
+        return _back(form.starts.message, "problem")
     try:
         retired = definitions.retire(db.session(), definition_id, starts, current_actor())
     except definitions.DefinitionError as error:
         db.session().rollback()
-        flash(str(error), "problem")
-    else:
-        flash(f"“{retired.label}” is no longer asked for from {starts.label} on.")
+        return _back(str(error), "problem")
+    return _back(f"“{retired.label}” is no longer asked for from {starts.label} on.")
+
+
+def _back(message: str, category: str = "message") -> Response:
+    """Back to the definitions, saying what was done or why nothing was."""
+    flash(message, category)
     return redirect(url_for("kpi_admin.kpi_definitions"), code=303)
