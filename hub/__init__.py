@@ -12,21 +12,29 @@ def create_app(config: Config | None = None) -> Flask:
     """Build the app. Reads settings (and stops with a clear sentence if any is missing); no writes."""
     from hub import cli, db, errors, posted, security, templating
     from hub.auth import access
-    from hub.auth.admin_views import bp as admin_bp
-    from hub.auth.views import bp as auth_bp
     from hub.extensions import csrf, limiter
     from hub.keyring import Keyring
-    from hub.kpi.admin_views import bp as kpi_admin_bp
-    from hub.kpi.commissioner_views import bp as commissioner_bp
-    from hub.kpi.views import bp as kpi_bp
-    from hub.providers.capacity_views import bp as providers_bp
-    from hub.referrals.case_views import bp as cases_bp
-    from hub.referrals.intake_views import bp as intake_bp
-    from hub.referrals.public_pages import bp as public_bp
-    from hub.referrals.triage_views import bp as triage_bp
 
     config = config or Config.load()
     app = Flask(__name__, instance_path=str(config.instance_path), instance_relative_config=True)
+    _settings(app, config)
+    app.extensions["hub.config"] = config
+    app.extensions["hub.keyring"] = Keyring(config.key_file)
+
+    db.init_app(app, config.database_url)
+    posted.init_app(app)  # first: a body that is not a form post is refused before CSRF reads it
+    csrf.init_app(app)
+    limiter.init_app(app)
+    templating.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    access.init_app(app)
+    _register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def _settings(app: Flask, config: Config) -> None:
     app.config.update(
         SECRET_KEY=config.secret_key,
         TESTING=config.testing,
@@ -40,26 +48,31 @@ def create_app(config: Config | None = None) -> Flask:
     )
     if config.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies)  # type: ignore[method-assign]
-    app.extensions["hub.config"] = config
-    app.extensions["hub.keyring"] = Keyring(config.key_file)
 
-    db.init_app(app, config.database_url)
-    posted.init_app(app)  # first: a body that is not a form post is refused before CSRF reads it
-    csrf.init_app(app)
-    limiter.init_app(app)
-    templating.init_app(app)
-    security.init_app(app)
-    errors.init_app(app)
-    access.init_app(app)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(intake_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(admin_bp)
-    app.register_blueprint(triage_bp)
-    app.register_blueprint(providers_bp)
-    app.register_blueprint(cases_bp)
-    app.register_blueprint(kpi_bp)
-    app.register_blueprint(commissioner_bp)
-    app.register_blueprint(kpi_admin_bp)
-    cli.init_app(app)
-    return app
+
+def _register_blueprints(app: Flask) -> None:
+    """The public pages first, then the staff areas."""
+    from hub.auth.admin_views import bp as admin_bp
+    from hub.auth.views import bp as auth_bp
+    from hub.kpi.admin_views import bp as kpi_admin_bp
+    from hub.kpi.commissioner_views import bp as commissioner_bp
+    from hub.kpi.views import bp as kpi_bp
+    from hub.providers.capacity_views import bp as providers_bp
+    from hub.referrals.case_views import bp as cases_bp
+    from hub.referrals.intake_views import bp as intake_bp
+    from hub.referrals.public_pages import bp as public_bp
+    from hub.referrals.triage_views import bp as triage_bp
+
+    for blueprint in (
+        public_bp,
+        intake_bp,
+        auth_bp,
+        admin_bp,
+        triage_bp,
+        providers_bp,
+        cases_bp,
+        kpi_bp,
+        commissioner_bp,
+        kpi_admin_bp,
+    ):
+        app.register_blueprint(blueprint)

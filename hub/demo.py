@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -106,37 +106,11 @@ def _demo_referrals(db: Session) -> list[str]:
     if db.scalar(select(func.count()).select_from(Referral)):
         return []
     from hub.calendar import day_of
-    from hub.keyring import current_keyring
     from hub.referrals import consent
-    from hub.referrals.intake import set_blind_indexes
 
     arrived = utcnow() - timedelta(days=len(DEMO_PEOPLE))
     for n, (full_name, preferred, born, source) in enumerate(DEMO_PEOPLE):
-        referral = Referral(
-            reference=new_reference(),
-            source=source,
-            risk_flagged=preferred in DEMO_RISKS,
-            created_at=arrived + timedelta(days=n),
-            status_changed_at=arrived + timedelta(days=n),
-        )
-        if referral.risk_flagged:
-            referral.risks = {
-                "current_risks": "Demo: a made-up current risk.",
-                "children_in_household": "no",
-            }
-        referral.full_name = full_name
-        referral.preferred_name = preferred
-        referral.date_of_birth = born
-        referral.safe_contact = SafeContact(
-            methods=(ContactMethod.EMAIL,), voicemail="no", say_who="no"
-        ).stored()
-        referral.email = f"{preferred.lower()}@example.org"
-        referral.support_wanted = "Demo referral: someone to talk to."
-        if source is ReferralSource.PROFESSIONAL:
-            referral.referrer_name = "Demo Referrer"
-            referral.referrer_email = "referrer@example.org"
-        # So that a new referral for one of them is flagged as a possible duplicate.
-        set_blind_indexes(referral, current_keyring())
+        referral = _demo_referral(full_name, preferred, born, source, arrived + timedelta(days=n))
         agreed = ["referral"] if preferred in DEMO_NO_CONSENT_TO_SHARE else ["referral", "share"]
         records = consent.record_at_intake(referral, agreed, day_of(referral.created_at))
         for record in records:
@@ -145,6 +119,35 @@ def _demo_referrals(db: Session) -> list[str]:
         db.flush()  # the referral's row before its consent records
         db.add_all(records)
     return [f"Added {len(DEMO_PEOPLE)} demo referrals (made-up people)."]
+
+
+def _demo_referral(
+    full_name: str, preferred: str, born: date, source: ReferralSource, arrived: datetime
+) -> Referral:
+    from hub.keyring import current_keyring
+    from hub.referrals.intake import set_blind_indexes
+
+    referral = Referral(
+        reference=new_reference(),
+        source=source,
+        risk_flagged=preferred in DEMO_RISKS,
+        created_at=arrived,
+        status_changed_at=arrived,
+    )
+    if referral.risk_flagged:
+        referral.risks = {"current_risks": "Demo: a made-up current risk.", "children_in_household": "no"}
+    referral.full_name = full_name
+    referral.preferred_name = preferred
+    referral.date_of_birth = born
+    referral.safe_contact = SafeContact(methods=(ContactMethod.EMAIL,), voicemail="no", say_who="no").stored()
+    referral.email = f"{preferred.lower()}@example.org"
+    referral.support_wanted = "Demo referral: someone to talk to."
+    if source is ReferralSource.PROFESSIONAL:
+        referral.referrer_name = "Demo Referrer"
+        referral.referrer_email = "referrer@example.org"
+    # So that a new referral for one of them is flagged as a possible duplicate.
+    set_blind_indexes(referral, current_keyring())
+    return referral
 
 
 def _demo_returns(db: Session) -> list[str]:

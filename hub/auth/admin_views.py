@@ -30,6 +30,12 @@ from hub.providers.models import Provider
 bp = Blueprint("admin", __name__)
 
 
+def _to_accounts(done: str) -> Response:
+    """Back to the list of accounts, saying what was done (naming no one)."""
+    flash(done)
+    return redirect(url_for("admin.users"), code=303)
+
+
 def _account(user_id: str) -> StaffUser:
     try:
         user = db.session().get(StaffUser, uuid.UUID(user_id))
@@ -51,62 +57,68 @@ def users() -> str:
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def new_user() -> str | Response:
+    form = _new_account_form()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            _create_account(form)
+        except services.AccountError as error:
+            problem = str(error)
+        else:
+            return _to_accounts(
+                "The account is added. Give them their first password in person or by phone. "
+                "They choose their own when they first sign in."
+            )
+    return render_template("admin/new_user.html", form=form, problem=problem)
+
+
+def _new_account_form() -> NewAccountForm:
+    """The form, offering every role and every provider (offered again when it comes back)."""
     form = NewAccountForm()
     form.role.choices = options([(r.value, r.label) for r in Role])
     form.provider.choices = options(
         [(p.slug, p.name) for p in db.session().scalars(select(Provider).order_by(Provider.name))]
     )
-    problem = None
-    if form.validate_on_submit():
-        provider_id = (
-            db.session().scalar(select(Provider.id).where(Provider.slug == form.provider.data))
-            if form.provider.data
-            else None
-        )
-        try:
-            services.create_user(
-                db.session(),
-                email=form.email.data or "",
-                display_name=form.display_name.data or "",
-                role=Role(form.role.data),
-                password=form.password.data or "",
-                provider_id=provider_id,
-                actor=current_actor(),
-                must_change_password=True,
-            )
-        except services.AccountError as error:
-            problem = str(error)
-        else:
-            flash(
-                "The account is added. Give them their first password in person or by phone. "
-                "They choose their own when they first sign in."
-            )
-            return redirect(url_for("admin.users"), code=303)
-    return render_template("admin/new_user.html", form=form, problem=problem)
+    return form
+
+
+def _create_account(form: NewAccountForm) -> None:
+    provider_id = (
+        db.session().scalar(select(Provider.id).where(Provider.slug == form.provider.data))
+        if form.provider.data
+        else None
+    )
+    services.create_user(
+        db.session(),
+        email=form.email.data or "",
+        display_name=form.display_name.data or "",
+        role=Role(form.role.data),
+        password=form.password.data or "",
+        provider_id=provider_id,
+        actor=current_actor(),
+        must_change_password=True,
+    )
 
 
 @bp.post("/admin/users/<user_id>/disable")
 @roles_required(Role.ADMIN)
 def disable(user_id: str) -> Response:
     services.set_disabled(db.session(), _account(user_id), True, current_actor())
-    flash("The account is disabled. It cannot sign in, and every session it had has ended.")
-    return redirect(url_for("admin.users"), code=303)
+    return _to_accounts("The account is disabled. It cannot sign in, and every session it had has ended.")
 
 
 @bp.post("/admin/users/<user_id>/enable")
 @roles_required(Role.ADMIN)
 def enable(user_id: str) -> Response:
     services.set_disabled(db.session(), _account(user_id), False, current_actor())
-    flash("The account is enabled. They can sign in again.")
-    return redirect(url_for("admin.users"), code=303)
+    return _to_accounts("The account is enabled. They can sign in again.")
 
 
 @bp.post("/admin/users/<user_id>/reset-second-factor")
 @roles_required(Role.ADMIN)
 def reset_second_factor(user_id: str) -> Response:
     services.reset_second_factor(db.session(), _account(user_id), current_actor())
-    flash("The authenticator is reset. They set up a new one the next time they sign in.")
-    return redirect(url_for("admin.users"), code=303)
+    return _to_accounts("The authenticator is reset. They set up a new one the next time they sign in.")
 
 
 @bp.route("/admin/users/<user_id>/reset-password", methods=["GET", "POST"])

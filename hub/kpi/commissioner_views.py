@@ -68,12 +68,15 @@ def export() -> Response:
             threshold=current_config().suppression_threshold,
         )
     audit.viewed(session, current_actor(), f"kpi.exported.{kind}.{fmt}", "kpi_quarter", quarter.key)
-    name = f"kpi-{quarter.year}-q{quarter.number}-{kind}.{fmt}"
+    return _download(rows, f"kpi-{quarter.year}-q{quarter.number}-{kind}", fmt, f"{quarter.short} {kind}")
+
+
+def _download(rows: list[list[exports.Cell]], name: str, fmt: str, sheet: str) -> Response:
     if fmt == "csv":
         body, mimetype = exports.as_csv(rows), "text/csv"
     else:
-        body = exports.as_xlsx({f"{quarter.short} {kind}": rows})
+        body = exports.as_xlsx({sheet: rows})
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
     )

@@ -6,8 +6,6 @@ its meaning. Every change is audited.
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,8 +14,6 @@ from hub.audit import Actor
 from hub.calendar import Quarter
 from hub.db import committed
 from hub.kpi.models import KpiDefinition, Unit
-
-CODE = re.compile(r"[a-z][a-z0-9_]{1,59}")
 
 
 class DefinitionError(Exception):
@@ -43,24 +39,19 @@ def add(
     breakdown: str | None = None,
     sums_to: str | None = None,
 ) -> KpiDefinition:
-    code, label = code.strip().lower(), " ".join(label.split())
-    if not CODE.fullmatch(code):
-        raise DefinitionError(
-            "The code must start with a letter and use only small letters, digits and _ (2 to 60 characters)"
-        )
-    if not label:
-        raise DefinitionError("Enter the figure's name")
+    """Ask for a new figure from ``starts`` on. What was typed is checked by the form (the code's
+    shape, the name given, the lengths); here, the rules about the set of figures."""
     _open(starts)
     with committed(db):
         _check_free(db, code, starts, sums_to)
         position = max((d.position for d in db.scalars(select(KpiDefinition))), default=0) + 10
         definition = KpiDefinition(
             code=code,
-            label=label[:200],
+            label=label,
             unit=unit,
-            description=description.strip()[:2000],
+            description=description,
             prefilled=False,
-            breakdown=(breakdown or "").strip()[:60] or None,
+            breakdown=breakdown or None,
             sums_to=sums_to or None,
             position=position,
             from_quarter=starts.key,

@@ -24,41 +24,68 @@ def _median(values: list[int]) -> float | None:
     return round(float(statistics.median(values)), 1) if values else None
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """One provider's allocations that one quarter's figures count, read in a few queries."""
+
+    offers: list[tuple[Allocation, datetime, ReferralSource]]  # offered in it, with the referral's arrival
+    decided: list[Allocation]  # accepted or declined in it
+    contacted: list[Allocation]  # first contact made in it
+    accepted_by_end: list[Allocation]
+
+
+def _counted(db: Session, provider_id: int, quarter: Quarter) -> _Counted:
+    starts, ends = quarter.starts, quarter.ends
+    mine = Allocation.provider_id == provider_id
+    return _Counted(
+        offers=[
+            (allocation, received, source)
+            for allocation, received, source in db.execute(
+                select(Allocation, Referral.created_at, Referral.source)
+                .join(Referral)
+                .where(mine, Allocation.created_at >= starts, Allocation.created_at < ends)
+            )
+        ],
+        decided=list(
+            db.scalars(
+                select(Allocation).where(mine, Allocation.decided_at >= starts, Allocation.decided_at < ends)
+            )
+        ),
+        contacted=list(
+            db.scalars(
+                select(Allocation).where(
+                    mine,
+                    Allocation.first_contact_on >= quarter.first_day,
+                    Allocation.first_contact_on <= quarter.last_day,
+                )
+            )
+        ),
+        accepted_by_end=list(
+            db.scalars(
+                select(Allocation).where(
+                    mine, Allocation.status == AllocationStatus.ACCEPTED, Allocation.decided_at < ends
+                )
+            )
+        ),
+    )
+
+
+def _span(quarter: Quarter) -> str:
+    return f"{quarter.first_day.strftime('%-d %B')} to {quarter.last_day.strftime('%-d %B %Y')} (UK time)"
+
+
 def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefilled]:
     """Every pre-filled figure for the provider's return (read from allocations, in a few queries)."""
-    starts, ends = quarter.starts, quarter.ends
-    span = f"{quarter.first_day.strftime('%-d %B')} to {quarter.last_day.strftime('%-d %B %Y')} (UK time)"
-    offers = db.execute(
-        select(Allocation, Referral.created_at, Referral.source)
-        .join(Referral)
-        .where(
-            Allocation.provider_id == provider_id,
-            Allocation.created_at >= starts,
-            Allocation.created_at < ends,
-        )
-    ).all()
-    decided = db.scalars(
-        select(Allocation).where(
-            Allocation.provider_id == provider_id,
-            Allocation.decided_at >= starts,
-            Allocation.decided_at < ends,
-        )
-    ).all()
-    contacted = db.scalars(
-        select(Allocation).where(
-            Allocation.provider_id == provider_id,
-            Allocation.first_contact_on >= quarter.first_day,
-            Allocation.first_contact_on <= quarter.last_day,
-        )
-    ).all()
-    accepted_by_end = db.scalars(
-        select(Allocation).where(
-            Allocation.provider_id == provider_id,
-            Allocation.status == AllocationStatus.ACCEPTED,
-            Allocation.decided_at < ends,
-        )
-    ).all()
+    counted = _counted(db, provider_id, quarter)
+    return {
+        **_offers_and_decisions(counted, _span(quarter)),
+        **_days_taken(counted, _span(quarter)),
+        "waiting_at_quarter_end": _waiting(counted, quarter),
+    }
 
+
+def _offers_and_decisions(counted: _Counted, span: str) -> dict[str, Prefilled]:
+    offers, decided = counted.offers, counted.decided
     declined = [a for a in decided if a.status is AllocationStatus.DECLINED]
     found = {
         "referrals_allocated": Prefilled(len(offers), f"Offers made to you from {span}, counted."),
@@ -77,40 +104,49 @@ def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefil
             sum(1 for a in declined if a.decline_reason is reason),
             f"Offers declined from {span} with the reason “{reason.label}”.",
         )
-    to_allocation = [(day_of(a.created_at) - day_of(received)).days for a, received, _ in offers]
-    found["median_days_to_allocation"] = Prefilled(
-        _median(to_allocation),
-        f"The median of {len(to_allocation)} offers made from {span}: calendar days from the referral "
-        "arriving to the offer.",
-    )
+    return found
+
+
+def _days_taken(counted: _Counted, span: str) -> dict[str, Prefilled]:
+    contacted = counted.contacted
+    to_allocation = [(day_of(a.created_at) - day_of(received)).days for a, received, _ in counted.offers]
     to_contact = [(a.first_contact_on - day_of(a.created_at)).days for a in contacted if a.first_contact_on]
-    found["median_days_to_first_contact"] = Prefilled(
-        _median(to_contact),
-        f"The median of {len(to_contact)} first contacts made from {span}: calendar days from the offer "
-        "to the first contact.",
-    )
     quick = sum(
         1
         for a in contacted
         if a.first_contact_on and working_days_between(day_of(a.created_at), a.first_contact_on) <= 5
     )
-    found["first_contact_within_5_days_pct"] = Prefilled(
-        round(100 * quick / len(contacted), 1) if contacted else None,
-        f"{quick} of {len(contacted)} first contacts made from {span} came within 5 working days of the "
-        "offer (weekends and England's bank holidays not counted).",
-    )
+    return {
+        "median_days_to_allocation": Prefilled(
+            _median(to_allocation),
+            f"The median of {len(to_allocation)} offers made from {span}: calendar days from the referral "
+            "arriving to the offer.",
+        ),
+        "median_days_to_first_contact": Prefilled(
+            _median(to_contact),
+            f"The median of {len(to_contact)} first contacts made from {span}: calendar days from the offer "
+            "to the first contact.",
+        ),
+        "first_contact_within_5_days_pct": Prefilled(
+            round(100 * quick / len(contacted), 1) if contacted else None,
+            f"{quick} of {len(contacted)} first contacts made from {span} came within 5 working days of the "
+            "offer (weekends and England's bank holidays not counted).",
+        ),
+    }
+
+
+def _waiting(counted: _Counted, quarter: Quarter) -> Prefilled:
     waiting = [
         a
-        for a in accepted_by_end
+        for a in counted.accepted_by_end
         if (a.first_contact_on is None or a.first_contact_on > quarter.last_day)
-        and (a.closed_at is None or a.closed_at >= ends)
+        and (a.closed_at is None or a.closed_at >= quarter.ends)
     ]
-    found["waiting_at_quarter_end"] = Prefilled(
+    return Prefilled(
         len(waiting),
         f"Referrals you had accepted by {quarter.last_day.strftime('%-d %B %Y')} with no first contact by "
         "then (and not closed).",
     )
-    return found
 
 
 def trs_figures(db: Session, quarter: Quarter) -> dict[str, Prefilled]:

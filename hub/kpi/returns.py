@@ -87,6 +87,13 @@ def _number(definition: KpiDefinition, text: str) -> tuple[int | float | None, s
     return float(value), None
 
 
+def read_figure(definition: KpiDefinition, text: str) -> tuple[int | float | None, str | None]:
+    """One figure as typed, read by its unit: the number (None when empty), or why it cannot be read."""
+    if len(text) > FIGURE_TYPED_MAX:  # refused whole, never cut to another number
+        return None, f"Enter {definition.label.lower()} as a number up to {FIGURE_MAX:,}"
+    return _number(definition, text)
+
+
 def check(
     found: Sequence[KpiDefinition],
     typed: Mapping[str, str],
@@ -101,35 +108,58 @@ def check(
         code = definition.code
         text = str(typed.get(code, "") or "")
         result.typed[code] = text[:FIGURE_TYPED_MAX]
-        value: int | float | None = None
-        problem: str | None = f"Enter {definition.label.lower()} as a number up to {FIGURE_MAX:,}"
-        if len(text) <= FIGURE_TYPED_MAX:  # a longer one is refused whole, never cut to another number
-            value, problem = _number(definition, text)
-        if problem is None and value is None and complete:
-            problem = f"Enter {definition.label.lower()} (0 if there were none)"
-            if definition.prefilled and known.get(code) and known[code].value is None:
-                problem = None  # the hub has nothing to count (for example, no first contacts)
+        result.figures[code], problem = read_figure(definition, text)
         if problem:
             result.errors[code] = problem
-        result.figures[code] = value
-        reason = " ".join(str(reasons.get(code, "") or "").split())
-        if reason:
-            result.reasons[code] = reason
-        if len(reason) > REASON_MAX and not problem:
-            problem = result.errors[code] = (
-                f"The reason for {definition.label.lower()} must be {REASON_MAX:,} characters or fewer"
-            )
-        hub_value = known[code].value if definition.prefilled and code in known else None
-        if definition.prefilled and value is not None and value != hub_value and not reason and not problem:
-            result.errors[code] = (
-                f"Say why {definition.label.lower()} differs from the hub's figure "
-                f"({'none' if hub_value is None else figure_text(hub_value)})"
-            )
-    _check_breakdowns(found, result)
-    result.contradictions = contradictions(found, result.figures, skip=set(result.errors))
+    return check_together(found, result, reasons, known, complete=complete)
+
+
+def check_together(
+    found: Sequence[KpiDefinition],
+    read: Checked,
+    reasons: Mapping[str, str],
+    known: Mapping[str, Prefilled],
+    *,
+    complete: bool,
+) -> Checked:
+    """The rules across a return, once each figure is read on its own (``read``, with its problems):
+    every figure when submitting, a reason for each changed hub figure, breakdowns that add up, and
+    figures that fit together."""
+    for definition in found:
+        _check_given_and_explained(definition, read, reasons, known, complete=complete)
+    _check_breakdowns(found, read)
+    read.contradictions = contradictions(found, read.figures, skip=set(read.errors))
     if complete:
-        result.errors.update(result.contradictions)
-    return result
+        read.errors.update(read.contradictions)
+    return read
+
+
+def _check_given_and_explained(
+    definition: KpiDefinition,
+    read: Checked,
+    reasons: Mapping[str, str],
+    known: Mapping[str, Prefilled],
+    *,
+    complete: bool,
+) -> None:
+    """The figure is given when submitting, and a changed hub figure says why (in 1,000 characters)."""
+    code, label = definition.code, definition.label.lower()
+    value = read.figures.get(code)
+    hub_has_none = definition.prefilled and known.get(code) and known[code].value is None
+    if code not in read.errors and value is None and complete and not hub_has_none:
+        read.errors[code] = f"Enter {label} (0 if there were none)"
+    reason = " ".join(str(reasons.get(code, "") or "").split())
+    if reason:
+        read.reasons[code] = reason
+    if len(reason) > REASON_MAX and code not in read.errors:
+        read.errors[code] = f"The reason for {label} must be {REASON_MAX:,} characters or fewer"
+    hub_value = known[code].value if definition.prefilled and code in known else None
+    if definition.prefilled and value is not None and value != hub_value and not reason:
+        read.errors.setdefault(
+            code,
+            f"Say why {label} differs from the hub's figure "
+            f"({'none' if hub_value is None else figure_text(hub_value)})",
+        )
 
 
 def figure_text(value: float | int) -> str:
@@ -308,4 +338,72 @@ def typed_from(version: KpiReturn | None) -> tuple[dict[str, str], dict[str, str
     return (
         {code: "" if value is None else figure_text(value) for code, value in figures.items()},
         dict(version.reasons or {}),
+    )
+
+
+@dataclass
+class QuarterReturn:
+    """One provider's return for one quarter as its page shows it: every version, the version shown,
+    the figures asked for, and the hub's own figures."""
+
+    provider_id: int
+    quarter: Quarter
+    versions: list[KpiReturn]
+    shown: KpiReturn | None
+    definitions: list[KpiDefinition]
+    known: dict[str, Prefilled]
+
+    @property
+    def ended(self) -> bool:
+        return self.quarter.ends <= utcnow()
+
+    @property
+    def editable(self) -> bool:
+        return can_change(self.versions, self.shown)
+
+    @property
+    def takes_figures(self) -> bool:
+        """The page offers a box for each figure: the quarter has ended and the shown version can change."""
+        return self.ended and self.editable
+
+    @property
+    def amendable(self) -> bool:
+        return can_amend(self.versions, self.shown)
+
+    @property
+    def state(self) -> str:
+        return state_of(self.versions)
+
+    def saved(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The shown version's figures and reasons as the page shows them."""
+        return typed_from(self.shown)
+
+    def starting_figures(self) -> dict[str, str]:
+        """What each box holds before anything is typed: the saved figure, else the hub's own."""
+        typed, _reasons = self.saved()
+        hub = {
+            d.code: self.known[d.code].value for d in self.definitions if d.prefilled and d.code in self.known
+        }
+        return {
+            d.code: typed[d.code]
+            if d.code in typed
+            else ("" if hub.get(d.code) is None else str(hub[d.code]))
+            for d in self.definitions
+        }
+
+    def to_check(self) -> dict[str, str]:
+        """The shown version's figures that do not fit together, while it can still be changed."""
+        if self.shown is None or not self.editable:
+            return {}
+        return contradictions(self.definitions, self.shown.figures_checked())
+
+
+def quarter_return(
+    db: Session, provider_id: int, quarter: Quarter, version: int | None = None
+) -> QuarterReturn:
+    """The provider's return for the quarter, showing ``version`` (the newest when it is not one of them)."""
+    found = versions(db, provider_id, quarter)
+    shown = next((r for r in found if r.version == version), found[-1] if found else None)
+    return QuarterReturn(
+        provider_id, quarter, found, shown, definitions(db, quarter), prefill(db, provider_id, quarter)
     )

@@ -10,9 +10,7 @@ from hub import db
 from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
 from hub.calendar import Quarter
-from hub.db import utcnow
-from hub.kpi import returns
-from hub.kpi.prefill import prefill
+from hub.kpi import forms, returns
 
 bp = Blueprint("kpi", __name__)
 QUARTERS_LISTED = 8
@@ -33,59 +31,72 @@ def return_list() -> str:
 def return_page(year: int, number: int) -> str | Response:
     if not Quarter.valid(year, number):
         abort(404)
-    quarter = Quarter(year, number)
-    provider_id = current_user.provider_id
-    session = db.session()
-    found = returns.versions(session, provider_id, quarter)
-    problem = None
-    checked = None
-    if request.method == "POST":
-        action = request.form.get("action", "save")
-        if action not in {"save", "submit", "amend"}:
-            abort(400)  # only the page's own buttons
-        try:
-            if action == "amend":
-                returns.amend(
-                    session, provider_id, quarter, request.form.get("amendment_reason", ""), current_actor()
-                )
-                flash("A new version is open for changes. The submitted one is kept.")
-                return redirect(url_for("kpi.return_page", year=year, number=number), code=303)
-            typed = {k.removeprefix("figure-"): v for k, v in request.form.items() if k.startswith("figure-")}
-            why = {k.removeprefix("reason-"): v for k, v in request.form.items() if k.startswith("reason-")}
-            checked = returns.save(
-                session, provider_id, quarter, typed, why, current_actor(), submit=action == "submit"
-            )
-        except returns.ReturnError as error:
-            problem = str(error)
-        else:
-            if not checked.errors:
-                saved = "The draft is saved."
-                if checked.contradictions:
-                    saved += " Some figures do not fit together: check them before you submit."
-                flash("The return is submitted. Thank you." if action == "submit" else saved)
-                return redirect(url_for("kpi.return_page", year=year, number=number), code=303)
-    shown_version = request.args.get("version", type=int)
-    shown = next((r for r in found if r.version == shown_version), found[-1] if found else None)
-    typed, reasons = returns.typed_from(shown)
-    editable = returns.can_change(found, shown)
-    definitions = returns.definitions(session, quarter)
-    to_check = returns.contradictions(definitions, shown.figures_checked()) if shown and editable else {}
-    if checked is not None:
-        typed, reasons, to_check = checked.typed, checked.reasons, checked.contradictions
+    version = request.args.get("version", type=int)
+    opened = returns.quarter_return(db.session(), current_user.provider_id, Quarter(year, number), version)
+    button = forms.pressed() if request.method == "POST" else "save"
+    form, amending = forms.return_form(opened, submitting=button == "submit"), forms.AmendForm()
+    if request.method == "POST" and button == "amend":
+        return _amend(opened, form, amending)
+    # A page that offers no boxes (a locked return, a quarter not ended) is answered by the service.
+    if request.method == "POST" and (not opened.takes_figures or form.validate()):
+        return _save(opened, form, submit=button == "submit")
+    return _page(opened, form, amending)
+
+
+def _save(opened: returns.QuarterReturn, form: forms.ReturnForm, *, submit: bool) -> str | Response:
+    try:
+        checked = returns.save(
+            db.session(),
+            opened.provider_id,
+            opened.quarter,
+            form.typed(),
+            form.reasons(),
+            current_actor(),
+            submit=submit,
+        )
+    except returns.ReturnError as error:
+        return _page(opened, form, forms.AmendForm(), problem=str(error))
+    if checked.errors:  # the service has the last word, though the form asked the same
+        form.explain(checked)
+        return _page(opened, form, forms.AmendForm())
+    saved = "The draft is saved."
+    if checked.contradictions:
+        saved += " Some figures do not fit together: check them before you submit."
+    flash("The return is submitted. Thank you." if submit else saved)
+    return _again(opened)
+
+
+def _amend(
+    opened: returns.QuarterReturn, form: forms.ReturnForm, amending: forms.AmendForm
+) -> str | Response:
+    reason = amending.amendment_reason.data or ""
+    try:
+        returns.amend(db.session(), opened.provider_id, opened.quarter, reason, current_actor())
+    except returns.ReturnError as error:
+        return _page(opened, form, amending, problem=str(error))
+    flash("A new version is open for changes. The submitted one is kept.")
+    return _again(opened)
+
+
+def _again(opened: returns.QuarterReturn) -> Response:
+    return redirect(
+        url_for("kpi.return_page", year=opened.quarter.year, number=opened.quarter.number), code=303
+    )
+
+
+def _page(
+    opened: returns.QuarterReturn,
+    form: forms.ReturnForm,
+    amending: forms.AmendForm,
+    problem: str | None = None,
+) -> str:
+    typed, reasons = opened.saved()
     return render_template(
         "kpi/return.html",
-        quarter=quarter,
-        definitions=definitions,
-        known=prefill(session, provider_id, quarter),
-        versions=found,
-        shown=shown,
-        state=returns.state_of(found),
-        editable=editable,
-        amendable=returns.can_amend(found, shown),
+        opened=opened,
+        form=form,
+        amending=amending,
         typed=typed,
         reasons=reasons,
-        errors=checked.errors if checked else {},
-        to_check={code: why for code, why in to_check.items() if not checked or code not in checked.errors},
         problem=problem,
-        ended=quarter.ends <= utcnow(),
     )

@@ -29,12 +29,11 @@ from hub.calendar import Quarter
 from hub.db import committed, utcnow
 from hub.providers.models import Provider, ProviderCapacity
 from hub.providers.services import active_providers
-from hub.referrals import timeline
+from hub.referrals import states, timeline
 from hub.referrals.models import Allocation, AllocationStatus, EventKind, Referral, ReferralStatus
 from hub.referrals.planning import Candidate, Place, Plan, cost, propose, why_not
 
 HOLDING = (AllocationStatus.PENDING, AllocationStatus.ACCEPTED)
-ALLOCATABLE = (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER)
 
 
 class AllocationError(Exception):
@@ -133,7 +132,7 @@ def allocate(
     reason = (reason or "").strip() or None
     with committed(db):
         referral = db.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
-        if referral is None or referral.status not in ALLOCATABLE:
+        if referral is None or not states.allowed(EventKind.ALLOCATED, referral.status):
             raise AlreadyAllocated(
                 "Someone else has already dealt with this referral. Refresh the queue to see it."
             )
@@ -165,15 +164,7 @@ def allocate(
         allocation = Allocation(referral_id=referral.id, provider_id=provider_id)
         allocation.reason = reason
         db.add(allocation)
-        timeline.record(
-            db,
-            referral,
-            EventKind.ALLOCATED,
-            actor,
-            ReferralStatus.ALLOCATED,
-            note=reason,
-            provider_id=provider.id,
-        )
+        timeline.record(db, referral, EventKind.ALLOCATED, actor, offer=allocation, note=reason)
         _tell_provider(db, provider)
     return allocation
 
@@ -410,7 +401,7 @@ def propose_plan(db: Session, now: datetime | None = None) -> QueuePlan:
     now = now or utcnow()
     waiting = db.scalars(
         select(Referral)
-        .where(Referral.status.in_(ALLOCATABLE))
+        .where(Referral.status.in_(sorted(states.MOVES[EventKind.ALLOCATED].from_)))
         .options(selectinload(Referral.specialisms))
         .order_by(Referral.risk_flagged.desc(), Referral.created_at)
     ).all()

@@ -17,15 +17,15 @@ from hub import audit, db
 from hub.auth.access import current_actor, owned_or_404, roles_required
 from hub.auth.models import Role
 from hub.forms import StaffForm
-from hub.referrals import case_forms, cases, timeline
+from hub.referrals import case_forms, cases, states, timeline
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
     ContactMethod,
     DeclineReason,
+    EventKind,
     Outcome,
     Referral,
-    ReferralStatus,
     SafeContact,
 )
 from hub.referrals.presenting import answer_sections
@@ -47,39 +47,39 @@ def case_list() -> str:
 
 @dataclass(frozen=True)
 class CaseAction:
+    kind: EventKind
     form: type[StaffForm]
     title: str
     done: str
 
 
 ACTIONS = {
-    "accept": CaseAction(StaffForm, "Accept the referral", "You have accepted {reference}."),
+    "accept": CaseAction(
+        EventKind.ACCEPTED, StaffForm, "Accept the referral", "You have accepted {reference}."
+    ),
     "decline": CaseAction(
+        EventKind.DECLINED,
         case_forms.DeclineForm,
         "Decline the referral",
         "You have declined {reference}. The triage team has been told.",
     ),
     "first-contact": CaseAction(
-        case_forms.FirstContactForm, "Record first contact", "First contact is recorded for {reference}."
+        EventKind.FIRST_CONTACT,
+        case_forms.FirstContactForm,
+        "Record first contact",
+        "First contact is recorded for {reference}.",
     ),
     "measures": CaseAction(
+        EventKind.MEASURES_RECORDED,
         case_forms.MeasuresForm,
         "Record sessions and outcome measures",
         "Sessions are recorded for {reference}.",
     ),
-    "close": CaseAction(case_forms.CloseForm, "Close the case", "{reference} is closed."),
+    "close": CaseAction(EventKind.CLOSED, case_forms.CloseForm, "Close the case", "{reference} is closed."),
 }
 
 CONTACT_ACTIONS = frozenset({"first-contact"})
 """Actions that contact the person: the page shows how, when and as whom it is safe beside each."""
-
-# Which actions the case page offers at each stage (the service checks again when one is used).
-OFFERED = {
-    ReferralStatus.ALLOCATED: ("accept", "decline"),
-    ReferralStatus.ACCEPTED: ("first-contact", "measures", "close"),
-    ReferralStatus.IN_SUPPORT: ("measures", "close"),
-    ReferralStatus.CLOSED: ("measures",),
-}
 
 
 def _case(case_id: str) -> Allocation:
@@ -157,8 +157,11 @@ def _show(
         return render_template("cases/no_consent.html", allocation=allocation, referral=referral)
     session = db.session()
     audit.viewed(session, current_actor(), "referral.viewed", "referral", referral.id)
+    # The actions the table of moves allows from here (the service checks again when one is used).
+    moves = states.moves_from(referral.status, Role.PROVIDER_STAFF, allocation.status)
+    offered = [slug for slug, action in ACTIONS.items() if action.kind in moves]
     forms = {}
-    for slug in OFFERED.get(referral.status, ()):
+    for slug in offered:
         if failed == slug:
             forms[slug] = (ACTIONS[slug], failed_form)
         else:

@@ -3,18 +3,10 @@
 A case is one allocation (an offer of a referral to a provider). Every transition is a function
 here and one transaction: it locks the referral's row, loads the allocation, checks that it
 belongs to the acting member of staff's provider, that the person agreed to their details being
-shared (``Referral.consent_to_share``) and that the move is allowed from where the case is now,
-then writes the change, a timeline event and an audit entry, and any email, together. A move that
-is not allowed raises a :class:`CaseError` subclass whose message is for the member of staff;
-nothing is written.
-
-| transition            | allowed when                                   | case becomes                 |
-| --------------------- | ---------------------------------------------- | ---------------------------- |
-| accept                | offer waiting for a decision                   | accepted                     |
-| decline               | offer waiting for a decision                   | back with the triage team    |
-| record first contact  | accepted, before first contact                 | in support                   |
-| record measures       | accepted, in support, or closed (corrections)  | (unchanged)                  |
-| close                 | accepted or in support                         | closed, with an outcome      |
+shared (``Referral.consent_to_share``) and that the table of moves (``hub.referrals.states``)
+allows the move from where the case is now, then writes the change, a timeline event and an audit
+entry, and any email, together. A move that is not allowed raises a :class:`CaseError` subclass
+whose message is for the member of staff; nothing is written.
 """
 
 from __future__ import annotations
@@ -34,7 +26,7 @@ from hub.auth.models import Role
 from hub.auth.services import notice_addresses
 from hub.config import current_config
 from hub.db import committed, utcnow
-from hub.referrals import timeline
+from hub.referrals import states, timeline
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
@@ -109,19 +101,20 @@ def _case(db: Session, allocation_id: uuid.UUID, provider_id: int) -> tuple[Allo
     return allocation, referral
 
 
-def _refuse(what: str, referral: Referral) -> NotAllowedNow:
-    return NotAllowedNow(
-        f"You cannot {what} now: the case is “{referral.status.label}”. Someone may have acted on it already."
-    )
+def _check_move(kind: EventKind, allocation: Allocation, referral: Referral, what: str) -> None:
+    """Refuse, saying ``what`` could not be done, a move the table does not allow from where the case is."""
+    if not states.allowed(kind, referral.status, allocation.status):
+        raise NotAllowedNow(
+            f"You cannot {what} now: the case is “{referral.status.label}”. "
+            "Someone may have acted on it already."
+        )
 
 
 def accept(db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor) -> Allocation:
     with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
-        if allocation.status is not AllocationStatus.PENDING or referral.status is not S.ALLOCATED:
-            raise _refuse("accept this referral", referral)
-        allocation.status, allocation.decided_at = AllocationStatus.ACCEPTED, utcnow()
-        timeline.record(db, referral, EventKind.ACCEPTED, actor, S.ACCEPTED, provider_id=provider_id)
+        _check_move(EventKind.ACCEPTED, allocation, referral, "accept this referral")
+        timeline.record(db, referral, EventKind.ACCEPTED, actor, offer=allocation)
         if referral.referrer_email:
             outbox.queue(
                 db,
@@ -145,17 +138,13 @@ def decline(
     note = note.strip()
     with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
-        if allocation.status is not AllocationStatus.PENDING or referral.status is not S.ALLOCATED:
-            raise _refuse("decline this referral", referral)
+        _check_move(EventKind.DECLINED, allocation, referral, "decline this referral")
         if reason is DeclineReason.OTHER and not note:
             raise BadDetails("Say why you are declining the referral")
-        allocation.status, allocation.decided_at = AllocationStatus.DECLINED, utcnow()
         allocation.decline_reason = reason
         allocation.decline_note = note or None
         why = reason.label if not note else f"{reason.label}. {note}"
-        timeline.record(
-            db, referral, EventKind.DECLINED, actor, S.DECLINED_BY_PROVIDER, note=why, provider_id=provider_id
-        )
+        timeline.record(db, referral, EventKind.DECLINED, actor, offer=allocation, note=why)
         for address in notice_addresses(db, current_config().trs_email, Role.ALLOCATOR):
             outbox.queue(
                 db,
@@ -186,8 +175,7 @@ def record_first_contact(
     """
     with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
-        if allocation.status is not AllocationStatus.ACCEPTED or referral.status is not S.ACCEPTED:
-            raise _refuse("record a first contact", referral)
+        _check_move(EventKind.FIRST_CONTACT, allocation, referral, "record a first contact")
         method = _method(channel)
         safe = SafeContact.of(referral)
         if not safe.allows(method):
@@ -212,9 +200,8 @@ def record_first_contact(
             referral,
             EventKind.FIRST_CONTACT,
             actor,
-            S.IN_SUPPORT,
+            offer=allocation,
             note=f"{method.label}, {on.strftime('%-d %B %Y')}",
-            provider_id=provider_id,
         )
     return allocation
 
@@ -259,12 +246,7 @@ def record_measures(
     """What the quarterly return needs from each case: whole, non-negative numbers."""
     with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
-        if allocation.status is not AllocationStatus.ACCEPTED or referral.status not in (
-            S.ACCEPTED,
-            S.IN_SUPPORT,
-            S.CLOSED,
-        ):
-            raise _refuse("record sessions for this case", referral)
+        _check_move(EventKind.MEASURES_RECORDED, allocation, referral, "record sessions for this case")
         clean: dict[str, int | None] = {}
         for name in (*MEASURES, *SCORES):
             value = values.get(name)
@@ -273,7 +255,7 @@ def record_measures(
             clean[name] = value
         _check_measures(clean, allocation)
         allocation.measures = clean
-        timeline.record(db, referral, EventKind.MEASURES_RECORDED, actor, provider_id=provider_id)
+        timeline.record(db, referral, EventKind.MEASURES_RECORDED, actor, offer=allocation)
     return allocation
 
 
@@ -282,11 +264,7 @@ def close(
 ) -> Allocation:
     with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
-        if allocation.status is not AllocationStatus.ACCEPTED or referral.status not in (
-            S.ACCEPTED,
-            S.IN_SUPPORT,
-        ):
-            raise _refuse("close this case", referral)
+        _check_move(EventKind.CLOSED, allocation, referral, "close this case")
         _check_outcome(outcome, allocation)
         allocation.outcome, allocation.closed_at = outcome, utcnow()
         note = note.strip()
@@ -295,9 +273,8 @@ def close(
             referral,
             EventKind.CLOSED,
             actor,
-            S.CLOSED,
+            offer=allocation,
             note=outcome.label if not note else f"{outcome.label}. {note}",
-            provider_id=provider_id,
         )
     return allocation
 

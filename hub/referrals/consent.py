@@ -27,7 +27,7 @@ from hub import calendar
 from hub.audit import Actor
 from hub.auth.models import StaffUser
 from hub.db import committed, utcnow
-from hub.referrals import timeline
+from hub.referrals import states, timeline
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
@@ -38,10 +38,7 @@ from hub.referrals.models import (
     Outcome,
     Referral,
     ReferralSource,
-    ReferralStatus,
 )
-
-S = ReferralStatus
 
 # The words a person agrees to, by version. A wording is never changed once used: a new text is a
 # new key, so each record says exactly what was agreed. The forms show these very words.
@@ -59,14 +56,8 @@ WORDINGS = {
     ),
 }
 
-# Consent to share can be recorded while the referral waits for a provider (or for information), and
-# at a provider's stages too: a referral allocated before consent was enforced may have none yet, and
-# its provider can do nothing with it until the triage team records it.
-RECORD_FROM = frozenset(
-    {S.SUBMITTED, S.DECLINED_BY_PROVIDER, S.INFO_REQUESTED, S.ALLOCATED, S.ACCEPTED, S.IN_SUPPORT}
-)
-# Consent can be withdrawn at the same, open, stages.
-WITHDRAW_FROM = RECORD_FROM
+# From which statuses consent can be recorded or withdrawn (every open stage) is in the table of
+# moves, hub.referrals.states (CONSENT_RECORDED, CONSENT_WITHDRAWN).
 # How an accepted case ends when the person withdraws consent (the KPI return counts it as such).
 WITHDRAWN_OUTCOME = Outcome.NO_LONGER_WANTED
 
@@ -137,7 +128,7 @@ def record_share(
         referral = _locked(db, referral_id)
         if referral.consent_to_share:
             raise ConsentRefused("Consent to share is already recorded for this referral.")
-        if referral.status not in RECORD_FROM:
+        if not states.allowed(EventKind.CONSENT_RECORDED, referral.status):
             raise ConsentRefused(
                 f"Consent cannot be recorded now: the referral is “{referral.status.label}”. "
                 "Someone may have dealt with it already."
@@ -188,7 +179,7 @@ def withdraw(
     note = note.strip()
     with committed(db):
         referral = _locked(db, referral_id)
-        if referral.status not in WITHDRAW_FROM:
+        if not states.allowed(EventKind.CONSENT_WITHDRAWN, referral.status):
             raise ConsentRefused(
                 f"Consent cannot be withdrawn now: the referral is “{referral.status.label}”, so it is "
                 "already closed."
@@ -198,12 +189,7 @@ def withdraw(
         record = _told_the_triage_team(referral, actor, None, method, on)
         record.note = note
         db.add(record)
-        now = utcnow()
-        db.execute(
-            update(Allocation)
-            .where(Allocation.referral_id == referral.id, Allocation.status == AllocationStatus.PENDING)
-            .values(status=AllocationStatus.CANCELLED, decided_at=now)
-        )
+        # An accepted case ends with an outcome; a pending offer is cancelled by the move itself.
         db.execute(
             update(Allocation)
             .where(
@@ -211,10 +197,10 @@ def withdraw(
                 Allocation.status == AllocationStatus.ACCEPTED,
                 Allocation.closed_at.is_(None),
             )
-            .values(outcome=WITHDRAWN_OUTCOME, closed_at=now)
+            .values(outcome=WITHDRAWN_OUTCOME, closed_at=utcnow())
         )
         referral.consent_to_referral = referral.consent_to_share = False
-        timeline.record(db, referral, EventKind.CONSENT_WITHDRAWN, actor, S.WITHDRAWN)
+        timeline.record(db, referral, EventKind.CONSENT_WITHDRAWN, actor)
     return record
 
 

@@ -24,7 +24,7 @@ from hub.db import committed, utcnow
 from hub.keyring import Keyring
 from hub.normalise import normalise_email, normalise_name, normalise_phone
 from hub.providers.models import Provider, Specialism
-from hub.referrals import consent
+from hub.referrals import consent, states
 from hub.referrals.models import ContactMethod, DraftPage, Referral, ReferralSource, SafeContact
 from hub.referrals.references import new_reference
 from hub.referrals.status import new_status_code
@@ -205,7 +205,7 @@ def _referral_from(
     db: Session, keyring: Keyring, draft: Draft, answers: Mapping[str, Mapping[str, Any]]
 ) -> tuple[Referral, str | None]:
     """The referral the answers describe, with its flags, blind indexes and consent records, added."""
-    referral = Referral(reference=_unused_reference(db), source=draft.source)
+    referral = Referral(reference=_unused_reference(db), source=draft.source, status=states.ARRIVES)
     if draft.source is ReferralSource.PROFESSIONAL:
         _apply_professional(db, referral, answers)
     else:

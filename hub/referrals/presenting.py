@@ -36,81 +36,92 @@ def _section(title: str, rows: list[tuple[str, Any]], key: str) -> dict[str, Any
 
 
 def answer_sections(referral: Referral) -> list[dict[str, Any]]:
+    sections = [_safe_contact(referral), _person(referral), _support(referral)]
+    if referral.source is ReferralSource.PROFESSIONAL:
+        sections += _from_a_professional(referral)
+    return sections
+
+
+def _safe_contact(referral: Referral) -> dict[str, Any]:
     safe = SafeContact.of(referral)
-    methods = [m.label for m in safe.methods]
-    sections = [
+    return _section(
+        "Contacting them safely",
+        [
+            ("Safe ways to contact", ", ".join(m.label for m in safe.methods)),
+            ("Phone", referral.phone),
+            ("Email", referral.email),
+            ("Address", referral.address),
+            ("Postcode", referral.postcode),
+            ("Safe to leave a voicemail", safe.voicemail),
+            ("Safe to say who is calling", safe.say_who),
+            ("Safe times and other advice", safe.safe_times),
+        ],
+        "safe-contact",
+    )
+
+
+def _person(referral: Referral) -> dict[str, Any]:
+    return _section(
+        "About the person",
+        [
+            ("Name to use", referral.preferred_name),
+            ("Full name", referral.full_name),
+            ("Date of birth", referral.date_of_birth),
+        ],
+        "person",
+    )
+
+
+def _support(referral: Referral) -> dict[str, Any]:
+    chosen = (
+        referral.preferred_provider.name
+        if referral.preferred_provider
+        else ("Asked for help choosing" if referral.help_choosing else "")
+    )
+    return _section(
+        "Support asked for",
+        [
+            ("Kinds of support", ", ".join(s.label for s in referral.specialisms)),
+            ("In their words", referral.support_wanted),
+            ("Organisation chosen", chosen),
+        ],
+        "support",
+    )
+
+
+def _from_a_professional(referral: Referral) -> list[dict[str, Any]]:
+    risks, access = referral.risks or {}, referral.access_needs or {}
+    return [
         _section(
-            "Contacting them safely",
+            "Risks and safeguarding",
             [
-                ("Safe ways to contact", ", ".join(methods)),
-                ("Phone", referral.phone),
-                ("Email", referral.email),
-                ("Address", referral.address),
-                ("Postcode", referral.postcode),
-                ("Safe to leave a voicemail", safe.voicemail),
-                ("Safe to say who is calling", safe.say_who),
-                ("Safe times and other advice", safe.safe_times),
+                ("Current risks", risks.get("current_risks")),
+                ("Children in the household", risks.get("children_in_household")),
+                ("Other agencies involved", risks.get("other_agencies")),
             ],
-            "safe-contact",
+            "risks",
         ),
         _section(
-            "About the person",
+            "Language and access needs",
             [
-                ("Name to use", referral.preferred_name),
-                ("Full name", referral.full_name),
-                ("Date of birth", referral.date_of_birth),
+                ("Language", access.get("language")),
+                ("Interpreter needed", access.get("interpreter")),
+                ("Uses British Sign Language", access.get("bsl")),
+                ("Adjustments", access.get("adjustments")),
             ],
-            "person",
+            "access",
         ),
         _section(
-            "Support asked for",
+            "Who referred them",
             [
-                ("Kinds of support", ", ".join(s.label for s in referral.specialisms)),
-                ("In their words", referral.support_wanted),
-                (
-                    "Organisation chosen",
-                    referral.preferred_provider.name
-                    if referral.preferred_provider
-                    else ("Asked for help choosing" if referral.help_choosing else ""),
-                ),
+                ("Name", referral.referrer_name),
+                ("Role", referral.referrer_role),
+                ("Organisation", referral.referrer_organisation),
+                ("Work email", referral.referrer_email),
+                ("Phone", referral.referrer_phone),
+                ("Agreed to the referral", referral.consent_to_referral),
+                ("Agreed to information being shared", referral.consent_to_share),
             ],
-            "support",
+            "referrer",
         ),
     ]
-    risks, access = referral.risks or {}, referral.access_needs or {}
-    if referral.source is ReferralSource.PROFESSIONAL:
-        sections += [
-            _section(
-                "Risks and safeguarding",
-                [
-                    ("Current risks", risks.get("current_risks")),
-                    ("Children in the household", risks.get("children_in_household")),
-                    ("Other agencies involved", risks.get("other_agencies")),
-                ],
-                "risks",
-            ),
-            _section(
-                "Language and access needs",
-                [
-                    ("Language", access.get("language")),
-                    ("Interpreter needed", access.get("interpreter")),
-                    ("Uses British Sign Language", access.get("bsl")),
-                    ("Adjustments", access.get("adjustments")),
-                ],
-                "access",
-            ),
-            _section(
-                "Who referred them",
-                [
-                    ("Name", referral.referrer_name),
-                    ("Role", referral.referrer_role),
-                    ("Organisation", referral.referrer_organisation),
-                    ("Work email", referral.referrer_email),
-                    ("Phone", referral.referrer_phone),
-                    ("Agreed to the referral", referral.consent_to_referral),
-                    ("Agreed to information being shared", referral.consent_to_share),
-                ],
-                "referrer",
-            ),
-        ]
-    return sections

@@ -1,7 +1,8 @@
 """A referral's timeline: every change of its status is an event saying what, who, when, from, to and why.
 
-:func:`record` is the one way a service changes a referral's status: it moves the status, writes the
-event and notes the change for the audit log, all in the caller's transaction. :func:`entries`
+:func:`record` is the one way a service changes a referral's status (or an offer's): it makes a move
+of the table in ``hub.referrals.states``, refusing any the table does not allow, writes the event
+and notes the change for the audit log, all in the caller's transaction. :func:`entries`
 reads the timeline back for a staff page, newest first, with each member of staff's name; a
 provider's staff see only their own part of it (docs/CASES.md, "What a provider sees").
 """
@@ -14,12 +15,14 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import get_history
 
 from hub import audit
 from hub.audit import Actor
 from hub.auth.models import StaffUser
 from hub.db import utcnow
-from hub.referrals.models import EventKind, Referral, ReferralEvent, ReferralStatus
+from hub.referrals import states
+from hub.referrals.models import Allocation, AllocationStatus, EventKind, Referral, ReferralEvent
 
 ROLE_NAMES = {
     "allocator": "Trauma and Resilience Service",
@@ -34,29 +37,63 @@ def record(
     referral: Referral,
     kind: EventKind,
     actor: Actor,
-    to_status: ReferralStatus | None = None,
     *,
+    offer: Allocation | None = None,
     note: str | None = None,
-    provider_id: int | None = None,
 ) -> ReferralEvent:
-    """Write one timeline event (moving the referral to ``to_status`` if given) and audit it."""
+    """Make one move of the table (``hub.referrals.states``): write its timeline event, move the referral
+    (and ``offer``, the offer the move is made on, and the referral's other open offers) to where the
+    table says, and audit it.
+
+    Raises :class:`~hub.referrals.states.IllegalMove`, writing nothing, when the table does not allow
+    the move for the actor's role from the referral's status now (and the offer's), or when a status was
+    changed other than here.
+    """
+    move = _checked(referral, kind, actor, offer)
     event = ReferralEvent(
         referral_id=referral.id,
         kind=kind,
         occurred_at=utcnow(),
         actor_id=uuid.UUID(actor.id) if actor.id else None,
         actor_role=actor.role,
-        provider_id=provider_id,
+        provider_id=offer.provider_id if offer is not None else None,
         from_status=referral.status,
-        to_status=to_status,
+        to_status=move.to,
     )
     event.note = note or None
-    if to_status is not None and to_status is not referral.status:
-        referral.status = to_status
+    if move.to is not None and move.to is not referral.status:
+        referral.status = move.to
         referral.status_changed_at = event.occurred_at
+    if offer is not None:
+        _settle(offer, move.offer[offer.status], event.occurred_at)
+    if move.open_offers:
+        others = select(Allocation).where(
+            Allocation.referral_id == referral.id, Allocation.status.in_(list(move.open_offers))
+        )
+        for other in db.scalars(others):
+            _settle(other, move.open_offers[other.status], event.occurred_at)
     db.add(event)
     audit.record_as(db, actor, f"referral.{kind.value}", "referral", referral.id)
     return event
+
+
+def _checked(referral: Referral, kind: EventKind, actor: Actor, offer: Allocation | None) -> states.Move:
+    for changed in (referral, offer):
+        if changed is not None and get_history(changed, "status").added:
+            raise states.IllegalMove(f"A status was changed outside timeline.record before {kind}")
+    move = states.check(kind, actor.role, referral.status, offer.status if offer is not None else None)
+    if bool(move.offer) != (offer is not None):
+        raise states.IllegalMove(f"{kind} is made on an offer" if move.offer else f"{kind} takes no offer")
+    if offer is not None and offer.referral_id != referral.id:
+        raise states.IllegalMove(f"{kind}: the offer is another referral's")
+    return move
+
+
+def _settle(offer: Allocation, after: AllocationStatus, when: datetime) -> None:
+    """Move the offer as the table says; an offer is decided when it leaves "pending"."""
+    if offer.status is AllocationStatus.PENDING and after is not AllocationStatus.PENDING:
+        offer.decided_at = when
+    offer.status = after
 
 
 TRIAGE_ONLY = frozenset({EventKind.DUPLICATE_SAME_PERSON, EventKind.DUPLICATE_NOT_SAME})

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub.calendar import day_of, working_days_between
 from hub.providers.models import Specialism
-from hub.referrals.consent import RECORD_FROM
-from hub.referrals.models import WAITING_CONDITION, Referral, ReferralSource, ReferralStatus
+from hub.referrals import states
+from hub.referrals.models import WAITING_CONDITION, EventKind, Referral, ReferralSource, ReferralStatus
 
 PER_PAGE = 50
 Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
@@ -57,8 +57,9 @@ def _filtered(query: Q, filters: Filters) -> Q:
     if filters.info_requested:
         query = query.where(Referral.status == ReferralStatus.INFO_REQUESTED)
     elif filters.consent_needed:
-        # Every open stage, so that a referral offered before consent was enforced is found too.
-        query = query.where(Referral.status.in_(RECORD_FROM))
+        # Wherever consent can be recorded (every open stage), so that a referral offered before consent
+        # was enforced is found too.
+        query = query.where(Referral.status.in_(sorted(states.MOVES[EventKind.CONSENT_RECORDED].from_)))
     else:
         query = query.where(text(WAITING_CONDITION))
     if filters.source is not None:

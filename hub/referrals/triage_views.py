@@ -19,7 +19,7 @@ from hub.config import current_config
 from hub.db import utcnow
 from hub.forms import StaffForm, options
 from hub.providers.services import active_providers, all_specialisms
-from hub.referrals import consent, consent_forms, duplicates, timeline, triage_forms, triage_moves
+from hub.referrals import consent, consent_forms, duplicates, states, timeline, triage_forms, triage_moves
 from hub.referrals.allocation import (
     CONSENT_MESSAGE,
     STALE_PLAN,
@@ -33,7 +33,7 @@ from hub.referrals.allocation import (
     recommend,
     sign_offer,
 )
-from hub.referrals.models import ConsentMethod, EventKind, Referral, ReferralSource, ReferralStatus
+from hub.referrals.models import ConsentMethod, EventKind, Referral, ReferralSource
 from hub.referrals.presenting import answer_sections
 from hub.referrals.triage import Filters, QueuePage, queue
 
@@ -213,9 +213,10 @@ def _show(
         else triage_forms.AllocateForm(formdata=None, provider=str(best.provider.id) if best else None)
     )
     allocate_form.provider.choices = options([(str(r.provider.id), r.provider.name) for r in ranked])
+    moves = states.moves_from(referral.status, Role.ALLOCATOR)
     actions = {}
     for slug, action in ACTIONS.items():
-        if referral.status not in triage_moves.MOVES[action.kind].allowed_from:
+        if action.kind not in moves:
             continue
         form = failed_form if failed == slug else action.form(formdata=None, prefix=slug)
         actions[slug] = (action, form)
@@ -226,7 +227,7 @@ def _show(
         ranked=ranked,
         recommended=best,
         consent_message=CONSENT_MESSAGE,
-        can_allocate=referral.status in (ReferralStatus.SUBMITTED, ReferralStatus.DECLINED_BY_PROVIDER),
+        can_allocate=EventKind.ALLOCATED in moves,
         allocate_form=allocate_form,
         actions=actions,
         failed=failed,
@@ -251,16 +252,18 @@ def _consent_parts(referral: Referral, failed: str | None, failed_form: Any) -> 
     duplicate_form = form("duplicates", consent_forms.DuplicateForm)
     duplicate_form.other.choices = _undecided(found)
     records = consent.records(session, referral)
+    consent_needed = not referral.consent_to_share and states.allowed(
+        EventKind.CONSENT_RECORDED, referral.status
+    )
     return {
-        "consent_needed": not referral.consent_to_share and referral.status in consent.RECORD_FROM,
+        "consent_needed": consent_needed,
+        "with_provider": states.with_provider(referral.status),
         "consent_records": records,
         "consent_recorders": consent.recorders(session, records),
         "consent_wordings": consent.WORDINGS,
-        "record_consent_form": form("consent", consent_forms.RecordConsentForm)
-        if not referral.consent_to_share and referral.status in consent.RECORD_FROM
-        else None,
+        "record_consent_form": form("consent", consent_forms.RecordConsentForm) if consent_needed else None,
         "withdraw_consent_form": form("consent-withdrawn", consent_forms.WithdrawConsentForm)
-        if referral.status in consent.WITHDRAW_FROM
+        if states.allowed(EventKind.CONSENT_WITHDRAWN, referral.status)
         else None,
         "matches": found,
         "duplicate_form": duplicate_form if duplicate_form.other.choices else None,
