@@ -289,7 +289,7 @@ def test_a_renamed_route_is_caught(app: Flask) -> None:
 
 # -- the audit log ---------------------------------------------------------------------------------
 
-RECORDERS = {"record", "record_as", "_account_changed", "_signed_in"}
+RECORDERS = {"record", "record_as", "_account_changed", "_signed_in", "viewed", "_alone"}
 ACTION = re.compile(r"[a-z_]+(\.[a-z_]+)+")
 
 
