@@ -110,6 +110,15 @@ def test_each_error_is_in_the_summary_linked_to_its_field_and_answers_are_kept(c
     assert page.startswith("<!DOCTYPE html>") and "<title>Error: About you" in page
 
 
+@pytest.mark.parametrize("blank", ["   ", "\u200b\u200b", "\t \n"])
+def test_only_spaces_or_invisible_characters_are_no_answer(client: FlaskClient, blank: str) -> None:
+    journey = self_journey(client)
+    response = journey.post("about", {"preferred_name": blank, "full_name": "Kept Name"})
+    assert response.status_code == 200
+    assert errors(response) == [("#preferred_name", "Tell us what you would like us to call you")]
+    assert 'value="Kept Name"' in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("day", "month", "year", "message"),
     [
