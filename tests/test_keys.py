@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import shutil
 import stat
 import threading
@@ -178,10 +179,12 @@ def test_two_rotations_at_once_keep_both_keys_and_every_value_opens(
         expected = make_people(db.session())
 
     # Each rotation waits, once it has read the key file, until the other has read it too. Without
-    # the lock both read the same file and the second to write drops the first one's key; with the
-    # lock the second cannot read until the first has written, so the wait gives up and goes on.
-    real_read = Keyring._read
-    both_have_read = threading.Barrier(2, timeout=3)
+    # the lock both read the same file and the second to write drops the first one's key. With the
+    # lock the second finds the lock taken before it can read, and that (not a timer) releases the
+    # first, so the outcome is the same however slow the machine is.
+    real_read, real_flock = Keyring._read, fcntl.flock
+    both_have_read = threading.Barrier(2)
+    other_is_locked_out = threading.Event()
     waited = threading.local()
 
     def read_then_wait_for_the_other(path: Path) -> object:
@@ -192,7 +195,18 @@ def test_two_rotations_at_once_keep_both_keys_and_every_value_opens(
                 both_have_read.wait()
         return ring
 
+    def flock_noting_a_wait(fd: int, operation: int) -> None:
+        if operation == fcntl.LOCK_EX:
+            try:
+                real_flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                other_is_locked_out.set()
+                both_have_read.abort()  # the holder need not wait for a read that cannot happen yet
+        real_flock(fd, operation)
+
     monkeypatch.setattr(Keyring, "_read", staticmethod(read_then_wait_for_the_other))
+    monkeypatch.setattr(fcntl, "flock", flock_noting_a_wait)
     sessions = app.extensions["hub.database"].sessionmaker
     rings = [Keyring(key_file), Keyring(key_file)]  # as two `keys rotate` processes would have
     failures: list[BaseException] = []
@@ -204,6 +218,7 @@ def test_two_rotations_at_once_keep_both_keys_and_every_value_opens(
                 rotate(session, ring, batch_size=4)
         except BaseException as error:
             failures.append(error)
+            both_have_read.abort()  # so the other rotation does not wait for this one for ever
 
     threads = [threading.Thread(target=rotation, args=(ring,)) for ring in rings]
     for thread in threads:
@@ -217,6 +232,7 @@ def test_two_rotations_at_once_keep_both_keys_and_every_value_opens(
         on_disk = Keyring(key_file)
         new_keys = set(on_disk.key_ids) - {old_key}
         assert len(new_keys) == 2, "a rotation's key was lost"
+        assert other_is_locked_out.is_set(), "the second rotation never found the key file locked"
         assert old_key in on_disk.key_ids and on_disk.current_key_id in new_keys
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         assert [p.name for p in key_file.parent.iterdir() if p.name.startswith(".keys-")] == []
