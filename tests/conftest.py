@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -24,11 +26,16 @@ from hub.config import Config
 from hub.crypto import Keyring
 from hub.migrate import upgrade
 
+from .clock import MIDDAY
 from .live_hub import live_hub, neutral_site  # noqa: F401  (fixtures)
 from .mail_server import mail_server, smtp  # noqa: F401  (fixtures)
 from .postgres_server import PostgresMissing, running_server
 
 FAST_POSTGRES = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+# Property tests are judged by what they find, never by how fast a busy machine runs an example.
+settings.register_profile("hub", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hub")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,6 +69,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if reporter:
             reporter.write_line(f"hub: {skipped} tests were skipped, and CI allows none.", red=True)
+
+
+@pytest.fixture
+def midday() -> Iterator[time_machine.Coordinates]:
+    """The clock set to MIDDAY and left ticking, for tests that read "today": none can cross midnight."""
+    with time_machine.travel(MIDDAY) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")

@@ -41,8 +41,11 @@ from hub.templating import uk_date
 
 from . import factories
 from . import staff as staff_pages
+from .clock import TODAY
 from .journeys import professional_journey, reference_and_code, self_journey
 from .staff import signed_in
+
+pytestmark = pytest.mark.usefixtures("midday")
 
 TRS = Actor(id=None, role="allocator")
 
@@ -255,7 +258,7 @@ def test_recording_consent_to_share_is_shown_audited_and_lets_it_be_allocated(
         ({"consent-from_whom": "  "}, "Say who gave consent"),
         ({"consent-method": "telepathy"}, "Not a valid choice"),
         ({"consent-on-day": "", "consent-on-month": "", "consent-on-year": ""}, "Enter the date they agreed"),
-        ({"consent-on-year": str(date.today().year + 1)}, "today or in the past"),
+        ({"consent-on-year": str(TODAY.year + 1)}, "today or in the past"),
     ],
 )
 def test_recording_consent_with_a_missing_or_wrong_answer_changes_nothing(
