@@ -27,7 +27,7 @@ from hub.crypto import Keyring
 from hub.migrate import upgrade
 
 from .clock import MIDDAY
-from .live_hub import live_hub, neutral_site  # noqa: F401  (fixtures)
+from .live_hub import Databases, demo_hub, live_hub, neutral_site  # noqa: F401  (fixtures)
 from .mail_server import mail_server, smtp  # noqa: F401  (fixtures)
 from .postgres_server import PostgresMissing, running_server
 
@@ -84,24 +84,44 @@ def db_kind(request: pytest.FixtureRequest) -> str:
     return kind
 
 
+class SqliteFiles:
+    """Databases as SQLite files in one folder, named as PostgreSQL databases are."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{name}.sqlite3"
+
+    def create_database(self, name: str) -> str:
+        for old in self.folder.glob(f"{name}.sqlite3*"):
+            old.unlink()
+        return f"sqlite:///{self._path(name)}"
+
+    def copy_database(self, source: str, name: str) -> str:
+        url = self.create_database(name)
+        for part in self.folder.glob(f"{source}.sqlite3*"):  # with its -wal file, if one is left
+            shutil.copy2(part, self.folder / part.name.replace(source, name, 1))
+        return url
+
+
 @pytest.fixture(scope="session")
-def fresh_database(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], str]]:
-    """A function that makes a new, empty database and returns its URL."""
+def databases(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """Where the run's databases are made: SQLite files, or one throwaway PostgreSQL server."""
     if db_kind == "sqlite":
-        folder = tmp_path_factory.mktemp("sqlite")
-
-        def new_sqlite_file(name: str) -> str:
-            for old in folder.glob(f"{name}.sqlite3*"):
-                old.unlink()
-            return f"sqlite:///{folder / (name + '.sqlite3')}"
-
-        yield new_sqlite_file
+        yield SqliteFiles(tmp_path_factory.mktemp("sqlite"))
         return
     try:
         with running_server(FAST_POSTGRES) as server:
-            yield server.create_database
+            yield server
     except PostgresMissing as missing:
         pytest.exit(str(missing), returncode=3)
+
+
+@pytest.fixture(scope="session")
+def fresh_database(databases: Databases) -> Callable[[str], str]:
+    """A function that makes a new, empty database and returns its URL."""
+    return databases.create_database
 
 
 @pytest.fixture(scope="session")
