@@ -26,7 +26,7 @@ from hub.config import Config
 from hub.crypto import Keyring
 from hub.migrate import upgrade
 
-from .clock import MIDDAY
+from .clock import MIDDAY, Clock
 from .live_hub import Databases, demo_hub, live_hub, neutral_site  # noqa: F401  (fixtures)
 from .mail_server import mail_server, smtp  # noqa: F401  (fixtures)
 from .postgres_server import PostgresMissing, running_server
@@ -72,7 +72,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
-def midday() -> Iterator[time_machine.Coordinates]:
+def midday() -> Iterator[Clock]:
     """The clock set to MIDDAY and left ticking, for tests that read "today": none can cross midnight."""
     with time_machine.travel(MIDDAY) as traveller:
         yield traveller

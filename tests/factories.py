@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from hub import calendar
 from hub.auth.models import Role, StaffUser
 from hub.auth.passwords import hash_password
 from hub.auth.services import email_index
+from hub.crypto import Sealed
 from hub.db import utcnow
 from hub.kpi.models import KpiReturn, return_id
 from hub.outbox import OutboxMessage
@@ -165,7 +167,7 @@ def kpi_return(db: Session, **fields: Any) -> KpiReturn:
     return item
 
 
-BUILDERS = {
+BUILDERS: dict[type, Callable[..., Any]] = {
     Referral: referral,
     Allocation: allocation,
     DraftPage: draft_page,
@@ -176,3 +178,9 @@ BUILDERS = {
     StaffUser: staff_user,
 }
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""
+
+
+def sealed_blob(row: object, field: Sealed[Any]) -> bytes | None:
+    """What is stored for a sealed attribute: its ``<name>_sealed`` column, added when the model is made."""
+    blob: bytes | None = getattr(row, field.column)
+    return blob

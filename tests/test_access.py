@@ -102,7 +102,7 @@ def routes(app: Flask) -> dict[str, tuple[str, str]]:
     return found
 
 
-EXAMPLES = {
+EXAMPLES: dict[str, str | dict[str, str]] = {
     "slug": {"intake.refer_page": "referrer", "intake.self_page": "about"},
     "user_id": "00000000-0000-4000-8000-000000000000",
     "referral_id": "00000000-0000-4000-8000-000000000001",

@@ -23,6 +23,7 @@ from hub.referrals.models import DraftPage, Referral, ReferralSource
 from hub.referrals.status import hash_code
 
 from . import factories
+from .clock import Clock
 from .journeys import errors, professional_journey, reference_and_code, self_journey
 from .test_sealed_storage import dump_every_table
 
@@ -183,9 +184,7 @@ def test_answers_between_pages_are_sealed_not_kept_in_the_cookie(
     assert b"Robin" not in dump_every_table(connection)
 
 
-def test_a_draft_expires_after_24_hours(
-    client: FlaskClient, db_session: Session, midday: time_machine.Coordinates
-) -> None:
+def test_a_draft_expires_after_24_hours(client: FlaskClient, db_session: Session, midday: Clock) -> None:
     journey = self_journey(client)
     journey.answer_all()
     midday.shift(timedelta(days=2))
@@ -203,7 +202,7 @@ def test_sending_twice_does_not_make_two_referrals(client: FlaskClient, db_sessi
 
 
 def test_a_page_is_kept_24_hours_after_it_was_last_saved(
-    client: FlaskClient, db_session: Session, midday: time_machine.Coordinates
+    client: FlaskClient, db_session: Session, midday: Clock
 ) -> None:
     journey = self_journey(client)
     journey.answer_all()

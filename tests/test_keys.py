@@ -118,19 +118,21 @@ def test_a_rotation_stopped_after_some_batches_finishes_on_a_rerun(
     assert read_back(db_session) == expected
 
 
-def test_a_value_changed_during_rotation_is_never_overwritten(db_session: Session, keyring: Keyring) -> None:
+def test_a_value_changed_during_rotation_is_never_overwritten(
+    db_session: Session, keyring: Keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_people(db_session)
     target = db_session.scalars(select(Referral).limit(1)).first()
     assert target is not None
     real_reseal = keyring.reseal
 
-    def reseal_while_someone_edits(blob: bytes, binding: object, **options: str) -> bytes:
+    def reseal_while_someone_edits(blob: bytes, binding: Binding, *, key_id: str | None = None) -> bytes:
         if str(target.id) in str(binding) and "full_name" in str(binding):
             target.full_name = "Changed by a person while rotation ran"
             db_session.flush()
-        return real_reseal(blob, binding, **options)  # type: ignore[arg-type]
+        return real_reseal(blob, binding, key_id=key_id)
 
-    keyring.reseal = reseal_while_someone_edits  # type: ignore[method-assign]
+    monkeypatch.setattr(keyring, "reseal", reseal_while_someone_edits)
     rotate(db_session, keyring, batch_size=10)
     db_session.expire_all()
     assert db_session.get(Referral, target.id).full_name == "Changed by a person while rotation ran"  # type: ignore[union-attr]
@@ -255,7 +257,7 @@ def test_a_key_added_but_not_current_opens_values_and_seals_none(
 
     # This host seals new values with the old key still...
     referral = factories.referral(db_session, full_name="Sealed on this host")
-    assert key_id_of(referral.full_name_sealed or b"") == old_key
+    assert key_id_of(factories.sealed_blob(referral, Referral.full_name) or b"") == old_key
     # ...and opens a value that another host, where the new key is already current, sealed.
     other_host = tmp_path / "other-host" / "keys.json"
     other_host.parent.mkdir()
@@ -279,7 +281,7 @@ def test_a_web_process_uses_a_key_made_current_elsewhere_from_its_next_request(
     def key_of_newest_referral() -> str:
         db_session.expire_all()
         newest = db_session.scalars(select(Referral).order_by(Referral.created_at.desc()).limit(1)).one()
-        return key_id_of(newest.full_name_sealed or b"")
+        return key_id_of(factories.sealed_blob(newest, Referral.full_name) or b"")
 
     self_journey(client).complete()
     assert key_of_newest_referral() == old_key and added in keyring.key_ids
