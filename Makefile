@@ -41,10 +41,11 @@ test: $(VENV)/.installed-test $(ASSETS)/VERSION
 	$(BIN)/pytest --db sqlite
 	$(BIN)/pytest --db postgresql
 
-## lint: ruff (with the bandit rules) and mypy --strict
+## lint: ruff (with the bandit rules) and its formatting over everything; mypy --strict over hub/, tests/ and benchmarks/
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/mypy
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy  # setup.cfg names the packages: hub, tests, benchmarks
 
 ## bench: the benchmarks in benchmarks/, printed as a table
 bench: $(VENV)/.installed-test $(ASSETS)/VERSION

@@ -13,7 +13,7 @@ import threading
 import time
 
 from sqlalchemy import update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks.databases import database
 from hub import audit
@@ -25,7 +25,7 @@ TRANSACTIONS = 2000
 WRITERS = 8
 
 
-def timed(factory: sessionmaker, audited: bool, count: int, writer: int = 0) -> list[float]:
+def timed(factory: sessionmaker[Session], audited: bool, count: int, writer: int = 0) -> list[float]:
     took = []
     with factory() as db:
         for n in range(count):
@@ -38,7 +38,7 @@ def timed(factory: sessionmaker, audited: bool, count: int, writer: int = 0) -> 
     return took
 
 
-def together(factory: sessionmaker, audited: bool) -> float:
+def together(factory: sessionmaker[Session], audited: bool) -> float:
     """Transactions per second with WRITERS threads committing at once."""
     each = TRANSACTIONS // WRITERS
     threads = [threading.Thread(target=timed, args=(factory, audited, each, n)) for n in range(WRITERS)]

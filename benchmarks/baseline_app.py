@@ -48,5 +48,10 @@ def submit() -> tuple[str, int]:
     return "saved", 201
 
 
+@app.get("/healthz")
+def healthz() -> str:
+    return "ok"
+
+
 def create_tables() -> None:
     Base.metadata.create_all(engine)

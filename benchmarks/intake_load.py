@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import port_for
-
+from tests.loopback import listening_socket, wait_until_serving
 from tests.postgres_server import running_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,29 +31,28 @@ TARGET_P99_MS = 150.0
 
 
 @contextmanager
-def gunicorn(app: str, env: dict[str, str]) -> Iterator[str]:
-    port = port_for.select_random()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", app],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def gunicorn(app: str, env: dict[str, str], path: str, folder: str) -> Iterator[str]:
+    """Serve ``app`` with gunicorn on a socket bound here (no race for the port); yield its URL once
+    ``GET path`` answers."""
+    sock = listening_socket()
+    port: int = sock.getsockname()[1]
+    log = Path(folder) / f"gunicorn-{port}.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"fd://{sock.fileno()}", app],
+            cwd=ROOT,
+            env=env,
+            pass_fds=[sock.fileno()],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    sock.close()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError(f"gunicorn {app} did not start") from None
-                time.sleep(0.2)
+        wait_until_serving(port, process, log, path)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait()
 
 
 def load(url: str, kind: str) -> dict[str, float]:
@@ -118,8 +114,8 @@ def run(kinds: list[str]) -> list[dict[str, str]]:
         )
         hub_runs, baseline_runs = [], []
         with (
-            gunicorn("wsgi:app", env) as hub_url,
-            gunicorn("benchmarks.baseline_app:app", env) as baseline_url,
+            gunicorn("wsgi:app", env, "/healthz", folder) as hub_url,
+            gunicorn("benchmarks.baseline_app:app", env, "/healthz", folder) as baseline_url,
         ):
             for _ in range(ROUNDS):
                 baseline_runs.append(load(baseline_url, "baseline"))

@@ -3,6 +3,9 @@
 ``hub`` clients walk the self-referral journey (about, contact, provider, support, send) again and
 again, each POST with the session's CSRF token, as a browser would; ``baseline`` clients POST ten
 text fields. Prints one JSON line: POSTs, seconds, and per-POST latencies (p50, p99) in milliseconds.
+
+``--seconds`` times a window; ``--journeys`` instead counts every POST of a fixed number of journeys,
+however long each took, so a test can check the generator's work on a busy machine.
 """
 
 from __future__ import annotations
@@ -39,10 +42,12 @@ class Client(threading.Thread):
         self, host: str, port: int, kind: str, start_at: float, stop_at: float, journeys: int = 0
     ) -> None:
         super().__init__(daemon=True)
-        self.connection = http.client.HTTPConnection(host, port, timeout=30)
+        # A timed run gives up on a stuck request; a counted run waits, as a busy machine may be slow.
+        self.connection = http.client.HTTPConnection(host, port, timeout=300 if journeys else 30)
         self.kind, self.start_at, self.stop_at, self.journeys = kind, start_at, stop_at, journeys
         self.cookie = ""
         self.latencies: list[float] = []
+        self.posts = 0
         self.errors = 0
 
     def request(self, method: str, path: str, body: dict[str, str] | None = None) -> tuple[int, str]:
@@ -65,14 +70,25 @@ class Client(threading.Thread):
         ended = time.perf_counter()
         if status not in expected:
             self.errors += 1
-        if self.start_at <= began and ended <= self.stop_at:
+        if self.journeys or (self.start_at <= began and ended <= self.stop_at):
+            self.posts += 1
             self.latencies.append(ended - began)
 
     def run(self) -> None:
+        try:
+            self.walk()
+        except (OSError, http.client.HTTPException):
+            self.errors += 1  # counted, so the run reports it instead of a thread dying quietly
+
+    def walk(self) -> None:
         token = ""
         if self.kind == "hub":
             _, page = self.request("GET", "/self-refer/about")
-            token = TOKEN.search(page).group(1)  # type: ignore[union-attr]
+            found = TOKEN.search(page)
+            if not found:
+                self.errors += 1
+                return
+            token = found.group(1)
         done = 0
         while (done < self.journeys) if self.journeys else (time.perf_counter() < self.stop_at):
             done += 1
@@ -111,7 +127,7 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "posts": len(latencies),
+                "posts": sum(c.posts for c in clients),
                 "seconds": None if args.journeys else args.seconds,
                 "errors": sum(c.errors for c in clients),
                 "p50_ms": statistics.median(latencies) * 1000 if latencies else None,

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -24,11 +26,16 @@ from hub.config import Config
 from hub.keyring import Keyring
 from hub.migrate import upgrade
 
-from .live_hub import live_hub, neutral_site  # noqa: F401  (fixtures)
+from .clock import MIDDAY, Clock
+from .live_hub import Databases, demo_hub, live_hub, neutral_site  # noqa: F401  (fixtures)
 from .mail_server import mail_server, smtp  # noqa: F401  (fixtures)
 from .postgres_server import PostgresMissing, running_server
 
 FAST_POSTGRES = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+# Property tests are judged by what they find, never by how fast a busy machine runs an example.
+settings.register_profile("hub", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("hub")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,14 +61,45 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     )
 
 
+SKIPPED: list[str] = []
+"""Every test or module skipped in this run, counted here whatever reporting plugins are in use."""
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.skipped:
+        SKIPPED.append(report.nodeid)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        SKIPPED.append(report.nodeid)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """In CI a skipped test is a failure: nothing the suite needs may be quietly missing."""
+    """A run that tests nothing fails, and in CI a skipped test is a failure too: nothing the suite
+    needs (PostgreSQL, Chromium, a mail server) may be quietly missing."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
-    if os.environ.get("CI") == "true" and skipped and exitstatus == 0:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def say(line: str) -> None:
         if reporter:
-            reporter.write_line(f"hub: {skipped} tests were skipped, and CI allows none.", red=True)
+            reporter.write_line(line, red=True)
+
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        say("hub: no test ran, and a run that tests nothing fails.")
+    if (
+        os.environ.get("CI", "").lower() in {"true", "1", "yes"}
+        and SKIPPED
+        and exitstatus == pytest.ExitCode.OK
+    ):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        say(f"hub: {len(SKIPPED)} tests were skipped, and CI allows none: {', '.join(SKIPPED[:5])}")
+
+
+@pytest.fixture
+def midday() -> Iterator[Clock]:
+    """The clock set to MIDDAY and left ticking, for tests that read "today": none can cross midnight."""
+    with time_machine.travel(MIDDAY) as traveller:
+        yield traveller
 
 
 @pytest.fixture(scope="session")
@@ -70,24 +108,44 @@ def db_kind(request: pytest.FixtureRequest) -> str:
     return kind
 
 
+class SqliteFiles:
+    """Databases as SQLite files in one folder, named as PostgreSQL databases are."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{name}.sqlite3"
+
+    def create_database(self, name: str) -> str:
+        for old in self.folder.glob(f"{name}.sqlite3*"):
+            old.unlink()
+        return f"sqlite:///{self._path(name)}"
+
+    def copy_database(self, source: str, name: str) -> str:
+        url = self.create_database(name)
+        for part in self.folder.glob(f"{source}.sqlite3*"):  # with its -wal file, if one is left
+            shutil.copy2(part, self.folder / part.name.replace(source, name, 1))
+        return url
+
+
 @pytest.fixture(scope="session")
-def fresh_database(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], str]]:
-    """A function that makes a new, empty database and returns its URL."""
+def databases(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """Where the run's databases are made: SQLite files, or one throwaway PostgreSQL server."""
     if db_kind == "sqlite":
-        folder = tmp_path_factory.mktemp("sqlite")
-
-        def new_sqlite_file(name: str) -> str:
-            for old in folder.glob(f"{name}.sqlite3*"):
-                old.unlink()
-            return f"sqlite:///{folder / (name + '.sqlite3')}"
-
-        yield new_sqlite_file
+        yield SqliteFiles(tmp_path_factory.mktemp("sqlite"))
         return
     try:
         with running_server(FAST_POSTGRES) as server:
-            yield server.create_database
+            yield server
     except PostgresMissing as missing:
         pytest.exit(str(missing), returncode=3)
+
+
+@pytest.fixture(scope="session")
+def fresh_database(databases: Databases) -> Callable[[str], str]:
+    """A function that makes a new, empty database and returns its URL."""
+    return databases.create_database
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -165,7 +166,7 @@ def kpi_return(db: Session, **fields: Any) -> KpiReturn:
     return item
 
 
-BUILDERS = {
+BUILDERS: dict[type, Callable[..., Any]] = {
     Referral: referral,
     Allocation: allocation,
     DraftPage: draft_page,
@@ -176,3 +177,13 @@ BUILDERS = {
     StaffUser: staff_user,
 }
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""
+
+
+class SealedField(Protocol):
+    column: str
+
+
+def sealed_blob(row: object, field: SealedField) -> bytes | None:
+    """What is stored for a sealed attribute: its ``<name>_sealed`` column, added when the model is made."""
+    blob: bytes | None = getattr(row, field.column)
+    return blob

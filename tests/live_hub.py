@@ -1,26 +1,37 @@
-"""The hub served as its operators serve it, in its own process, for the browser and load tests."""
+"""The hub served in its own process, for the browser and load tests, each test with a hub of its own.
+
+The demo hub is set up once per run as its operators set it up (``flask --app hub init``, then
+``seed-demo``). Each test then gets its own copy of that database and instance folder, served in a
+process of its own, so no test sees another's sign-ins, allocations or referrals, whatever the order.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-import socket
+import shutil
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
-import port_for
 import pytest
 
-DEMO_PASSWORDS: dict[str, str] = {}
-"""The demo accounts' emails and passwords, as `seed-demo` printed them for the live hub."""
+from .loopback import listening_socket, wait_until_serving
 
-LIVE_ENV: dict[str, str] = {}
-"""The live hub's environment, so a test can run an operator command (``create-user``) against it."""
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = [sys.executable, "-m", "flask", "--app", "hub"]
+
+
+class Databases(Protocol):
+    def create_database(self, name: str) -> str: ...
+
+    def copy_database(self, source: str, name: str) -> str: ...
 
 
 class Neutral(BaseHTTPRequestHandler):
@@ -48,52 +59,77 @@ def neutral_site() -> Iterator[str]:
     server.server_close()
 
 
+@dataclasses.dataclass(frozen=True)
+class DemoHub:
+    """The demo hub as set up once: its instance folder, database, environment and demo passwords."""
+
+    instance: Path
+    database: str
+    env: dict[str, str]
+    passwords: dict[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveHub:
+    """One test's own running hub."""
+
+    url: str
+    env: dict[str, str]
+    """The hub's environment, so a test can run an operator command (``create-user``) against it."""
+    passwords: dict[str, str]
+    """The demo accounts' emails and passwords, as ``seed-demo`` printed them, and any the test adds."""
+
+    def command(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        """Run ``flask --app hub ...`` against this hub, as an operator would."""
+        return subprocess.run([*FLASK, *arguments], env=self.env, check=True, capture_output=True, text=True)
+
+
 @pytest.fixture(scope="session")
-def live_hub(
-    tmp_path_factory: pytest.TempPathFactory, fresh_database: Callable[[str], str], neutral_site: str
-) -> Iterator[str]:
-    instance = tmp_path_factory.mktemp("browser-instance")
+def demo_hub(tmp_path_factory: pytest.TempPathFactory, databases: Databases, neutral_site: str) -> DemoHub:
+    instance = tmp_path_factory.mktemp("demo-instance")
+    database = "hub_demo"
     env = {
         **os.environ,
         "HUB_INSTANCE_PATH": str(instance),
-        "HUB_DATABASE_URL": fresh_database("hub_browser"),
+        "HUB_DATABASE_URL": databases.create_database(database),
         "HUB_EXIT_URL": neutral_site,
         "HUB_FORM_RATE_LIMIT": "10000 per minute",
         "HUB_PUBLIC_FORM_RATE_LIMIT": "10000 per minute",
         "HUB_FORM_SESSION_RATE_LIMIT": "10000 per minute",
     }
-    flask = [sys.executable, "-m", "flask", "--app", "hub"]
-    subprocess.run([*flask, "init"], env=env, check=True, capture_output=True, timeout=120)
-    seeded = subprocess.run(
-        [*flask, "seed-demo"], env=env, check=True, capture_output=True, text=True, timeout=120
-    )
-    DEMO_PASSWORDS.update(re.findall(r"^\s+(\S+@demo\.invalid)\s+password (\S+)", seeded.stdout, re.M))
-    LIVE_ENV.update(env)
-    port = port_for.select_random()
-    server = subprocess.Popen(
-        [*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    subprocess.run([*FLASK, "init"], env=env, check=True, capture_output=True)
+    seeded = subprocess.run([*FLASK, "seed-demo"], env=env, check=True, capture_output=True, text=True)
+    passwords = dict(re.findall(r"^\s+(\S+@demo\.invalid)\s+password (\S+)", seeded.stdout, re.M))
+    assert passwords, f"seed-demo printed no demo accounts:\n{seeded.stdout}"
+    return DemoHub(instance, database, env, passwords)
+
+
+@pytest.fixture
+def live_hub(demo_hub: DemoHub, databases: Databases, tmp_path: Path) -> Iterator[LiveHub]:
+    """A copy of the demo hub for this test alone, served on a loopback port in its own process."""
+    instance = tmp_path / "instance"
+    shutil.copytree(demo_hub.instance, instance)
+    env = {
+        **demo_hub.env,
+        "HUB_INSTANCE_PATH": str(instance),
+        "HUB_DATABASE_URL": databases.copy_database(demo_hub.database, f"hub_live_{uuid.uuid4().hex[:12]}"),
+    }
+    log = tmp_path / "hub.log"
+    sock = listening_socket()
+    port: int = sock.getsockname()[1]
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "tests.serve_hub", str(sock.fileno())],
+            cwd=ROOT,
+            env=env,
+            pass_fds=[sock.fileno()],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    sock.close()  # the server holds the socket now; if it stops, connections fail instead of waiting
     try:
-        _wait_for(port, server)
-        yield f"http://127.0.0.1:{port}"
+        wait_until_serving(port, server, log)
+        yield LiveHub(f"http://127.0.0.1:{port}", env, dict(demo_hub.passwords))
     finally:
         server.terminate()
-        server.wait(timeout=10)
-        if server.stderr:
-            server.stderr.close()
-
-
-def _wait_for(port: int, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the hub stopped: {server.stderr.read().decode() if server.stderr else ''}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("the hub did not start within 30 seconds")
+        server.wait()

@@ -3,6 +3,7 @@ with certificates made for each test with ``cryptography``, so certificate check
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
 import ipaddress
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterator
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -20,6 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from .loopback import START_DEADLINE
 
 
 class Inbox:
@@ -41,12 +44,16 @@ class Inbox:
 
 class LoopbackController(Controller):
     """Listens on port 0, so the system picks a free port, then reads back the port it bound:
-    no other process can take the port between choosing and binding."""
+    no other process can take the port between choosing and binding. It may take as long as a busy
+    machine needs to start (aiosmtpd's own limit is 5 seconds)."""
+
+    def __init__(self, handler: Any, **options: Any) -> None:
+        super().__init__(handler, ready_timeout=START_DEADLINE, **options)
 
     def _trigger_server(self) -> None:
-        assert self.server is not None
-        self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        server = cast(asyncio.Server, self.server)  # what loop.create_server made
+        self.port = server.sockets[0].getsockname()[1]
+        super()._trigger_server()  # type: ignore[no-untyped-call]  # aiosmtpd leaves it unannotated
 
 
 @dataclasses.dataclass(frozen=True)

@@ -20,6 +20,7 @@ from hub.auth import passwords, services
 from hub.auth.models import Role, StaffUser
 
 from . import factories
+from .clock import Clock
 from .factories import TEST_PASSWORD
 from .journeys import TOKEN
 from .staff import signed_in
@@ -28,7 +29,7 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def clock() -> Iterator[Clock]:
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
 
@@ -74,7 +75,7 @@ def staff(db_session: Session) -> StaffUser:
 
 
 def test_first_sign_in_sets_up_the_authenticator_and_shows_recovery_codes(
-    client: FlaskClient, db_session: Session, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, db_session: Session, staff: StaffUser, clock: Clock
 ) -> None:
     assert client.get("/staff").headers["Location"] == "/login"
     secret, codes = enrol(client, "sam.allocator@example.org")
@@ -85,9 +86,7 @@ def test_first_sign_in_sets_up_the_authenticator_and_shows_recovery_codes(
     assert staff.enrolled and staff.totp_secret == secret
 
 
-def test_a_code_is_accepted_only_once(
-    client: FlaskClient, staff: StaffUser, clock: time_machine.Coordinates
-) -> None:
+def test_a_code_is_accepted_only_once(client: FlaskClient, staff: StaffUser, clock: Clock) -> None:
     secret, _ = enrol(client, "sam.allocator@example.org")
     clock.shift(timedelta(seconds=31))
     code = pyotp.TOTP(secret).now()
@@ -101,7 +100,7 @@ def test_a_code_is_accepted_only_once(
 
 
 def test_the_right_code_in_other_digits_is_a_wrong_code_not_a_crash(
-    client: FlaskClient, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, staff: StaffUser, clock: Clock
 ) -> None:
     secret, _ = enrol(client, "sam.allocator@example.org")
     clock.shift(timedelta(seconds=31))
@@ -113,9 +112,7 @@ def test_the_right_code_in_other_digits_is_a_wrong_code_not_a_crash(
     assert client.get("/staff").headers["Location"] == "/login"
 
 
-def test_a_recovery_code_signs_in_once(
-    client: FlaskClient, staff: StaffUser, clock: time_machine.Coordinates
-) -> None:
+def test_a_recovery_code_signs_in_once(client: FlaskClient, staff: StaffUser, clock: Clock) -> None:
     _, codes = enrol(client, "sam.allocator@example.org")
     client.post("/logout", data={"csrf_token": token(client, "/staff")})
     post_password(client, "sam.allocator@example.org")
@@ -140,7 +137,7 @@ def test_unknown_account_and_wrong_password_get_the_same_answer(
 
 
 def test_an_account_locks_after_five_failures_and_says_nothing_about_it(
-    client: FlaskClient, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, staff: StaffUser, clock: Clock
 ) -> None:
     for _ in range(services.MAX_FAILURES):
         post_password(client, "sam.allocator@example.org", "wrong password, wrong password")
@@ -150,9 +147,7 @@ def test_an_account_locks_after_five_failures_and_says_nothing_about_it(
     assert post_password(client, "sam.allocator@example.org").headers["Location"] == "/login/set-up"
 
 
-def test_a_session_ends_after_30_idle_minutes(
-    client: FlaskClient, staff: StaffUser, clock: time_machine.Coordinates
-) -> None:
+def test_a_session_ends_after_30_idle_minutes(client: FlaskClient, staff: StaffUser, clock: Clock) -> None:
     enrol(client, "sam.allocator@example.org")
     clock.shift(timedelta(minutes=29))
     assert client.get("/staff").status_code == 200
@@ -163,7 +158,7 @@ def test_a_session_ends_after_30_idle_minutes(
 
 
 def test_a_session_ends_after_12_hours_however_busy(
-    client: FlaskClient, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, staff: StaffUser, clock: Clock
 ) -> None:
     enrol(client, "sam.allocator@example.org")
     for _ in range(12 * 3 - 1):  # a request every 20 minutes, for 11 hours 40 minutes
@@ -174,7 +169,7 @@ def test_a_session_ends_after_12_hours_however_busy(
 
 
 def test_a_password_change_ends_every_session(
-    app: Flask, client: FlaskClient, db_session: Session, staff: StaffUser, clock: time_machine.Coordinates
+    app: Flask, client: FlaskClient, db_session: Session, staff: StaffUser, clock: Clock
 ) -> None:
     enrol(client, "sam.allocator@example.org")
     services.change_password(db_session, staff, TEST_PASSWORD, "a new and long passphrase 7", None)
@@ -182,7 +177,7 @@ def test_a_password_change_ends_every_session(
 
 
 def test_disabling_an_account_ends_its_sessions_and_sign_ins(
-    client: FlaskClient, db_session: Session, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, db_session: Session, staff: StaffUser, clock: Clock
 ) -> None:
     enrol(client, "sam.allocator@example.org")
     services.set_disabled(db_session, staff, True, Actor(id=None, role="admin"))
@@ -194,7 +189,7 @@ def test_disabling_an_account_ends_its_sessions_and_sign_ins(
 
 
 def test_a_reset_second_factor_must_be_set_up_again(
-    client: FlaskClient, db_session: Session, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, db_session: Session, staff: StaffUser, clock: Clock
 ) -> None:
     enrol(client, "sam.allocator@example.org")
     services.reset_second_factor(db_session, staff, Actor(id="admin-1", role="admin"))
@@ -204,9 +199,7 @@ def test_a_reset_second_factor_must_be_set_up_again(
     assert "account.second_factor_reset" in actions
 
 
-def test_sign_out_is_a_post_only(
-    client: FlaskClient, staff: StaffUser, clock: time_machine.Coordinates
-) -> None:
+def test_sign_out_is_a_post_only(client: FlaskClient, staff: StaffUser, clock: Clock) -> None:
     enrol(client, "sam.allocator@example.org")
     assert client.get("/logout").status_code == 405
     assert client.post("/logout").status_code == 400  # no CSRF token
@@ -220,7 +213,7 @@ def test_half_signed_in_is_not_signed_in(client: FlaskClient, staff: StaffUser) 
 
 
 def test_sign_ins_are_audited_without_personal_data(
-    client: FlaskClient, db_session: Session, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, db_session: Session, staff: StaffUser, clock: Clock
 ) -> None:
     post_password(client, "sam.allocator@example.org", "wrong password, wrong password")
     post_password(client, "nobody@example.org", "wrong password, wrong password")
@@ -300,7 +293,7 @@ def signed_in_admin(app: Flask, db_session: Session) -> FlaskClient:
 
 
 def test_an_admin_adds_an_account_and_mistakes_are_explained(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     factories.provider(db_session, slug="harbour", name="Harbour")
     admin = signed_in_admin(app, db_session)
@@ -322,7 +315,7 @@ def test_an_admin_adds_an_account_and_mistakes_are_explained(
 
 
 def test_changing_your_password_signs_you_out_everywhere(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     admin = signed_in_admin(app, db_session)
     other_device = app.test_client()

@@ -15,6 +15,8 @@ from hub.config import Config
 from hub.keyring import Keyring
 from hub.keys import rotate
 
+from .live_hub import LiveHub
+
 
 def test_the_key_rotation_benchmark_fills_rotates_and_checks(tmp_path: Path) -> None:
     config = Config(
@@ -33,13 +35,13 @@ def test_the_key_rotation_benchmark_fills_rotates_and_checks(tmp_path: Path) -> 
     assert ok and counts == {report.key_id: 500}
 
 
-def test_the_load_generator_posts_valid_self_referrals(live_hub: str) -> None:
+def test_the_load_generator_posts_valid_self_referrals(live_hub: LiveHub) -> None:
     result = subprocess.run(
         [
             sys.executable,
             "-m",
             "benchmarks.loadgen",
-            live_hub,
+            live_hub.url,
             "hub",
             "--clients",
             "2",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +39,13 @@ from hub.referrals.triage_moves import move
 
 from . import factories
 from . import staff as staff_pages
+from .clock import TODAY
 from .journeys import TOKEN
 from .staff import signed_in
 
+pytestmark = pytest.mark.usefixtures("midday")
+
 TRS = Actor(id=None, role="allocator")
-TODAY = date.today()
 
 
 @pytest.fixture
@@ -432,7 +434,7 @@ def test_every_email_template_is_sent_somewhere_and_none_holds_personal_data(
             cases.accept(db_session, allocation.id, provider.id, who)
         else:
             cases.decline(db_session, allocation.id, provider.id, who, DeclineReason.NO_CAPACITY)
-    send_reminders(db_session, date.today(), after_days=0)  # no return from Harbour for last quarter
+    send_reminders(db_session, TODAY, after_days=0)  # no return from Harbour for last quarter
     messages = db_session.scalars(select(OutboxMessage)).all()
     templates = {path.stem for path in (Path(app.root_path) / "templates" / "email").glob("*.txt")}
     assert {m.template for m in messages} == templates, "every template is exercised here"

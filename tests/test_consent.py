@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from hub import calendar
@@ -41,8 +42,11 @@ from hub.templating import uk_date
 
 from . import factories
 from . import staff as staff_pages
+from .clock import TODAY
 from .journeys import professional_journey, reference_and_code, self_journey
 from .staff import signed_in
+
+pytestmark = pytest.mark.usefixtures("midday")
 
 TRS = Actor(id=None, role="allocator")
 
@@ -255,7 +259,7 @@ def test_recording_consent_to_share_is_shown_audited_and_lets_it_be_allocated(
         ({"consent-from_whom": "  "}, "Say who gave consent"),
         ({"consent-method": "telepathy"}, "Not a valid choice"),
         ({"consent-on-day": "", "consent-on-month": "", "consent-on-year": ""}, "Enter the date they agreed"),
-        ({"consent-on-year": str(date.today().year + 1)}, "today or in the past"),
+        ({"consent-on-year": str(TODAY.year + 1)}, "today or in the past"),
     ],
 )
 def test_recording_consent_with_a_missing_or_wrong_answer_changes_nothing(
@@ -404,7 +408,7 @@ def test_after_withdrawal_nothing_can_queue_an_email_about_the_referral(
         )
     who = staff_of(db_session, provider)
     before = counts(db_session)
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: cases.accept(db_session, pending.id, provider.id, who),
         lambda: cases.decline(db_session, pending.id, provider.id, who, DeclineReason.NO_CAPACITY),
         lambda: cases.close(db_session, accepted.id, provider.id, who, Outcome.SUPPORT_COMPLETED),
@@ -526,7 +530,7 @@ def test_same_person_links_both_clears_the_flag_and_is_audited(desk: Desk, db_se
     audited = db_session.scalars(
         select(AuditEntry.object_id).where(AuditEntry.action == "referral.duplicate_same_person")
     ).all()
-    assert sorted(audited) == sorted([str(first.id), str(second.id)])
+    assert sorted(map(str, audited)) == sorted([str(first.id), str(second.id)])
 
 
 def test_not_the_same_person_clears_the_flag_and_the_pair_is_not_flagged_again(
@@ -661,7 +665,7 @@ def test_a_provider_cannot_act_on_a_case_without_consent_to_share(
     db_session.commit()
     who = staff_of(db_session, provider)
     before = counts(db_session)
-    attempts = [
+    attempts: list[Callable[[], object]] = [
         lambda: cases.accept(db_session, pending.id, provider.id, who),
         lambda: cases.decline(db_session, pending.id, provider.id, who, DeclineReason.NO_CAPACITY),
         lambda: cases.record_first_contact(
@@ -798,7 +802,7 @@ def test_a_pair_decided_by_someone_else_between_the_check_and_the_write_is_refus
     def decided_meanwhile(db: Session, a: uuid.UUID, b: uuid.UUID) -> bool:
         # The other allocator's decision lands after this one looked (SQLite takes no row locks).
         db.execute(
-            DuplicateDecision.__table__.insert().values(
+            insert(DuplicateDecision).values(
                 first_id=pair[0], second_id=pair[1], same_person=False, decided_at=first.created_at
             )
         )

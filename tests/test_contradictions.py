@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
 from typing import Any
 
 import pytest
@@ -25,12 +24,13 @@ from hub.referrals import cases
 from hub.referrals.models import Allocation, Outcome, ReferralEvent
 
 from . import factories
+from .clock import TODAY
 from .journeys import TOKEN, errors, professional_journey
 from .staff import signed_in
 from .test_cases import offered, provider_desk, staff
 from .test_kpi_returns import AFTER_Q3, PROVIDER, Q3, with_hub_figures
 
-TODAY = date.today()
+pytestmark = pytest.mark.usefixtures("midday")
 
 
 @pytest.fixture

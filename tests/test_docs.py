@@ -297,8 +297,13 @@ def _strings(node: ast.AST, assigned: dict[str, list[ast.expr]]) -> Iterator[str
     """The action names an argument can hold; an f-string gives its fixed start followed by ``*``."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str) and ACTION.fullmatch(node.value):
         yield node.value
-    elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
-        yield f"{node.values[0].value}*"
+    elif (
+        isinstance(node, ast.JoinedStr)
+        and node.values
+        and isinstance(node.values[0], ast.Constant)
+        and isinstance(node.values[0].value, str)
+    ):
+        yield node.values[0].value + "*"
     elif isinstance(node, ast.IfExp):
         yield from _strings(node.body, assigned)
         yield from _strings(node.orelse, assigned)

@@ -74,7 +74,11 @@ def encode(pairs: list[tuple[str, str | bytes]], token: str, with_token: bool) -
 
 
 @pytest.mark.parametrize("path", FORMS)
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(pairs=fields, with_token=st.booleans())
 def test_no_hostile_post_breaks_a_public_form(
     app: Flask, client: FlaskClient, path: str, pairs: list[tuple[str, str | bytes]], with_token: bool

@@ -23,6 +23,7 @@ from hub.referrals.models import DraftPage, Referral, ReferralSource
 from hub.referrals.status import hash_code
 
 from . import factories
+from .clock import Clock
 from .journeys import errors, professional_journey, reference_and_code, self_journey
 from .test_sealed_storage import dump_every_table
 
@@ -110,6 +111,15 @@ def test_each_error_is_in_the_summary_linked_to_its_field_and_answers_are_kept(c
     assert page.startswith("<!DOCTYPE html>") and "<title>Error: About you" in page
 
 
+@pytest.mark.parametrize("blank", ["   ", "\u200b\u200b", "\t \n"])
+def test_only_spaces_or_invisible_characters_are_no_answer(client: FlaskClient, blank: str) -> None:
+    journey = self_journey(client)
+    response = journey.post("about", {"preferred_name": blank, "full_name": "Kept Name"})
+    assert response.status_code == 200
+    assert errors(response) == [("#preferred_name", "Tell us what you would like us to call you")]
+    assert 'value="Kept Name"' in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("day", "month", "year", "message"),
     [
@@ -183,11 +193,11 @@ def test_answers_between_pages_are_sealed_not_kept_in_the_cookie(
     assert b"Robin" not in dump_every_table(connection)
 
 
-def test_a_draft_expires_after_24_hours(client: FlaskClient, db_session: Session) -> None:
+def test_a_draft_expires_after_24_hours(client: FlaskClient, db_session: Session, midday: Clock) -> None:
     journey = self_journey(client)
     journey.answer_all()
-    with time_machine.travel(date.today() + timedelta(days=2)):
-        page = client.get("/self-refer/check").get_data(as_text=True)
+    midday.shift(timedelta(days=2))
+    page = client.get("/self-refer/check").get_data(as_text=True)
     assert "There is nothing to send" in page
     assert db_session.scalar(select(func.count()).select_from(DraftPage)) == 0
 
@@ -200,12 +210,14 @@ def test_sending_twice_does_not_make_two_referrals(client: FlaskClient, db_sessi
     assert len(referrals(db_session)) == 1
 
 
-def test_a_page_is_kept_24_hours_after_it_was_last_saved(client: FlaskClient, db_session: Session) -> None:
+def test_a_page_is_kept_24_hours_after_it_was_last_saved(
+    client: FlaskClient, db_session: Session, midday: Clock
+) -> None:
     journey = self_journey(client)
     journey.answer_all()
-    with time_machine.travel(date.today() + timedelta(days=2)):
-        journey.post("contact")  # saved again today; the other pages are two days old
-        response = client.get("/self-refer/check")
+    midday.shift(timedelta(days=2))
+    journey.post("contact")  # saved again today; the other pages are two days old
+    response = client.get("/self-refer/check")
     assert response.status_code == 303 and response.headers["Location"].endswith("/self-refer/about")
     assert db_session.scalars(select(DraftPage.page)).all() == ["contact"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import shutil
 import stat
 import threading
@@ -118,19 +119,21 @@ def test_a_rotation_stopped_after_some_batches_finishes_on_a_rerun(
     assert read_back(db_session) == expected
 
 
-def test_a_value_changed_during_rotation_is_never_overwritten(db_session: Session, keyring: Keyring) -> None:
+def test_a_value_changed_during_rotation_is_never_overwritten(
+    db_session: Session, keyring: Keyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_people(db_session)
     target = db_session.scalars(select(Referral).limit(1)).first()
     assert target is not None
     real_reseal = keyring.reseal
 
-    def reseal_while_someone_edits(blob: bytes, binding: object, **options: str) -> bytes:
+    def reseal_while_someone_edits(blob: bytes, binding: Binding, *, key_id: str | None = None) -> bytes:
         if str(target.id) in str(binding) and "full_name" in str(binding):
             target.full_name = "Changed by a person while rotation ran"
             db_session.flush()
-        return real_reseal(blob, binding, **options)  # type: ignore[arg-type]
+        return real_reseal(blob, binding, key_id=key_id)
 
-    keyring.reseal = reseal_while_someone_edits  # type: ignore[method-assign]
+    monkeypatch.setattr(keyring, "reseal", reseal_while_someone_edits)
     rotate(db_session, keyring, batch_size=10)
     db_session.expire_all()
     assert db_session.get(Referral, target.id).full_name == "Changed by a person while rotation ran"  # type: ignore[union-attr]
@@ -179,10 +182,12 @@ def test_two_rotations_at_once_keep_both_keys_and_every_value_opens(
         expected = make_people(db.session())
 
     # Each rotation waits, once it has read the key file, until the other has read it too. Without
-    # the lock both read the same file and the second to write drops the first one's key; with the
-    # lock the second cannot read until the first has written, so the wait gives up and goes on.
-    real_read = Keyring._read
-    both_have_read = threading.Barrier(2, timeout=3)
+    # the lock both read the same file and the second to write drops the first one's key. With the
+    # lock the second finds the lock taken before it can read, and that (not a timer) releases the
+    # first, so the outcome is the same however slow the machine is.
+    real_read, real_flock = Keyring._read, fcntl.flock
+    both_have_read = threading.Barrier(2)
+    other_is_locked_out = threading.Event()
     waited = threading.local()
 
     def read_then_wait_for_the_other(path: Path) -> object:
@@ -193,7 +198,18 @@ def test_two_rotations_at_once_keep_both_keys_and_every_value_opens(
                 both_have_read.wait()
         return ring
 
+    def flock_noting_a_wait(fd: int, operation: int) -> None:
+        if operation == fcntl.LOCK_EX:
+            try:
+                real_flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                other_is_locked_out.set()
+                both_have_read.abort()  # the holder need not wait for a read that cannot happen yet
+        real_flock(fd, operation)
+
     monkeypatch.setattr(Keyring, "_read", staticmethod(read_then_wait_for_the_other))
+    monkeypatch.setattr(fcntl, "flock", flock_noting_a_wait)
     sessions = app.extensions["hub.database"].sessionmaker
     rings = [Keyring(key_file), Keyring(key_file)]  # as two `keys rotate` processes would have
     failures: list[BaseException] = []
@@ -205,6 +221,7 @@ def test_two_rotations_at_once_keep_both_keys_and_every_value_opens(
                 rotate(session, ring, batch_size=4)
         except BaseException as error:
             failures.append(error)
+            both_have_read.abort()  # so the other rotation does not wait for this one for ever
 
     threads = [threading.Thread(target=rotation, args=(ring,)) for ring in rings]
     for thread in threads:
@@ -218,6 +235,7 @@ def test_two_rotations_at_once_keep_both_keys_and_every_value_opens(
         on_disk = Keyring(key_file)
         new_keys = set(on_disk.key_ids) - {old_key}
         assert len(new_keys) == 2, "a rotation's key was lost"
+        assert other_is_locked_out.is_set(), "the second rotation never found the key file locked"
         assert old_key in on_disk.key_ids and on_disk.current_key_id in new_keys
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         assert [p.name for p in key_file.parent.iterdir() if p.name.startswith(".keys-")] == []
@@ -240,7 +258,7 @@ def test_a_key_added_but_not_current_opens_values_and_seals_none(
 
     # This host seals new values with the old key still...
     referral = factories.referral(db_session, full_name="Sealed on this host")
-    assert key_id_of(referral.full_name_sealed or b"") == old_key
+    assert key_id_of(factories.sealed_blob(referral, Referral.full_name) or b"") == old_key
     # ...and opens a value that another host, where the new key is already current, sealed.
     other_host = tmp_path / "other-host" / "keys.json"
     other_host.parent.mkdir()
@@ -264,7 +282,7 @@ def test_a_web_process_uses_a_key_made_current_elsewhere_from_its_next_request(
     def key_of_newest_referral() -> str:
         db_session.expire_all()
         newest = db_session.scalars(select(Referral).order_by(Referral.created_at.desc()).limit(1)).one()
-        return key_id_of(newest.full_name_sealed or b"")
+        return key_id_of(factories.sealed_blob(newest, Referral.full_name) or b"")
 
     self_journey(client).complete()
     assert key_of_newest_referral() == old_key and added in keyring.key_ids

@@ -48,7 +48,7 @@ def imports_of(path: Path) -> set[str]:
 
 def imports_in(name: str, source: str, *, is_package: bool = False) -> set[str]:
     package = name if is_package else name.rpartition(".")[0]
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)

@@ -93,7 +93,7 @@ def brute_force(candidates: Sequence[Candidate], places: Sequence[Place]) -> int
 
 
 def networkx_cost(candidates: Sequence[Candidate], places: Sequence[Place]) -> int:
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[Hashable] = nx.DiGraph()
     total = len(candidates)
     graph.add_node("source", demand=-total)
     graph.add_node("sink", demand=total)

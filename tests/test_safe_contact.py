@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date
 from typing import Any
 
 import pytest
@@ -29,11 +28,12 @@ from hub.referrals.models import (
 )
 
 from . import factories
+from .clock import TODAY
 from .journeys import self_journey
 from .mail_server import Inbox
 from .test_cases import Desk, offered, provider_desk, staff
 
-TODAY = date.today()
+pytestmark = pytest.mark.usefixtures("midday")
 
 
 @pytest.fixture

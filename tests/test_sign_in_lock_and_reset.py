@@ -21,6 +21,7 @@ from hub.auth import passwords, services
 from hub.auth.models import Role, StaffUser
 
 from . import factories
+from .clock import Clock
 from .factories import TEST_PASSWORD
 from .staff import sign_in
 from .test_auth import START, enrol, post_code, post_password, problem, token
@@ -30,7 +31,7 @@ NEW_PASSWORD = "lantern harbour otter 42"
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def clock() -> Iterator[Clock]:
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
 
@@ -70,7 +71,7 @@ def account_with_app(
 
 
 def test_wrong_codes_past_the_limit_lock_out_the_same_half_finished_sign_in(
-    client: FlaskClient, db_session: Session, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, db_session: Session, staff: StaffUser, clock: Clock
 ) -> None:
     secret, _ = enrol(client, EMAIL)
     sign_out(client)
@@ -88,7 +89,7 @@ def test_wrong_codes_past_the_limit_lock_out_the_same_half_finished_sign_in(
 
 
 def test_wrong_passwords_and_wrong_codes_count_together(
-    client: FlaskClient, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, staff: StaffUser, clock: Clock
 ) -> None:
     secret, _ = enrol(client, EMAIL)
     sign_out(client)
@@ -105,7 +106,7 @@ def test_wrong_passwords_and_wrong_codes_count_together(
 
 
 def test_the_lock_applies_while_setting_up_the_authenticator(
-    client: FlaskClient, db_session: Session, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, db_session: Session, staff: StaffUser, clock: Clock
 ) -> None:
     assert post_password(client, EMAIL).headers["Location"] == "/login/set-up"
     page = client.get("/login/set-up").get_data(as_text=True)
@@ -122,7 +123,7 @@ def test_the_lock_applies_while_setting_up_the_authenticator(
 
 
 def test_the_lock_applies_to_recovery_codes(
-    client: FlaskClient, db_session: Session, staff: StaffUser, clock: time_machine.Coordinates
+    client: FlaskClient, db_session: Session, staff: StaffUser, clock: Clock
 ) -> None:
     _, codes = enrol(client, EMAIL)
     sign_out(client)
@@ -141,7 +142,7 @@ def test_the_lock_applies_to_recovery_codes(
 
 
 def test_a_cookie_copied_before_sign_out_is_worthless_after_it(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     client, _, _ = account_with_app(app, db_session, Role.ALLOCATOR)
     factories.referral(db_session)
@@ -157,7 +158,7 @@ def test_a_cookie_copied_before_sign_out_is_worthless_after_it(
 
 
 def test_signing_out_on_one_computer_leaves_another_signed_in(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     first, user, secret = account_with_app(app, db_session, Role.ALLOCATOR)
     clock.shift(timedelta(seconds=31))
@@ -169,7 +170,7 @@ def test_signing_out_on_one_computer_leaves_another_signed_in(
 
 
 def test_sign_out_everywhere_ends_another_computers_session(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     first, user, secret = account_with_app(app, db_session, Role.COMMISSIONER)
     clock.shift(timedelta(seconds=31))
@@ -217,7 +218,7 @@ def snapshot(db: Session, user: StaffUser) -> tuple[str, int, bool, int]:
 
 
 def test_an_admin_without_a_right_own_code_resets_nothing(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     admin, admin_user, admin_secret = account_with_app(app, db_session, Role.ADMIN)
     target = factories.staff_user(db_session, role=Role.ALLOCATOR)
@@ -237,7 +238,7 @@ def test_an_admin_without_a_right_own_code_resets_nothing(
 
 
 def test_an_admins_wrong_codes_lock_their_account_and_then_even_the_right_code_resets_nothing(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     admin, _, admin_secret = account_with_app(app, db_session, Role.ADMIN)
     target = factories.staff_user(db_session, role=Role.ALLOCATOR)
@@ -252,7 +253,7 @@ def test_an_admins_wrong_codes_lock_their_account_and_then_even_the_right_code_r
 
 
 def test_someone_who_is_not_an_admin_cannot_reset_a_password(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     allocator, _, secret = account_with_app(app, db_session, Role.ALLOCATOR)
     target = factories.staff_user(db_session, role=Role.ADMIN)
@@ -268,9 +269,7 @@ def test_someone_who_is_not_an_admin_cannot_reset_a_password(
     assert snapshot(db_session, target) == before
 
 
-def test_an_admin_cannot_reset_their_own_password_here(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
-) -> None:
+def test_an_admin_cannot_reset_their_own_password_here(app: Flask, db_session: Session, clock: Clock) -> None:
     admin, admin_user, secret = account_with_app(app, db_session, Role.ADMIN)
     before = snapshot(db_session, admin_user)
     clock.shift(timedelta(seconds=31))
@@ -286,7 +285,7 @@ def temporary_from(page: TestResponse) -> str:
 
 
 def test_after_a_reset_the_old_password_fails_and_the_temporary_one_works_once_and_forces_a_change(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     admin, admin_user, admin_secret = account_with_app(app, db_session, Role.ADMIN)
     person, target, secret = account_with_app(app, db_session, Role.ALLOCATOR, email=EMAIL)
@@ -333,7 +332,7 @@ def test_after_a_reset_the_old_password_fails_and_the_temporary_one_works_once_a
 
 
 def test_a_temporary_password_never_used_stops_working_after_72_hours(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     admin, _admin_user, admin_secret = account_with_app(app, db_session, Role.ADMIN)
     _person, target, _secret = account_with_app(app, db_session, Role.ALLOCATOR, email=EMAIL)
@@ -347,7 +346,7 @@ def test_a_temporary_password_never_used_stops_working_after_72_hours(
 
 
 def test_a_temporary_password_works_once_even_if_no_new_one_was_chosen(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     target = factories.staff_user(db_session, email=EMAIL)
     temporary = services.reset_password(db_session, target, Actor(id=None, role="operator"))
@@ -364,7 +363,7 @@ def test_a_temporary_password_works_once_even_if_no_new_one_was_chosen(
 
 
 def test_an_account_that_must_change_its_password_can_do_nothing_else(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     admin, admin_user, _ = account_with_app(app, db_session, Role.ADMIN)
     other = factories.staff_user(db_session, role=Role.ALLOCATOR)
@@ -378,7 +377,7 @@ def test_an_account_that_must_change_its_password_can_do_nothing_else(
 
 
 def test_an_operator_resets_a_password_from_the_command_line(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     person, target, _ = account_with_app(app, db_session, Role.ALLOCATOR, email=EMAIL)
     version = target.session_version
@@ -414,7 +413,7 @@ def banner(page: str) -> str:
 
 
 def test_every_admin_action_shows_a_confirmation_banner(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     admin, _, admin_secret = account_with_app(app, db_session, Role.ADMIN)
     target = factories.staff_user(db_session, role=Role.ALLOCATOR, totp_secret="A" * 32, totp_last_step=1)
@@ -448,7 +447,7 @@ def test_every_admin_action_shows_a_confirmation_banner(
 
 
 def test_the_new_account_form_asks_for_a_password_for_someone_else(
-    app: Flask, db_session: Session, clock: time_machine.Coordinates
+    app: Flask, db_session: Session, clock: Clock
 ) -> None:
     admin, _, _ = account_with_app(app, db_session, Role.ADMIN)
     page = admin.get("/admin/users/new").get_data(as_text=True)

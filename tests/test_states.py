@@ -406,8 +406,8 @@ def test_only_timeline_record_writes_a_status() -> None:
             elif isinstance(node, ast.AugAssign | ast.AnnAssign):
                 targets = [node.target]
             flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
-            if any(isinstance(t, ast.Attribute) and t.attr == "status" for t in flat):
-                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+            if targets and any(isinstance(t, ast.Attribute) and t.attr == "status" for t in flat):
+                offenders.append(f"{path.relative_to(ROOT)}:{targets[0].lineno}")
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)

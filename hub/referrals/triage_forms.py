@@ -6,11 +6,11 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput
 from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from hub.forms import TEXT_MAX, StaffForm, clean_text
+from hub.forms import TEXT_MAX, StaffForm, clean_text, required
 
 
-def note_field(label: str, hint: str, required: str | None) -> TextAreaField:
-    validators = [InputRequired(required) if required else Optional(), Length(max=TEXT_MAX)]
+def note_field(label: str, hint: str, needed: str | None) -> TextAreaField:
+    validators = [required(needed) if needed else Optional(), Length(max=TEXT_MAX)]
     return TextAreaField(
         label,
         validators=validators,
