@@ -32,14 +32,17 @@ def entries(db: Session) -> list[tuple[str, str | None, str | None, str]]:
     return [(e.action, e.object_kind, e.object_id, f"{e.role}:{e.actor}") for e in found]
 
 
-def opened(db: Session, client: FlaskClient, user: StaffUser, path: str, status: int = 200) -> list[tuple]:
+Entry = tuple[str, str | None, str | None]
+
+
+def opened(db: Session, client: FlaskClient, user: StaffUser, path: str, status: int = 200) -> list[Entry]:
     """The entries written while ``user`` opens ``path`` (and the page answers ``status``)."""
     before = len(entries(db))
     response = client.get(path)
     assert response.status_code == status, path
     written = entries(db)[before:]
     assert all(who == f"{user.role.value}:{user.id}" for *_, who in written)
-    return [entry[:3] for entry in written]
+    return [(action, kind, object_id) for action, kind, object_id, _ in written]
 
 
 @pytest.fixture
