@@ -220,6 +220,9 @@ def test_old_rows_with_true_or_false_read_like_new_ones() -> None:
     assert old == SafeContact(methods=(ContactMethod.EMAIL,), voicemail="no", say_who="yes")
     assert not old.voicemail_safe and old.may_say_who
     assert SafeContact.read(None) == SafeContact()
+    assert SafeContact.read({"methods": [["phone"], {"text": 1}, 3, "email"]}).methods == (
+        ContactMethod.EMAIL,
+    )
     assert SafeContact.read({"voicemail": "YES ", "say_who": "maybe"}).stored() == {
         "methods": [],
         "voicemail": "yes",

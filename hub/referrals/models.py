@@ -255,7 +255,8 @@ class SafeContact(Shape):
     def read_fields(cls, stored: Mapping[str, Any]) -> SafeContact:
         raw = stored.get("methods") or []
         known = {m.value for m in ContactMethod}
-        methods = [ContactMethod(m) for m in (raw if isinstance(raw, list | tuple) else []) if m in known]
+        listed = raw if isinstance(raw, list | tuple) else []
+        methods = [ContactMethod(m) for m in listed if isinstance(m, str) and m in known]
         times = stored.get("safe_times")
         return cls(
             methods=tuple(dict.fromkeys(methods)),
