@@ -25,7 +25,7 @@ from hub.config import Config
 from hub.keyring import Keyring
 from hub.keys import count_by_key, rotate
 from hub.migrate import upgrade
-from hub.referrals.models import Referral, ReferralSource
+from hub.referrals.models import ContactMethod, Referral, ReferralSource, Risks, SafeContact
 
 PEOPLE = 10_000  # ten sealed values each: 100,000 values
 TARGET_PER_SECOND = 20_000
@@ -42,9 +42,9 @@ def expected(n: int) -> dict[str, object]:
         "phone": f"07700 9{n:05d}",
         "address": f"{n} Example Street",
         "postcode": "ZZ99 9ZZ",
-        "safe_contact": {"methods": ["email"], "voicemail": n % 2 == 0},
+        "safe_contact": SafeContact(methods=(ContactMethod.EMAIL,), voicemail="yes" if n % 2 == 0 else "no"),
         "support_wanted": f"Bench support text {n} " * 4,
-        "risks": {"current_risks": f"Bench risk text {n}", "children_in_household": "no"},
+        "risks": Risks(current_risks=f"Bench risk text {n}", children_in_household="no"),
     }
 
 

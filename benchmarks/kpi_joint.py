@@ -32,10 +32,10 @@ TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 LAST = Quarter(2026, 3)
 
 
-def figures(found: list[KpiDefinition], chooser: random.Random) -> dict[str, int | float]:
+def figures(found: list[KpiDefinition], chooser: random.Random) -> dict[str, int | float | None]:
     """Made-up figures, consistent where the checks would look (each breakdown in one group)."""
     people = chooser.randint(10, 200)
-    values: dict[str, int | float] = {}
+    values: dict[str, int | float | None] = {}
     for definition in found:
         if definition.breakdown and definition.sums_to == "people_supported":
             values[definition.code] = 0

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hub.db import committed, utcnow
 from hub.providers.models import Provider, ProviderCapacity, Serves, Specialism
-from hub.referrals.models import ContactMethod, Referral, ReferralSource, SafeContact
+from hub.referrals.models import ContactMethod, Referral, ReferralSource, Risks, SafeContact
 from hub.referrals.references import new_reference
 
 SPECIALISMS = {
@@ -135,11 +135,11 @@ def _demo_referral(
         status_changed_at=arrived,
     )
     if referral.risk_flagged:
-        referral.risks = {"current_risks": "Demo: a made-up current risk.", "children_in_household": "no"}
+        referral.risks = Risks(current_risks="Demo: a made-up current risk.", children_in_household="no")
     referral.full_name = full_name
     referral.preferred_name = preferred
     referral.date_of_birth = born
-    referral.safe_contact = SafeContact(methods=(ContactMethod.EMAIL,), voicemail="no", say_who="no").stored()
+    referral.safe_contact = SafeContact(methods=(ContactMethod.EMAIL,), voicemail="no", say_who="no")
     referral.email = f"{preferred.lower()}@example.org"
     referral.support_wanted = "Demo referral: someone to talk to."
     if source is ReferralSource.PROFESSIONAL:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -14,6 +15,7 @@ from hub.auth.models import Role, StaffUser
 from hub.auth.passwords import hash_password
 from hub.auth.services import email_index
 from hub.db import utcnow
+from hub.keyring import current_keyring
 from hub.kpi.models import KpiReturn, return_id
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, ProviderCapacity, Specialism
@@ -28,6 +30,7 @@ from hub.referrals.models import (
     ReferralSource,
 )
 from hub.referrals.references import new_reference
+from hub.sealed import Sealed
 
 _numbers = itertools.count(1)
 
@@ -164,6 +167,20 @@ def kpi_return(db: Session, **fields: Any) -> KpiReturn:
     db.add(item)
     db.flush()
     return item
+
+
+def store_as_before(row: Any, name: str, stored: Any) -> None:
+    """Put ``stored`` in a sealed attribute as an older version of the hub may have left it (any JSON),
+    around the model's checks: the way to test that old rows still read."""
+    sealed: Sealed[Any] = getattr(type(row), name)
+    raw = json.dumps(stored).encode("utf-8")
+    setattr(row, sealed.column, current_keyring().seal(raw, sealed.binding(row.id)))
+
+
+def stored_json(row: Any, name: str) -> Any:
+    """What a sealed attribute holds, opened but not read through its shape: the stored JSON itself."""
+    sealed: Sealed[Any] = getattr(type(row), name)
+    return json.loads(current_keyring().unseal(getattr(row, sealed.column), sealed.binding(row.id)))
 
 
 BUILDERS: dict[type, Callable[..., Any]] = {

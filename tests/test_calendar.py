@@ -20,7 +20,7 @@ from hub.calendar import Quarter, day_of, working_days_between
 from hub.kpi.prefill import prefill
 from hub.providers.models import Provider
 from hub.referrals.allocation import headroom
-from hub.referrals.models import AllocationStatus, ReferralStatus
+from hub.referrals.models import AllocationStatus, ContactMethod, ReferralStatus, SafeContact
 from hub.referrals.triage import Filters, queue
 
 from . import factories
@@ -85,7 +85,7 @@ def test_a_first_contact_dated_today_is_accepted_at_half_past_midnight_in_summer
 ) -> None:
     provider = factories.provider(db_session)
     referral = factories.referral(db_session, status=ReferralStatus.ACCEPTED)
-    referral.safe_contact = {"methods": ["phone", "text"], "voicemail": "no"}
+    referral.safe_contact = SafeContact(methods=(ContactMethod.PHONE, ContactMethod.TEXT), voicemail="no")
     allocation = factories.allocation(
         db_session,
         referral_id=referral.id,

@@ -9,7 +9,7 @@ from hub.audit import Actor
 from hub.auth.models import Role
 from hub.referrals import cases, timeline
 from hub.referrals.allocation import allocate
-from hub.referrals.models import DeclineReason, EventKind, ReferralSource
+from hub.referrals.models import ContactMethod, DeclineReason, EventKind, ReferralSource, SafeContact
 from hub.referrals.triage_moves import move
 
 from . import factories
@@ -27,7 +27,7 @@ def test_provider_b_never_sees_provider_as_decline_its_staff_or_the_note_written
         db_session, role=Role.PROVIDER_STAFF, provider_id=first.id, display_name="Alex Anchorstaff"
     )
     referral = factories.referral(db_session, source=ReferralSource.PROFESSIONAL)
-    referral.safe_contact = {"methods": ["phone"]}
+    referral.safe_contact = SafeContact(methods=(ContactMethod.PHONE,))
     db_session.commit()
     offer = allocate(
         db_session, referral.id, first.id, trs, reason="Note for Anchor only: they know the family."
@@ -72,7 +72,7 @@ def test_each_provider_sees_its_own_part_in_full(db_session: Session) -> None:
     second = factories.provider(db_session, name="Beacon Project")
     trs = Actor(id=None, role="allocator")
     referral = factories.referral(db_session)
-    referral.safe_contact = {"methods": ["phone"]}
+    referral.safe_contact = SafeContact(methods=(ContactMethod.PHONE,))
     db_session.commit()
     offer = allocate(db_session, referral.id, first.id, trs, reason="For Anchor.")
     staff = factories.staff_user(

@@ -27,12 +27,15 @@ from hub.referrals.allocation import allocate
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
+    ContactMethod,
     DeclineReason,
     EventKind,
+    Measures,
     Outcome,
     Referral,
     ReferralSource,
     ReferralStatus,
+    SafeContact,
 )
 from hub.referrals.status import check_status, new_status_code
 from hub.referrals.triage_moves import move
@@ -56,7 +59,7 @@ def provider(db_session: Session) -> Provider:
 def offered(db: Session, provider: Provider, **fields: Any) -> Allocation:
     """A referral allocated to the provider by the triage team, as the allocate service leaves it."""
     referral = factories.referral(db, source=ReferralSource.PROFESSIONAL, **fields)
-    referral.safe_contact = {"methods": ["phone", "text"], "voicemail": "no"}
+    referral.safe_contact = SafeContact(methods=(ContactMethod.PHONE, ContactMethod.TEXT), voicemail="no")
     referral.referrer_email = "avery.caseworker@example.gov.uk"
     db.commit()
     return allocate(db, referral.id, provider.id, TRS, reason="Chosen by the test.")
@@ -151,7 +154,10 @@ def test_what_each_transition_records(db_session: Session, provider: Provider, k
     )
     db_session.expire_all()
     assert (allocation.first_contact_on, allocation.first_contact_channel) == (TODAY, "text")
-    assert allocation.measures == {
+    assert allocation.measures == Measures(
+        sessions_offered=8, sessions_attended=6, sessions_not_attended=2, outcome_start=31
+    )
+    assert factories.stored_json(allocation, "measures") == {
         "sessions_offered": 8,
         "sessions_attended": 6,
         "sessions_not_attended": 2,

@@ -29,6 +29,7 @@ from hub.referrals.models import (
     ConsentMethod,
     ConsentRecord,
     ConsentRoute,
+    ContactMethod,
     DeclineReason,
     DuplicateDecision,
     EventKind,
@@ -37,6 +38,8 @@ from hub.referrals.models import (
     ReferralEvent,
     ReferralSource,
     ReferralStatus,
+    Risks,
+    SafeContact,
 )
 from hub.templating import uk_date
 
@@ -100,8 +103,8 @@ def professional(db: Session, *, share: bool = False, **fields: Any) -> Referral
     for name, value in PERSONAL.items():
         setattr(referral, name, value)
     referral.date_of_birth = BORN
-    referral.safe_contact = {"methods": ["phone"], "voicemail": "no", "say_who": "no", "safe_times": ""}
-    referral.risks = {"current_risks": RISK, "children_in_household": "no", "other_agencies": ""}
+    referral.safe_contact = SafeContact(methods=(ContactMethod.PHONE,), voicemail="no", say_who="no")
+    referral.risks = Risks(current_risks=RISK, children_in_household="no")
     referral.referrer_name = "Avery Caseworker"
     referral.referrer_email = "avery.caseworker@example.gov.uk"
     db.commit()

@@ -19,7 +19,15 @@ from hub.config import Config
 from hub.keyring import Keyring
 from hub.outbox import OutboxMessage
 from hub.referrals import intake
-from hub.referrals.models import DraftPage, Referral, ReferralSource
+from hub.referrals.models import (
+    AccessNeeds,
+    ContactMethod,
+    DraftPage,
+    Referral,
+    ReferralSource,
+    Risks,
+    SafeContact,
+)
 from hub.referrals.status import hash_code
 
 from . import factories
@@ -50,7 +58,13 @@ def test_a_self_referral_is_stored_sealed_with_what_was_typed(
     assert referral.preferred_name == "Robin" and referral.full_name == "Robin Quill-Tester"
     assert referral.date_of_birth == date(1994, 3, 14)
     assert referral.email == "robin.quill@example.org" and referral.phone == "07700 900123"
-    assert referral.safe_contact == {
+    assert referral.safe_contact == SafeContact(
+        methods=(ContactMethod.EMAIL, ContactMethod.TEXT),
+        voicemail="no",
+        say_who="no",
+        safe_times="Weekday mornings only",
+    )
+    assert factories.stored_json(referral, "safe_contact") == {
         "methods": ["email", "text"],
         "voicemail": "no",
         "say_who": "no",
@@ -86,7 +100,7 @@ def test_only_a_name_and_one_safe_way_are_needed(client: FlaskClient, db_session
     journey.complete()
     [referral] = referrals(db_session)
     assert referral.preferred_name == "K" and referral.full_name is None and referral.date_of_birth is None
-    assert referral.help_choosing and referral.safe_contact["methods"] == ["letter"]  # type: ignore[index]
+    assert referral.help_choosing and referral.safe_contact == SafeContact(methods=(ContactMethod.LETTER,))
 
 
 def test_each_error_is_in_the_summary_linked_to_its_field_and_answers_are_kept(client: FlaskClient) -> None:
@@ -278,12 +292,15 @@ def test_a_professional_referral_is_stored_sealed_and_acknowledged(
     assert referral.referrer_name == "Avery Caseworker"
     assert referral.referrer_email == "avery.caseworker@example.gov.uk"
     assert referral.full_name == "Jordan Pemberly-Test" and referral.address == "1 Test Lane\nExampleton"
-    assert referral.risks == {
-        "current_risks": "Contact from a perpetrator in the last month.",
-        "children_in_household": "no",
-        "other_agencies": "Probation",
-    }
-    assert referral.access_needs["adjustments"] == "Ground-floor rooms"  # type: ignore[index]
+    assert referral.risks == Risks(
+        current_risks="Contact from a perpetrator in the last month.",
+        children_in_household="no",
+        other_agencies="Probation",
+    )
+    assert referral.risk_flagged
+    assert referral.access_needs == AccessNeeds(
+        language="English", interpreter="no", bsl="no", adjustments="Ground-floor rooms"
+    )
     [message] = db_session.scalars(select(OutboxMessage)).all()
     assert message.to_address == "avery.caseworker@example.gov.uk" and reference in message.body
     for private in ("Jordan", "Pemberly", "Avery", "perpetrator"):

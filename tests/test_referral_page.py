@@ -18,10 +18,13 @@ from hub.providers.models import Provider, ProviderCapacity
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
+    ContactMethod,
     Referral,
     ReferralEvent,
     ReferralSource,
     ReferralStatus,
+    Risks,
+    SafeContact,
 )
 
 from . import factories
@@ -64,13 +67,10 @@ def professional_referral(db: Session, **fields: Any) -> Referral:
     referral = factories.referral(db, source=ReferralSource.PROFESSIONAL, **fields)
     referral.full_name = "Jordan Pemberly-Test"
     referral.phone = "07700 900456"
-    referral.safe_contact = {
-        "methods": ["phone"],
-        "voicemail": "no",
-        "say_who": "no",
-        "safe_times": "After 10am",
-    }
-    referral.risks = {"current_risks": "Made-up risk for the test.", "children_in_household": "no"}
+    referral.safe_contact = SafeContact(
+        methods=(ContactMethod.PHONE,), voicemail="no", say_who="no", safe_times="After 10am"
+    )
+    referral.risks = Risks(current_risks="Made-up risk for the test.", children_in_household="no")
     referral.referrer_name = "Avery Caseworker"
     db.flush()
     return referral

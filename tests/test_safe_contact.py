@@ -44,7 +44,9 @@ def provider(db_session: Session) -> Provider:
 def accepted(db: Session, provider: Provider, **safe_contact: Any) -> Allocation:
     allocation = offered(db, provider)
     referral = allocation.referral
-    referral.safe_contact = {"methods": ["phone"], "voicemail": "no", "say_who": "no", **safe_contact}
+    referral.safe_contact = SafeContact.read(
+        {"methods": ["phone"], "voicemail": "no", "say_who": "no", **safe_contact}
+    )
     referral.preferred_name = "Jo"
     referral.referrer_name = "Avery Caseworker"
     referral.referrer_organisation = "Example Council Adult Services"
@@ -218,6 +220,9 @@ def test_old_rows_with_true_or_false_read_like_new_ones() -> None:
     assert old == SafeContact(methods=(ContactMethod.EMAIL,), voicemail="no", say_who="yes")
     assert not old.voicemail_safe and old.may_say_who
     assert SafeContact.read(None) == SafeContact()
+    assert SafeContact.read({"methods": [["phone"], {"text": 1}, 3, "email"]}).methods == (
+        ContactMethod.EMAIL,
+    )
     assert SafeContact.read({"voicemail": "YES ", "say_who": "maybe"}).stored() == {
         "methods": [],
         "voicemail": "yes",
@@ -228,7 +233,7 @@ def test_old_rows_with_true_or_false_read_like_new_ones() -> None:
 
 def test_the_case_page_shows_an_old_boolean_answer_in_words(db_session: Session) -> None:
     referral = factories.referral(db_session)
-    referral.safe_contact = {"methods": ["email"], "voicemail": False}
+    factories.store_as_before(referral, "safe_contact", {"methods": ["email"], "voicemail": False})
     rows = {
         row["key"]["text"]: row["value"]["text"] for row in presenting.answer_sections(referral)[0]["rows"]
     }
@@ -240,7 +245,7 @@ def test_demo_data_writes_the_one_shape(db_session: Session) -> None:
     from hub.demo import seed
 
     seed(db_session)
-    stored = [r.safe_contact for r in db_session.scalars(select(Referral))]
+    stored = [factories.stored_json(r, "safe_contact") for r in db_session.scalars(select(Referral))]
     assert stored and all(s == SafeContact.read(s).stored() for s in stored)
 
 

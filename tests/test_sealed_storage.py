@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from flask import Flask
@@ -17,27 +18,58 @@ from hub import create_app, db
 from hub.db import Base
 from hub.keyring import CryptoError, Keyring, UnsealError
 from hub.migrate import upgrade
-from hub.referrals.models import Allocation, Referral
-from hub.sealed import SEALED_FIELDS
+from hub.referrals.models import (
+    AccessNeeds,
+    Allocation,
+    ContactMethod,
+    Measures,
+    Referral,
+    Risks,
+    SafeContact,
+)
+from hub.sealed import SEALED_FIELDS, Sealed, Shape
 
 from . import factories
 from .conftest import make_config
 
 KNOWN_DATE = date(1971, 2, 3)
+KNOWN_COUNT = 7_654_321  # in no other value, so a dump holding it shows a number left unsealed
+
+KNOWN_SHAPES: dict[type[Shape], Callable[[str], Shape]] = {
+    SafeContact: lambda marker: SafeContact(
+        methods=(ContactMethod.LETTER, ContactMethod.EMAIL),
+        voicemail="yes",
+        say_who="unsure",
+        safe_times=marker,
+    ),
+    Risks: lambda marker: Risks(
+        current_risks=marker, children_in_household="unknown", other_agencies="Probation"
+    ),
+    AccessNeeds: lambda marker: AccessNeeds(
+        language=marker, interpreter="yes", bsl="no", adjustments="Ramps"
+    ),
+    Measures: lambda marker: Measures(**dict.fromkeys(Measures.names(), KNOWN_COUNT)),
+}
+"""A full value of each sealed shape, with the field's marker in it where the shape holds text."""
 
 
-def known_value(kind: type, table: str, name: str) -> Any:
-    marker = f"Known-{table}-{name}-Ünïcödé"
-    if kind is date:
+def known_value(field: Sealed[Any]) -> Any:
+    marker = f"Known-{field.table}-{field.name}-Ünïcödé"
+    if field.kind is date:
         return KNOWN_DATE
-    if kind is dict:
-        return {"note": marker, "methods": ["letter"]}
-    return marker
+    if field.kind is str:
+        return marker
+    if isinstance(field.kind, type) and issubclass(field.kind, Shape):
+        assert field.kind in KNOWN_SHAPES, f"add a known {field.kind.__name__} to KNOWN_SHAPES"
+        return KNOWN_SHAPES[field.kind](marker)
+    # A mapping: the marker as its key, and as its value where it takes text.
+    value_kinds = get_args(get_args(field.kind)[1]) or get_args(field.kind)[1:]
+    return {marker: marker if str in value_kinds else KNOWN_COUNT}
 
 
 def known_strings() -> list[bytes]:
-    strings = [known_value(str, f.table, f.name).encode() for f in SEALED_FIELDS]
-    return [*strings, KNOWN_DATE.isoformat().encode(), b"Known-"]
+    strings = [f"Known-{f.table}-{f.name}-Ünïcödé".encode() for f in SEALED_FIELDS]
+    return [*strings, KNOWN_DATE.isoformat().encode(), str(KNOWN_COUNT).encode(), b"Known-"]
 
 
 def fill_every_sealed_attribute(session: Session) -> list[Any]:
@@ -51,7 +83,7 @@ def fill_every_sealed_attribute(session: Session) -> list[Any]:
         row = factories.BUILDERS[owner](session)
         for field in SEALED_FIELDS:
             if field.owner is owner:
-                setattr(row, field.name, known_value(field.kind, field.table, field.name))
+                setattr(row, field.name, known_value(field))
         built.append(row)
     session.flush()
     return built
@@ -73,7 +105,7 @@ def test_every_sealed_attribute_reads_back_what_was_written(db_session: Session)
         fresh = db_session.get(type(row), row.id)
         for field in SEALED_FIELDS:
             if field.owner is type(row):
-                assert getattr(fresh, field.name) == known_value(field.kind, field.table, field.name)
+                assert getattr(fresh, field.name) == known_value(field), field.name
 
 
 def test_no_known_value_appears_in_any_row_of_any_table(db_session: Session, connection: Connection) -> None:

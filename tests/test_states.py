@@ -33,6 +33,7 @@ from hub.referrals.models import (
     AllocationStatus,
     ConsentMethod,
     ConsentRecord,
+    ContactMethod,
     DeclineReason,
     DuplicateDecision,
     EventKind,
@@ -40,6 +41,7 @@ from hub.referrals.models import (
     Referral,
     ReferralEvent,
     ReferralStatus,
+    SafeContact,
 )
 from hub.referrals.states import IllegalMove
 
@@ -153,7 +155,7 @@ def referral_at(
     db: Session, status: ReferralStatus, offer: AllocationStatus | None, provider: Provider, **fields: Any
 ) -> tuple[Referral, Allocation | None]:
     referral = factories.referral(db, status=status, **fields)
-    referral.safe_contact = {"methods": ["text"]}
+    referral.safe_contact = SafeContact(methods=(ContactMethod.TEXT,))
     allocation = None
     if offer is not None:
         allocation = factories.allocation(db, referral_id=referral.id, provider_id=provider.id, status=offer)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
@@ -84,13 +83,14 @@ class KpiReturn(SealedRowMixin, Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
-    # {code: number or None}, the reasons for changed pre-filled figures {code: text}, and for an
-    # amendment, why it was made.
-    figures = Sealed(dict)
-    reasons = Sealed(dict)
+    # The figures {code: number, or None when not given}, the reasons for changed pre-filled figures
+    # {code: text}, and for an amendment, why it was made. The first two stay mappings because their
+    # keys are KPI codes, which are data: an administrator adds a KPI without a change to the code.
+    figures = Sealed(dict[str, int | float | None])
+    reasons = Sealed(dict[str, str])
     amendment_reason = Sealed(str)
 
-    def figures_checked(self) -> dict[str, Any]:
+    def figures_checked(self) -> dict[str, int | float | None]:
         """The figures, once the row is checked to be the provider, quarter and version sealed in it."""
         if self.id != return_id(self.provider_id, self.quarter, self.version):
             raise CryptoError(

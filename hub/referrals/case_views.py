@@ -24,6 +24,7 @@ from hub.referrals.models import (
     ContactMethod,
     DeclineReason,
     EventKind,
+    Measures,
     Outcome,
     Referral,
     SafeContact,
@@ -137,7 +138,7 @@ def _act(allocation: Allocation, action: str, form: Any) -> None:
             session, allocation.id, provider_id, actor, form.on.data, form.channel.data, **form.answers()
         )
     elif action == "measures":
-        values = {name: form[name].data for name in (*cases.MEASURES, *cases.SCORES)}
+        values = {name: form[name].data for name in Measures.names()}
         cases.record_measures(session, allocation.id, provider_id, actor, values)
     else:
         cases.close(
@@ -165,7 +166,7 @@ def _show(
         if failed == slug:
             forms[slug] = (ACTIONS[slug], failed_form)
         else:
-            data = (allocation.measures or {}) if slug == "measures" else {}
+            data = (allocation.measures or Measures()).stored() if slug == "measures" else {}
             forms[slug] = (ACTIONS[slug], _form(ACTIONS[slug], slug, allocation, formdata=None, data=data))
     safe = SafeContact.of(referral)
     return render_template(

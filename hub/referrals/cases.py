@@ -33,6 +33,7 @@ from hub.referrals.models import (
     ContactMethod,
     DeclineReason,
     EventKind,
+    Measures,
     Outcome,
     Referral,
     ReferralStatus,
@@ -40,8 +41,6 @@ from hub.referrals.models import (
 )
 
 S = ReferralStatus
-MEASURES = ("sessions_offered", "sessions_attended", "sessions_not_attended", "group_sessions")
-SCORES = ("outcome_start", "outcome_end")
 
 
 class CaseError(Exception):
@@ -247,14 +246,12 @@ def record_measures(
     with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
         _check_move(EventKind.MEASURES_RECORDED, allocation, referral, "record sessions for this case")
-        clean: dict[str, int | None] = {}
-        for name in (*MEASURES, *SCORES):
-            value = values.get(name)
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                raise BadDetails("Sessions and scores must be whole numbers, 0 or more")
-            clean[name] = value
-        _check_measures(clean, allocation)
-        allocation.measures = clean
+        measures = Measures.read(values)
+        # Reading changes a value only if it is not a whole number, 0 or more (nor left blank).
+        if measures.stored() != {name: values.get(name) for name in Measures.names()}:
+            raise BadDetails("Sessions and scores must be whole numbers, 0 or more")
+        _check_measures(measures, allocation)
+        allocation.measures = measures
         timeline.record(db, referral, EventKind.MEASURES_RECORDED, actor, offer=allocation)
     return allocation
 
@@ -302,9 +299,9 @@ def _check_outcome(outcome: Outcome, allocation: Allocation) -> None:
         )
 
 
-def _check_measures(clean: Mapping[str, int | None], allocation: Allocation) -> None:
-    offered = clean["sessions_offered"]
-    taken = (clean["sessions_attended"] or 0) + (clean["sessions_not_attended"] or 0)
+def _check_measures(measures: Measures, allocation: Allocation) -> None:
+    offered = measures.sessions_offered
+    taken = (measures.sessions_attended or 0) + (measures.sessions_not_attended or 0)
     if offered is not None and taken > offered:
         raise Contradiction(
             "Sessions attended and not attended cannot add up to more than the sessions offered",
@@ -312,7 +309,7 @@ def _check_measures(clean: Mapping[str, int | None], allocation: Allocation) -> 
         )
     if allocation.first_contact_on is None:
         for name, label in (("sessions_attended", "sessions attended"), ("group_sessions", "group sessions")):
-            if clean[name]:
+            if getattr(measures, name):
                 raise Contradiction(
                     f"No first contact is recorded, so there cannot be {label} yet. "
                     "Record the first contact first, or enter 0.",

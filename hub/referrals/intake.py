@@ -25,7 +25,15 @@ from hub.keyring import Keyring
 from hub.normalise import normalise_email, normalise_name, normalise_phone
 from hub.providers.models import Provider, Specialism
 from hub.referrals import consent, states
-from hub.referrals.models import ContactMethod, DraftPage, Referral, ReferralSource, SafeContact
+from hub.referrals.models import (
+    AccessNeeds,
+    ContactMethod,
+    DraftPage,
+    Referral,
+    ReferralSource,
+    Risks,
+    SafeContact,
+)
 from hub.referrals.references import new_reference
 from hub.referrals.status import new_status_code
 
@@ -254,16 +262,10 @@ def _apply_professional(db: Session, referral: Referral, answers: Mapping[str, M
     referral.support_wanted = _text(support.get("support_wanted"))
     referral.specialisms = _specialisms(db, support.get("specialisms"))
     referral.preferred_provider = _provider(db, support.get("preferred_provider"))
-    risks = answers["risks"]
-    referral.risks = {
-        k: risks.get(k) or "" for k in ("current_risks", "children_in_household", "other_agencies")
-    }
-    referral.risk_flagged = bool(risks.get("current_risks")) or risks.get("children_in_household") == "yes"
-    access = answers["access"]
-    referral.access_needs = {
-        k: access.get(k) or "" for k in ("language", "interpreter", "bsl", "adjustments")
-    }
-    referral.safe_contact = _safe_contact(answers["contact"])
+    risks = Risks.read(answers["risks"])
+    referral.risks, referral.risk_flagged = risks, risks.flagged
+    referral.access_needs = AccessNeeds.read(answers["access"])
+    referral.safe_contact = SafeContact.read(answers["contact"])
 
 
 def _apply_self(db: Session, referral: Referral, answers: Mapping[str, Mapping[str, Any]]) -> None:
@@ -277,7 +279,7 @@ def _apply_self(db: Session, referral: Referral, answers: Mapping[str, Mapping[s
     support = answers["support"]
     referral.support_wanted = _text(support.get("support_wanted"))
     referral.specialisms = _specialisms(db, support.get("specialisms"))
-    referral.safe_contact = _safe_contact(contact)
+    referral.safe_contact = SafeContact.read(contact)
 
 
 def _apply_person(referral: Referral, person: Mapping[str, Any]) -> None:
@@ -285,10 +287,6 @@ def _apply_person(referral: Referral, person: Mapping[str, Any]) -> None:
         setattr(referral, name, _text(person.get(name)))
     born = person.get("date_of_birth")
     referral.date_of_birth = date.fromisoformat(born) if born else None
-
-
-def _safe_contact(contact: Mapping[str, Any]) -> dict[str, Any]:
-    return SafeContact.read(contact).stored()
 
 
 def _specialisms(db: Session, codes: Any) -> list[Specialism]:

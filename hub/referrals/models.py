@@ -10,16 +10,16 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, BlindIndex, Created, SealedRowMixin, Updated, UTCDateTime, utcnow
 from hub.providers.models import Provider, Specialism
-from hub.sealed import Sealed
+from hub.sealed import Sealed, Shape
 
 
 class ReferralSource(enum.StrEnum):
@@ -191,60 +191,84 @@ CONTACT_DETAILS = {
 DIRECT_CONTACT = (ContactMethod.PHONE, ContactMethod.TEXT, ContactMethod.EMAIL, ContactMethod.LETTER)
 """The ways to contact the person themselves, in the order the forms list them."""
 
-ANSWERS = {"yes", "no", "unsure"}
+# -- what a person told us, as sealed shapes ------------------------------------------------------
+# Each shape is the one reader and the one writer of its sealed attribute (see hub.sealed.Shape):
+# intake, demo data and the case views all build one, so what they store cannot drift apart.
+
+Answer = Literal["yes", "no", "unsure", ""]
+"""A yes / no / not sure answer; "" when none was given."""
+YesNo = Literal["yes", "no", ""]
+Children = Literal["yes", "no", "unknown", ""]
+"""Children in the household: "unknown" is the referrer's "I do not know"; "" when none was given."""
+
+_ANSWERS: tuple[Answer, ...] = ("yes", "no", "unsure")
+_YES_NO: tuple[YesNo, ...] = ("yes", "no")
+_CHILDREN: tuple[Children, ...] = ("yes", "no", "unknown")
+
+C = TypeVar("C", bound=str)
 
 
-def _answer(value: Any) -> str:
-    """A yes/no/unsure answer as stored by any version of the hub: "yes", "no", "unsure" or "" (not given).
+def _choice(value: Any, choices: tuple[C, ...]) -> C | Literal[""]:
+    """One of ``choices`` as stored by any version of the hub, or "" (not given) for anything else.
 
-    Early demo data stored booleans; they read as "yes" and "no".
+    Early demo data stored booleans for yes and no; they read as "yes" and "no".
     """
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str) and value.strip().lower() in ANSWERS:
-        return value.strip().lower()
+        value = "yes" if value else "no"
+    if isinstance(value, str):
+        for choice in choices:
+            if value.strip().lower() == choice:
+                return choice
     return ""
 
 
+def _text(value: Any) -> str:
+    """Free text as it was given; a number stored by mistake as its text, anything else as not given."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def _count(value: Any) -> int | None:
+    """A whole number, 0 or more; anything else (text, True, a fraction, below 0) reads as not recorded."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return None
+
+
 @dataclass(frozen=True)
-class SafeContact:
-    """What the person said about contacting them safely: the one reader of ``Referral.safe_contact``.
+class SafeContact(Shape):
+    """What the person said about contacting them safely: ``Referral.safe_contact``.
 
     Only an explicit "yes" allows a voicemail or naming the service: "no", "not sure" and no answer
     all mean no.
     """
 
     methods: tuple[ContactMethod, ...] = ()
-    voicemail: str = ""
-    say_who: str = ""
+    voicemail: Answer = ""
+    say_who: Answer = ""
     safe_times: str = ""
 
     @classmethod
-    def read(cls, stored: Mapping[str, Any] | None) -> SafeContact:
-        stored = stored if isinstance(stored, Mapping) else {}
+    def read_fields(cls, stored: Mapping[str, Any]) -> SafeContact:
         raw = stored.get("methods") or []
         known = {m.value for m in ContactMethod}
-        methods = [ContactMethod(m) for m in (raw if isinstance(raw, list | tuple) else []) if m in known]
+        listed = raw if isinstance(raw, list | tuple) else []
+        methods = [ContactMethod(m) for m in listed if isinstance(m, str) and m in known]
         times = stored.get("safe_times")
         return cls(
             methods=tuple(dict.fromkeys(methods)),
-            voicemail=_answer(stored.get("voicemail")),
-            say_who=_answer(stored.get("say_who")),
+            voicemail=_choice(stored.get("voicemail"), _ANSWERS),
+            say_who=_choice(stored.get("say_who"), _ANSWERS),
             safe_times=" ".join(times.split()) if isinstance(times, str) else "",
         )
 
     @classmethod
     def of(cls, referral: Referral) -> SafeContact:
-        return cls.read(referral.safe_contact)
-
-    def stored(self) -> dict[str, Any]:
-        """The shape written to ``Referral.safe_contact``."""
-        return {
-            "methods": [m.value for m in self.methods],
-            "voicemail": self.voicemail,
-            "say_who": self.say_who,
-            "safe_times": self.safe_times,
-        }
+        """The referral's answers; none given reads as nothing allowed."""
+        return referral.safe_contact or cls()
 
     def allows(self, method: ContactMethod) -> bool:
         return method in self.methods
@@ -256,6 +280,70 @@ class SafeContact:
     @property
     def may_say_who(self) -> bool:
         return self.say_who == "yes"
+
+
+@dataclass(frozen=True)
+class Risks(Shape):
+    """What the referrer said about risks and safeguarding: ``Referral.risks``."""
+
+    current_risks: str = ""
+    children_in_household: Children = ""
+    other_agencies: str = ""
+
+    @classmethod
+    def read_fields(cls, stored: Mapping[str, Any]) -> Risks:
+        return cls(
+            current_risks=_text(stored.get("current_risks")),
+            children_in_household=_choice(stored.get("children_in_household"), _CHILDREN),
+            other_agencies=_text(stored.get("other_agencies")),
+        )
+
+    @property
+    def flagged(self) -> bool:
+        """Current risks or children in the household were reported: such referrals head the queue."""
+        return bool(self.current_risks) or self.children_in_household == "yes"
+
+
+@dataclass(frozen=True)
+class AccessNeeds(Shape):
+    """Language and access needs, as the referrer gave them: ``Referral.access_needs``."""
+
+    language: str = ""
+    interpreter: YesNo = ""
+    bsl: YesNo = ""
+    adjustments: str = ""
+
+    @classmethod
+    def read_fields(cls, stored: Mapping[str, Any]) -> AccessNeeds:
+        return cls(
+            language=_text(stored.get("language")),
+            interpreter=_choice(stored.get("interpreter"), _YES_NO),
+            bsl=_choice(stored.get("bsl"), _YES_NO),
+            adjustments=_text(stored.get("adjustments")),
+        )
+
+
+@dataclass(frozen=True)
+class Measures(Shape):
+    """Sessions and outcome measure scores for one case, for the quarterly return: ``Allocation.measures``.
+
+    Each is a whole number, 0 or more, or None when not recorded.
+    """
+
+    sessions_offered: int | None = None
+    sessions_attended: int | None = None
+    sessions_not_attended: int | None = None
+    group_sessions: int | None = None
+    outcome_start: int | None = None
+    outcome_end: int | None = None
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    @classmethod
+    def read_fields(cls, stored: Mapping[str, Any]) -> Measures:
+        return cls(**{name: _count(stored.get(name)) for name in cls.names()})
 
 
 def _enum(kind: type[enum.StrEnum]) -> Enum:
@@ -325,10 +413,10 @@ class Referral(SealedRowMixin, Base):
     phone = Sealed(str)
     address = Sealed(str)
     postcode = Sealed(str)
-    safe_contact = Sealed(dict)
-    access_needs = Sealed(dict)
+    safe_contact = Sealed(SafeContact)
+    access_needs = Sealed(AccessNeeds)
     support_wanted = Sealed(str)
-    risks = Sealed(dict)
+    risks = Sealed(Risks)
 
     # The professional who referred, if any.
     referrer_name = Sealed(str)
@@ -372,8 +460,7 @@ class Allocation(SealedRowMixin, Base):
     first_contact_service_named: Mapped[bool | None]
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Sessions offered, attended, not attended, group sessions, outcome measure at start and end.
-    measures = Sealed(dict)
+    measures = Sealed(Measures)
 
     referral: Mapped[Referral] = relationship(back_populates="allocations")
     provider: Mapped[Provider] = relationship()
@@ -419,7 +506,9 @@ class DraftPage(SealedRowMixin, Base):
     source: Mapped[ReferralSource] = mapped_column(_enum(ReferralSource))
     page: Mapped[str] = mapped_column(String(20))
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    answers = Sealed(dict)
+    # Free form by design (each page has its own fields, and the journeys change), so a mapping of
+    # field to what a public form gives: text, the choices ticked, or nothing.
+    answers = Sealed(dict[str, str | list[str] | None])
 
 
 # -- consent and duplicates (issue 11) -----------------------------------------------------------

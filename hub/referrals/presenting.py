@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from hub import calendar
-from hub.referrals.models import Referral, ReferralSource, SafeContact
+from hub.referrals.models import AccessNeeds, Referral, ReferralSource, Risks, SafeContact
 
 WORDS = {"yes": "Yes", "no": "No", "unsure": "Not sure", "": "Not given"}
 
@@ -90,24 +90,24 @@ def _support(referral: Referral) -> dict[str, Any]:
 
 
 def _from_a_professional(referral: Referral) -> list[dict[str, Any]]:
-    risks, access = referral.risks or {}, referral.access_needs or {}
+    risks, access = referral.risks or Risks(), referral.access_needs or AccessNeeds()
     return [
         _section(
             "Risks and safeguarding",
             [
-                ("Current risks", risks.get("current_risks")),
-                ("Children in the household", risks.get("children_in_household")),
-                ("Other agencies involved", risks.get("other_agencies")),
+                ("Current risks", risks.current_risks),
+                ("Children in the household", risks.children_in_household),
+                ("Other agencies involved", risks.other_agencies),
             ],
             "risks",
         ),
         _section(
             "Language and access needs",
             [
-                ("Language", access.get("language")),
-                ("Interpreter needed", access.get("interpreter")),
-                ("Uses British Sign Language", access.get("bsl")),
-                ("Adjustments", access.get("adjustments")),
+                ("Language", access.language),
+                ("Interpreter needed", access.interpreter),
+                ("Uses British Sign Language", access.bsl),
+                ("Adjustments", access.adjustments),
             ],
             "access",
         ),
