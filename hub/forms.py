@@ -25,6 +25,21 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
 
 
+class TextInput(GovTextInput):
+    """A GOV.UK text input that takes its width from the field's ``class`` (``govuk-input--width-5``).
+
+    The component writes its own ``class`` attribute, so a ``class`` passed on as a plain attribute
+    would be a second one, which browsers ignore: it becomes the component's ``classes`` instead.
+    """
+
+    def map_gov_params(self, field: Any, **kwargs: Any) -> dict[str, Any]:
+        sized = kwargs.pop("class", "")
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        if sized:
+            params["classes"] = " ".join(filter(None, [params.get("classes"), sized]))
+        return params
+
+
 class StaffForm(FlaskForm):
     """Every form a signed-in member of staff posts."""
 
@@ -61,7 +76,7 @@ def line(label: str, max_length: int, *validators: Any, hint: str = "", **attrib
         validators=[*(validators or [Optional()]), _too_long(label, max_length)],
         filters=[clean_line],
         description=hint,
-        widget=GovTextInput(),
+        widget=TextInput(),
         render_kw={"maxlength": max_length, **attributes},
     )
 

@@ -7,6 +7,7 @@ Outcomes: ``ok`` (the page, or its redirect onward), ``login`` (sent to sign in)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -128,6 +129,14 @@ def outcome(response: TestResponse) -> str:
     )
 
 
+def doubled_classes(response: TestResponse) -> list[str]:
+    """Tags with a second ``class`` attribute, which browsers ignore (a box drawn at the wrong width)."""
+    if response.mimetype != "text/html":
+        return []
+    tags = re.findall(r"<[a-zA-Z][^>]*>", response.get_data(as_text=True))
+    return [tag for tag in tags if len(re.findall(r"\sclass=", tag)) > 1]
+
+
 @pytest.fixture
 def visitors(app: Flask, db_session: Session) -> Iterator[dict[str, FlaskClient]]:
     provider_a = factories.provider(db_session, name="Provider A")
@@ -180,6 +189,9 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
                 response = client.open(
                     url, method=method, data={"csrf_token": token.group(1)} if method == "POST" else None
                 )
+                wrong += [
+                    f"{persona} {url}: two class attributes in {tag}" for tag in doubled_classes(response)
+                ]
                 if outcome(response) != MATRIX[endpoint][persona]:
                     wrong.append(
                         f"{persona} {method} {url}: {outcome(response)}, expected {MATRIX[endpoint][persona]}"

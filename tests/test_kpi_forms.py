@@ -317,7 +317,8 @@ GOOD = {
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"code": ""}, "code", "The code must start with a letter"),
+        ({"code": ""}, "code", "Enter a code for the figure"),
+        ({"code": "   "}, "code", "Enter a code for the figure"),
         ({"code": "4_weeks"}, "code", "The code must start with a letter"),
         ({"code": "waiting over"}, "code", "The code must start with a letter"),
         ({"code": "w" * 61}, "code", "(2 to 60 characters)"),

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput
 from wtforms import PasswordField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from hub.forms import StaffForm
+from hub.forms import StaffForm, TextInput
 
 
 class SignInForm(StaffForm):
     email = StringField(
         "Email address",
         validators=[InputRequired("Enter your email address"), Length(max=254)],
-        widget=GovTextInput(),
+        widget=TextInput(),
         render_kw={"autocomplete": "username", "spellcheck": "false", "maxlength": 254},
     )
     password = PasswordField(
@@ -30,7 +30,7 @@ def _code_field(label: str, required: str, description: str, inputmode: str) -> 
         label,
         validators=[InputRequired(required), Length(max=20)],
         description=description,
-        widget=GovTextInput(),
+        widget=TextInput(),
         render_kw={
             "autocomplete": "one-time-code",
             "inputmode": inputmode,
@@ -51,12 +51,12 @@ class CodeForm(StaffForm):
 
 class NewAccountForm(StaffForm):
     display_name = StringField(
-        "Name", validators=[InputRequired("Enter the person's name"), Length(max=100)], widget=GovTextInput()
+        "Name", validators=[InputRequired("Enter the person's name"), Length(max=100)], widget=TextInput()
     )
     email = StringField(
         "Work email address",
         validators=[InputRequired("Enter their work email address"), Length(max=254)],
-        widget=GovTextInput(),
+        widget=TextInput(),
         render_kw={"spellcheck": "false"},
     )
     role = RadioField("Role", validators=[InputRequired("Choose a role")], widget=GovRadioInput())

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 from wtforms import Field, SelectField, StringField, TextAreaField
@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Regexp, ValidationEr
 
 from hub import posted
 from hub.calendar import Quarter
-from hub.forms import StaffForm, clean_line, line, options, text
+from hub.forms import StaffForm, TextInput, clean_line, line, options, text
 from hub.kpi import returns
 from hub.kpi.models import KpiDefinition, Unit
 
@@ -208,11 +208,11 @@ class DefinitionForm(StaffForm):
     code = StringField(
         "Code",
         validators=[
-            DataRequired(CODE_RULE),
+            DataRequired("Enter a code for the figure, for example waiting_over_4_weeks"),
             Regexp(rf"[a-z][a-z0-9_]{{1,{CODE_MAX - 1}}}\Z", message=CODE_RULE),
         ],
         filters=[clean_line, _lower],
-        widget=GovTextInput(),
+        widget=TextInput(),
         description=(
             "Small letters, digits and _, for example waiting_over_4_weeks. It names the figure in exports."
         ),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms.validators import NumberRange, Optional
 
-from hub.forms import StaffForm
+from hub.forms import StaffForm, TextInput
 from hub.posted import WholeNumberField
 
 LIMIT = 10_000
@@ -22,7 +21,7 @@ def _limit(label: str, hint: str) -> WholeNumberField:
             NumberRange(min=0, max=LIMIT, message=too_big),
         ],
         description=hint,
-        widget=GovTextInput(),
+        widget=TextInput(),
         render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-5"},
     )
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from wtforms import Field, RadioField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from hub.forms import YES_NO, StaffForm, options
+from hub.forms import YES_NO, StaffForm, TextInput, options
 from hub.posted import WholeNumberField
 from hub.referrals.intake_forms import day_so_far
 from hub.referrals.models import ContactMethod, DeclineReason, Outcome, SafeContact
@@ -97,7 +97,7 @@ def _count(label: str) -> WholeNumberField:
         message=in_range,
         too_big=in_range,
         validators=[Optional(), NumberRange(min=0, max=SESSIONS_MAX, message=in_range)],
-        widget=GovTextInput(),
+        widget=TextInput(),
         render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-4"},
     )
 
