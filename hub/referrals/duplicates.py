@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,23 @@ class DecisionRefused(Exception):
 class Match:
     other: Referral
     same_person: bool | None  # None: not decided yet
+
+
+def mark(db: Session, referral: Referral) -> bool:
+    """At intake: flag earlier referrals that share a name and date of birth, an email or a phone
+    number; true if there were any, so the new referral is flagged too."""
+    conditions = _matching(referral)
+    if not conditions:
+        return False
+    same_person = or_(*conditions)
+    if db.scalar(select(Referral.id).where(same_person).limit(1)) is None:
+        return False
+    db.execute(
+        update(Referral)
+        .where(same_person, Referral.possible_duplicate.is_(False))
+        .values(possible_duplicate=True)
+    )
+    return True
 
 
 def _matching(referral: Referral) -> list[ColumnElement[bool]]:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, or_, select, update
+from sqlalchemy import Table, and_, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from hub.db import committed, utcnow
 from hub.keyring import Keyring
 from hub.normalise import normalise_email, normalise_name, normalise_phone
 from hub.providers.models import Provider, Specialism
-from hub.referrals import consent, states
+from hub.referrals import consent, duplicates, states
 from hub.referrals.models import (
     AccessNeeds,
     ContactMethod,
@@ -223,7 +223,7 @@ def _referral_from(
     agreed = answers.get("consent", {}).get("consent") or []
     records = consent.record_at_intake(referral, agreed, calendar.today())
     set_blind_indexes(referral, keyring)
-    referral.possible_duplicate = _mark_duplicates(db, referral)
+    referral.possible_duplicate = duplicates.mark(db, referral)
 
     status_code = None
     if draft.source is ReferralSource.SELF:
@@ -314,30 +314,6 @@ def set_blind_indexes(referral: Referral, keyring: Keyring) -> None:
         referral.referrer_email_index = keyring.blind_index(
             "referrer_email", normalise_email(referral.referrer_email)
         )
-
-
-def _mark_duplicates(db: Session, referral: Referral) -> bool:
-    """Flag earlier referrals that share a name and date of birth, an email or a phone number."""
-    matches = [
-        column == value
-        for column, value in (
-            (Referral.identity_index, referral.identity_index),
-            (Referral.email_index, referral.email_index),
-            (Referral.phone_index, referral.phone_index),
-        )
-        if value
-    ]
-    if not matches:
-        return False
-    same_person = or_(*matches)
-    if db.scalar(select(Referral.id).where(same_person).limit(1)) is None:
-        return False
-    db.execute(
-        update(Referral)
-        .where(same_person, Referral.possible_duplicate.is_(False))
-        .values(possible_duplicate=True)
-    )
-    return True
 
 
 def _acknowledge(db: Session, referral: Referral) -> None:
