@@ -366,8 +366,8 @@ def reset_password_confirmed(
 ) -> str:
     """An administrator's reset, once their own fresh authenticator code is right.
 
-    A wrong code counts against the administrator's account like a wrong code at sign-in, and
-    changes nothing else.
+    A wrong code counts against the administrator's account and is audited like a wrong code at
+    sign-in, and changes nothing else.
     """
     if user.id == admin.id:
         raise AccountError("Change your own password from your account page instead")
@@ -382,8 +382,7 @@ def _reset_if_code_right(
     if not _locked(admin) and admin.enrolled:
         step = totp.accepted_step(admin.totp_secret or "", code, admin.totp_last_step)
     if step is None:
-        if not _locked(admin):
-            _count_failure(admin)
+        _refuse_code(db, admin, address)
         return None
     admin.totp_last_step = step
     return reset_password(db, user, Actor(id=str(admin.id), role=admin.role.value, address=address))
