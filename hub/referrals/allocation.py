@@ -131,42 +131,56 @@ def allocate(
     """
     reason = (reason or "").strip() or None
     with committed(db):
-        referral = db.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
-        if referral is None or not states.allowed(EventKind.ALLOCATED, referral.status):
-            raise AlreadyAllocated(
-                "Someone else has already dealt with this referral. Refresh the queue to see it."
-            )
-        if not referral.consent_to_share:
-            raise ConsentNeeded(CONSENT_MESSAGE)
-        provider = db.get(Provider, provider_id)
-        if provider is None or not provider.active:
-            raise AllocationError("That provider is not taking referrals.")
-        capacity = db.scalar(
-            select(ProviderCapacity).where(ProviderCapacity.provider_id == provider_id).with_for_update()
-        )
-        if headroom(db, provider_id, capacity).full:
-            raise CapacityExceeded(f"{provider.name} has no space left. Choose another provider or wait.")
-        if from_plan:
-            [this] = recommend(db, referral, [provider])
-            if not this.fits:
-                raise NotOffered(f"{provider.name} cannot be offered this referral: {this.reasons[0]}")
-            reason = reason or "Confirmed from the whole-queue plan."
-        elif reason is None:
-            ranked = recommend(db, referral, active_providers(db))
-            best = ranked[0] if ranked and ranked[0].recommended else None
-            if best is None:
-                raise ReasonNeeded(f"No provider fits this referral. Say why you chose {provider.name}.")
-            if best.provider.id != provider.id:
-                raise ReasonNeeded(
-                    f"Say why you chose {provider.name} rather than the recommended provider, "
-                    f"{best.provider.name}."
-                )
+        referral, provider = _lock_for_offer(db, referral_id, provider_id)
+        reason = _reason_for(db, referral, provider, reason, from_plan=from_plan)
         allocation = Allocation(referral_id=referral.id, provider_id=provider_id)
         allocation.reason = reason
         db.add(allocation)
         timeline.record(db, referral, EventKind.ALLOCATED, actor, offer=allocation, note=reason)
         _tell_provider(db, provider)
     return allocation
+
+
+def _lock_for_offer(db: Session, referral_id: uuid.UUID, provider_id: int) -> tuple[Referral, Provider]:
+    """Lock the referral, then the provider's capacity, and refuse unless this offer can be made now."""
+    referral = db.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
+    if referral is None or not states.allowed(EventKind.ALLOCATED, referral.status):
+        raise AlreadyAllocated(
+            "Someone else has already dealt with this referral. Refresh the queue to see it."
+        )
+    if not referral.consent_to_share:
+        raise ConsentNeeded(CONSENT_MESSAGE)
+    provider = db.get(Provider, provider_id)
+    if provider is None or not provider.active:
+        raise AllocationError("That provider is not taking referrals.")
+    capacity = db.scalar(
+        select(ProviderCapacity).where(ProviderCapacity.provider_id == provider_id).with_for_update()
+    )
+    if headroom(db, provider_id, capacity).full:
+        raise CapacityExceeded(f"{provider.name} has no space left. Choose another provider or wait.")
+    return referral, provider
+
+
+def _reason_for(
+    db: Session, referral: Referral, provider: Provider, reason: str | None, *, from_plan: bool
+) -> str | None:
+    """The reason on the offer: a plan's line is its own; choosing other than the recommendation needs one."""
+    if from_plan:
+        [this] = recommend(db, referral, [provider])
+        if not this.fits:
+            raise NotOffered(f"{provider.name} cannot be offered this referral: {this.reasons[0]}")
+        return reason or "Confirmed from the whole-queue plan."
+    if reason is None:
+        ranked = recommend(db, referral, active_providers(db))
+        best = ranked[0] if ranked and ranked[0].recommended else None
+        if best is None:
+            raise ReasonNeeded(f"No provider fits this referral. Say why you chose {provider.name}.")
+        if best.provider.id != provider.id:
+            raise ReasonNeeded(
+                f"Say why you chose {provider.name} rather than the recommended provider, "
+                f"{best.provider.name}."
+            )
+    return reason
 
 
 def _tell_provider(db: Session, provider: Provider) -> None:

@@ -362,25 +362,30 @@ def plan_page() -> str | Response:
     offered = offered_pairs(current_config().secret_key, current_actor(), form.offer.data or "") or []
     form.pairs.choices = options([(pair, pair) for pair in offered])
     if form.validate_on_submit():
-        try:
-            done = confirm_plan(
-                db.session(),
-                current_config().secret_key,
-                current_actor(),
-                form.offer.data or "",
-                form.pairs.data or [],
-            )
-        except NotOffered as error:
-            flash(str(error), "problem")
-            return redirect(url_for("triage.plan_page"), code=303)
-        if done.made:
-            flash(f"{done.made} {'allocation' if done.made == 1 else 'allocations'} made.")
-        for message in done.refused:
-            flash(message, "problem")
-        return redirect(url_for("triage.plan_page"), code=303)
+        return _confirm_plan(form)
     if form.pairs.data and form.pairs.errors:  # something ticked that this page did not offer
         flash(STALE_PLAN, "problem")
         return redirect(url_for("triage.plan_page"), code=303)
     proposal = propose_plan(db.session())
     form.offer.data = sign_offer(current_config().secret_key, current_actor(), proposal.offered())
     return render_template("triage/plan.html", proposal=proposal, form=form)
+
+
+def _confirm_plan(form: triage_forms.PlanForm) -> Response:
+    """Make the ticked allocations of the signed offer; each refused one is said, the rest are made."""
+    try:
+        done = confirm_plan(
+            db.session(),
+            current_config().secret_key,
+            current_actor(),
+            form.offer.data or "",
+            form.pairs.data or [],
+        )
+    except NotOffered as error:
+        flash(str(error), "problem")
+        return redirect(url_for("triage.plan_page"), code=303)
+    if done.made:
+        flash(f"{done.made} {'allocation' if done.made == 1 else 'allocations'} made.")
+    for message in done.refused:
+        flash(message, "problem")
+    return redirect(url_for("triage.plan_page"), code=303)
