@@ -61,6 +61,8 @@ OPTIONAL_SETTINGS = (
     "suppression_threshold",
     "return_reminder_days",
     "absolute_timeout_hours",
+    "inactive_account_days",
+    "mail_folder",
 )
 """Settings with a default, each read from ``HUB_<NAME>``."""
 
@@ -101,6 +103,11 @@ class Config:
     # Days after a quarter ends before a provider with no submitted return is reminded.
     return_reminder_days: int = 14
     absolute_timeout_hours: int = 12
+    # Staff accounts with no sign-in for this many days are listed for disabling at /admin/users/inactive.
+    inactive_account_days: int = 90
+    # With no HUB_SMTP_URL, `outbox send` writes each email as a file in this folder (relative to
+    # instance/); for a local instance only, as the files hold addresses in the clear. Empty: off.
+    mail_folder: str = ""
 
     @classmethod
     def load(cls, instance_path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:

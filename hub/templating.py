@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from hub import calendar
 from hub.config import current_config
+from hub.plurals import counted
 
 SERVICE_NAME = "Post-abuse support referrals"
 
@@ -36,6 +37,8 @@ def init_app(app: Flask) -> None:
     app.context_processor(_service)
     app.jinja_env.filters["uk_date"] = uk_date
     app.jinja_env.filters["uk_time"] = uk_time
+    app.jinja_env.filters["uk_when"] = uk_when
+    app.jinja_env.filters["counted"] = counted
 
 
 def uk_date(value: date | datetime, style: str = "%-d %B %Y") -> str:
@@ -46,6 +49,18 @@ def uk_date(value: date | datetime, style: str = "%-d %B %Y") -> str:
 def uk_time(value: datetime) -> str:
     """A stored moment as the UK clock showed it, e.g. "1 July 2026 at 00:30"."""
     return calendar.local(value).strftime("%-d %B %Y at %H:%M")
+
+
+def uk_when(value: datetime | None, never: str = "Never") -> str:
+    """A stored moment in words, on the UK clock: "3 March 2026 at 2:15pm" (midday and midnight by name)."""
+    if value is None:
+        return never
+    moment = calendar.local(value)
+    if (moment.hour, moment.minute) in {(0, 0), (12, 0)}:
+        clock = "midnight" if moment.hour == 0 else "midday"
+    else:
+        clock = f"{(moment.hour + 11) % 12 + 1}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
+    return f"{moment.day} {moment:%B %Y} at {clock}"
 
 
 def _service() -> dict[str, Any]:

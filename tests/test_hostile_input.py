@@ -165,6 +165,12 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         "admin.reset_password": [
             Ready(Role.ADMIN, f"/admin/users/{other.id}/reset-password", {"code": "123456"})
         ],
+        "admin.change_role": [
+            Ready(
+                Role.ADMIN, f"/admin/users/{other.id}/role", {"role": "commissioner", "provider": "harbour"}
+            )
+        ],
+        "admin.inactive": [Ready(Role.ADMIN, "/admin/users/inactive", {"accounts": str(other.id)})],
         "triage.allocate_referral": [
             Ready(Role.ALLOCATOR, f"/triage/referrals/{referral.id}/allocate", {"provider": "", "reason": ""})
         ],
@@ -276,6 +282,8 @@ FORM_ROUTES = [
     "admin.enable",
     "admin.reset_second_factor",
     "admin.reset_password",
+    "admin.change_role",
+    "admin.inactive",
     "triage.allocate_referral",
     "triage.move",
     "triage.record_consent",

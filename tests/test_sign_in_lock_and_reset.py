@@ -420,6 +420,7 @@ def banner(page: str) -> str:
 def test_every_admin_action_shows_a_confirmation_banner(
     app: Flask, db_session: Session, clock: Clock
 ) -> None:
+    """Each change lands on the account's own page (where the work goes on) with a banner, shown once."""
     admin, _, admin_secret = account_with_app(app, db_session, Role.ADMIN)
     target = factories.staff_user(db_session, role=Role.ALLOCATOR, totp_secret="A" * 32, totp_last_step=1)
     db_session.commit()
@@ -430,25 +431,35 @@ def test_every_admin_action_shows_a_confirmation_banner(
         "role": "allocator",
         "password": "river stone lantern 5",
     }
+    made = admin.post("/admin/users/new", data=new)
+    robin = services.find_by_email(db_session, "robin.w@example.org")
+    assert robin is not None and robin.must_change_password
+    assert made.headers["Location"] == f"/admin/users/{robin.id}"
+    assert banner(admin.get(made.headers["Location"]).get_data(as_text=True)).startswith(
+        "The account is added"
+    )
     steps = [
-        ("/admin/users/new", new, "The account is added"),
-        (f"/admin/users/{target.id}/disable", None, "The account is disabled"),
-        (f"/admin/users/{target.id}/enable", None, "The account is enabled"),
-        (f"/admin/users/{target.id}/reset-second-factor", None, "The authenticator is reset"),
+        (f"/admin/users/{target.id}/disable", {}, "The account is disabled"),
+        (f"/admin/users/{target.id}/enable", {}, "The account is enabled"),
+        (f"/admin/users/{target.id}/reset-second-factor", {}, "The authenticator is reset"),
+        (
+            f"/admin/users/{target.id}/role",
+            {"role": "commissioner", "provider": "none"},
+            "The role is changed",
+        ),
     ]
     for path, data, said in steps:
-        response = admin.post(path, data=data or {"csrf_token": token(admin, "/admin/users")})
-        assert response.headers["Location"] == "/admin/users", path
-        page = admin.get("/admin/users").get_data(as_text=True)
+        response = admin.post(path, data={"csrf_token": token(admin, "/admin/users"), **data})
+        assert response.headers["Location"] == f"/admin/users/{target.id}", path
+        page = admin.get(f"/admin/users/{target.id}").get_data(as_text=True)
         assert banner(page).startswith(said), (path, banner(page))
-        assert banner(admin.get("/admin/users").get_data(as_text=True)) == ""  # shown once
+        assert banner(admin.get(f"/admin/users/{target.id}").get_data(as_text=True)) == ""  # shown once
     clock.shift(timedelta(seconds=31))
     reset = post_reset(admin, target, pyotp.TOTP(admin_secret).now()).get_data(as_text=True)
     assert (
         banner(reset) == f"The password for {target.display_name} is reset. Every session they had has ended."
     )
-    made = services.find_by_email(db_session, "robin.w@example.org")
-    assert made is not None and made.must_change_password
+    assert f'href="/admin/users/{target.id}"' in reset
 
 
 def test_the_new_account_form_asks_for_a_password_for_someone_else(

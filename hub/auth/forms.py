@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput
-from wtforms import PasswordField, RadioField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import PasswordField, RadioField, SelectMultipleField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from hub.forms import StaffForm, TextInput
 
@@ -110,3 +112,30 @@ class ResetPasswordForm(StaffForm):
         "The 6-digit code from your own authenticator app, to show it is really you.",
         "numeric",
     )
+
+
+NO_PROVIDER = "none"
+
+
+class RoleForm(StaffForm):
+    """A new role and provider for an account; the choices are offered again when the form comes back."""
+
+    role = RadioField("Role", validators=[InputRequired("Choose a role")], widget=GovRadioInput())
+    provider = RadioField(
+        "Provider",
+        validators=[InputRequired("Choose the provider they work for, or “Not provider staff”")],
+        description="Provider staff work for one provider and see only its cases. Other roles have none.",
+        widget=GovRadioInput(),
+    )
+
+    def validate_provider(self, field: Any) -> None:
+        if self.role.data == "provider_staff" and field.data == NO_PROVIDER:
+            raise ValidationError("Choose the provider they work for: provider staff need one")
+        if self.role.data != "provider_staff" and field.data != NO_PROVIDER:
+            raise ValidationError("Choose “Not provider staff”: only provider staff work for a provider")
+
+
+class InactiveAccountsForm(StaffForm):
+    """The accounts the administrator was shown; each is checked again on the server before disabling."""
+
+    accounts = SelectMultipleField("Accounts", validate_choice=False, validators=[Optional()])

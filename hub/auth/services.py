@@ -15,14 +15,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from hub import audit
+from hub import audit, calendar
 from hub.audit import Actor
 from hub.auth import passwords, totp
 from hub.auth.models import RecoveryCode, Role, StaffSession, StaffUser
@@ -320,19 +320,104 @@ def change_password(db: Session, user: StaffUser, current: str | None, new: str,
 
 
 def set_disabled(db: Session, user: StaffUser, disabled: bool, actor: Actor) -> None:
+    """Disable or enable an account; its sessions end either way.
+
+    Nobody disables their own account, and the last administrator who can sign in is never disabled.
+    """
+    if disabled and actor.id == str(user.id):
+        raise AccountError("You cannot disable your own account. Another administrator can do it for you")
     with committed(db):
+        _hold(db, user)
+        if disabled and user.role is Role.ADMIN:
+            _keep_an_administrator(db, user)
         user.disabled = disabled
         _end_sessions(db, user)
         _account_changed(db, "account.disabled" if disabled else "account.enabled", user, actor)
 
 
-def set_role(db: Session, user: StaffUser, role: Role, provider_id: int | None, actor: Actor) -> None:
-    """Change what an account may do; its sessions end, so the new role applies from the next sign-in."""
+def set_role(db: Session, user: StaffUser, role: Role, provider_id: int | None, actor: Actor) -> bool:
+    """Change what an account may do; its sessions end, so the new role applies from the next sign-in.
+
+    Returns False (and changes nothing) when the role and provider are what they were. Nobody removes
+    their own administrator role, and the last administrator who can sign in keeps theirs.
+    """
     _check_provider(role, provider_id)
+    if actor.id == str(user.id) and role is not Role.ADMIN:
+        raise AccountError(
+            "You cannot remove your own administrator role. Another administrator can do it for you"
+        )
     with committed(db):
+        _hold(db, user)
+        if (user.role, user.provider_id) == (role, provider_id):
+            return False
+        if user.role is Role.ADMIN and role is not Role.ADMIN:
+            _keep_an_administrator(db, user)
         user.role, user.provider_id = role, provider_id
         _end_sessions(db, user)
         _account_changed(db, "account.role_changed", user, actor)
+    return True
+
+
+def _keep_an_administrator(db: Session, user: StaffUser) -> None:
+    """Refuse a change that would leave no administrator able to sign in.
+
+    The active administrators' rows are held until commit, so two administrators removing each other
+    at the same moment cannot both succeed.
+    """
+    query = select(StaffUser.id).where(StaffUser.role == Role.ADMIN, StaffUser.disabled.is_(False))
+    if not any(found != user.id for found in db.scalars(query.with_for_update())):
+        raise AccountError(
+            "This is the only administrator account that can sign in. "
+            "Make someone else an administrator first"
+        )
+
+
+def inactive_accounts(db: Session, today: date, days: int, keep: uuid.UUID) -> list[StaffUser]:
+    """Accounts that can sign in but have not for ``days`` days (counted from creation if never), oldest
+    first; ``keep`` (the administrator asking) is never among them."""
+    query = select(StaffUser).where(StaffUser.disabled.is_(False)).order_by(StaffUser.created_at)
+    return [user for user in db.scalars(query) if user.id != keep and _inactive(user, today, days)]
+
+
+def _inactive(user: StaffUser, today: date, days: int) -> bool:
+    last = user.last_sign_in_at or user.created_at
+    return calendar.day_of(last) <= today - timedelta(days=days)
+
+
+def disable_inactive(
+    db: Session, user_ids: Sequence[str], actor: Actor, today: date, days: int
+) -> tuple[int, int]:
+    """Disable the accounts an administrator was shown as inactive, each checked again now.
+
+    An account that signed in (or was disabled, or became the last administrator) since the list was
+    shown is left as it is. Returns (disabled, left as they were); each one disabled is audited.
+    """
+    disabled = left = 0
+    with committed(db):
+        for user_id in dict.fromkeys(user_ids):
+            user = load_user(db, user_id)
+            if user is None:
+                continue
+            _hold(db, user)
+            if not _still_inactive(db, user, actor, today, days):
+                left += 1
+                continue
+            user.disabled = True
+            _end_sessions(db, user)
+            _account_changed(db, "account.disabled_inactive", user, actor)
+            disabled += 1
+    return disabled, left
+
+
+def _still_inactive(db: Session, user: StaffUser, actor: Actor, today: date, days: int) -> bool:
+    if user.disabled or str(user.id) == actor.id or not _inactive(user, today, days):
+        return False
+    if user.role is Role.ADMIN:
+        try:
+            _keep_an_administrator(db, user)
+        except AccountError:
+            return False
+    return True
 
 
 def reset_second_factor(db: Session, user: StaffUser, actor: Actor) -> None:
@@ -436,5 +521,5 @@ def notice_addresses(
 def load_user(db: Session, user_id: str) -> StaffUser | None:
     try:
         return db.get(StaffUser, uuid.UUID(user_id))
-    except ValueError:
+    except (ValueError, TypeError):
         return None
