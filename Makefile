@@ -30,10 +30,11 @@ $(ASSETS)/VERSION: package.json package-lock.json hub/assets/hub.scss
 	node_modules/.bin/sass --pkg-importer=node --no-source-map --style=compressed hub/assets/hub.scss $(ASSETS)/hub.css
 	node -p "require('./node_modules/govuk-frontend/package.json').version" > $@
 
-## run: set up instance/ (secret, keys, SQLite), add demo data, serve on http://127.0.0.1:5000
+## run: set up instance/ (secret, keys, SQLite), add demo data, say what go-live still needs, serve on http://127.0.0.1:5000
 run: $(VENV)/.installed $(ASSETS)/VERSION
 	$(FLASK) init
 	$(FLASK) seed-demo
+	-$(FLASK) check  # a local instance misses what production needs; that does not stop it running
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 ## test: every test on SQLite, then on a throwaway PostgreSQL server

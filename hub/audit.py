@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -30,6 +30,7 @@ from sqlalchemy import BigInteger, Integer, String, event, insert, select, updat
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from hub.db import Base, UTCDateTime, committed, utcnow
+from hub.plurals import counted
 
 GENESIS = "0" * 64
 PENDING = "hub.audit.pending"
@@ -259,10 +260,23 @@ def _entries(db: Session, batch: int = 1000) -> Iterator[Any]:
         last = rows[-1].seq
 
 
-def verify(db: Session, checkpoint: dict[str, Any] | None = None) -> Verdict:
-    """Recompute the chain from the first entry; name the first entry that does not fit."""
+def entry_count(db: Session) -> int:
+    """How many entries the log's head says it holds (for a progress bar; ``verify`` checks it)."""
+    head = db.get(AuditHead, 1)
+    return head.count if head is not None else 0
+
+
+def verify(
+    db: Session, checkpoint: dict[str, Any] | None = None, *, after_each: Callable[[], None] | None = None
+) -> Verdict:
+    """Recompute the chain from the first entry; name the first entry that does not fit.
+
+    ``after_each`` is called once each entry is checked (for a progress bar).
+    """
     expected_seq, previous, at_checkpoint = 1, GENESIS, None
     for entry in _entries(db):
+        if after_each is not None:
+            after_each()
         if entry.seq != expected_seq:
             return Verdict(expected_seq - 1, previous, expected_seq, f"entry {expected_seq} is missing")
         if entry.prev_hash != previous:
@@ -291,7 +305,7 @@ def verify(db: Session, checkpoint: dict[str, Any] | None = None) -> Verdict:
                 count,
                 previous,
                 count + 1,
-                f"the checkpoint has {checkpoint['count']} entries; the log has {count}",
+                f"the checkpoint has {counted(checkpoint['count'], 'entry')}; the log has {count:,}",
             )
         if at_checkpoint != checkpoint["head_hash"]:
             return Verdict(

@@ -1,24 +1,33 @@
-"""Operator commands: ``flask --app hub seed-demo`` and ``flask --app hub keys ...``."""
+"""Operator commands: ``flask --app hub seed-demo``, ``check``, ``keys ...``, ``outbox ...`` and the rest.
+
+Long commands show a progress bar with the total on a terminal (on standard error, so standard output
+stays what scripts read); elsewhere the bar prints its label, with the total, once. Counts read right
+through ``hub.plurals.counted``.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from hub import db
+from hub import calendar, db
 from hub.auth.models import Role
 from hub.config import current_config
 from hub.keyring import CryptoError, current_keyring
+from hub.plurals import counted
 
 if TYPE_CHECKING:
     from hub.keys import RotationReport
 
 keys_cli = AppGroup("keys", help="Manage the encryption keys in the key file.")
-outbox_cli = AppGroup("outbox", help="Send the emails waiting in the outbox.")
+outbox_cli = AppGroup("outbox", help="Send the emails waiting in the outbox, or list them.")
 retention_cli = AppGroup("retention", help="Remove what is past its retention period.")
 audit_cli = AppGroup("audit", help="Check the audit log's hash chain.")
 kpi_cli = AppGroup("kpi", help="Quarterly KPI returns.")
@@ -33,6 +42,34 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(reset_password_command)
+    app.cli.add_command(check_command)
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar of ``total`` steps on standard error; yields "move on by n"."""
+    if total <= 0:
+        yield lambda steps: None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield bar.update
+
+
+@click.command("check", help="What a council must still set before go-live; exits 1 if anything is missing.")
+@with_appcontext
+def check_command() -> None:
+    from hub.readiness import findings
+
+    found = findings(current_config())
+    for finding in found:
+        click.echo(f"{'OK' if finding.ready else 'MISSING':<8} {finding.what}: {finding.said}")
+    missing = sum(not finding.ready for finding in found)
+    if missing:
+        click.echo(
+            f'{counted(missing, "thing")} to set before go-live (README.md, "Running it in production").'
+        )
+        raise SystemExit(1)
+    click.echo("Everything a council must set before go-live is set.")
 
 
 @click.command("seed-demo", help="Demo providers, specialisms, capacity and sample referrals.")
@@ -48,16 +85,24 @@ def seed_demo_command() -> None:
 @click.option("--resume", is_flag=True, help="Do not add a key; finish resealing under the current one.")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def rotate_command(resume: bool, batch_size: int) -> None:
-    from hub.keys import rotate
+    from hub.keys import count_by_key, rotate
 
+    keyring = current_keyring()
+    counts = count_by_key(db.session())
+    total = (
+        sum(counts.values())
+        if not resume
+        else sum(n for k, n in counts.items() if k != keyring.current_key_id)
+    )
     try:
-        report = rotate(
-            db.session(),
-            current_keyring(),
-            new_key=not resume,
-            batch_size=batch_size,
-            after_batch=_reseal_progress,
-        )
+        with _progress(total, f"Resealing {counted(total, 'value')}") as step:
+            report = rotate(
+                db.session(),
+                keyring,
+                new_key=not resume,
+                batch_size=batch_size,
+                after_batch=_resealed(step),
+            )
     except CryptoError as error:
         raise click.ClickException(str(error)) from None
     _say_how_resealing_went(report, "run it again with --resume")
@@ -84,17 +129,19 @@ def add_command() -> None:
 @click.option("--no-reseal", is_flag=True, help="Only make the key current on this host.")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def use_command(key_id: str, no_reseal: bool, batch_size: int) -> None:
-    from hub.keys import use_key
+    from hub.keys import count_by_key, use_key
 
+    total = 0 if no_reseal else sum(n for k, n in count_by_key(db.session()).items() if k != key_id)
     try:
-        report = use_key(
-            db.session(),
-            current_keyring(),
-            key_id,
-            reseal=not no_reseal,
-            batch_size=batch_size,
-            after_batch=_reseal_progress,
-        )
+        with _progress(total, f"Resealing {counted(total, 'value')}") as step:
+            report = use_key(
+                db.session(),
+                current_keyring(),
+                key_id,
+                reseal=not no_reseal,
+                batch_size=batch_size,
+                after_batch=_resealed(step),
+            )
     except CryptoError as error:
         raise click.ClickException(str(error)) from None
     if no_reseal:
@@ -103,14 +150,21 @@ def use_command(key_id: str, no_reseal: bool, batch_size: int) -> None:
     _say_how_resealing_went(report, f"run `flask --app hub keys use {key_id}` again")
 
 
-def _reseal_progress(batches: int) -> None:
-    if batches % 10 == 0:
-        click.echo(f"  {batches} batches resealed", err=True)
+def _resealed(step: Callable[[int], None]) -> Callable[[RotationReport], None]:
+    """Move the bar on by the values resealed since the last batch."""
+    done = [0]
+
+    def after_batch(report: RotationReport) -> None:
+        step(report.resealed - done[0])
+        done[0] = report.resealed
+
+    return after_batch
 
 
 def _say_how_resealing_went(report: RotationReport, rerun: str) -> None:
     click.echo(
-        f"Current key: {report.key_id}. Resealed {report.resealed} values in {report.batches} batches."
+        f"Current key: {report.key_id}. "
+        f"Resealed {counted(report.resealed, 'value')} in {counted(report.batches, 'batch')}."
     )
     if report.remaining:
         left = ", ".join(f"{k}: {n}" for k, n in sorted(report.remaining.items()))
@@ -127,9 +181,9 @@ def status_command() -> None:
     for key_id in keyring.key_ids:
         marker = " (current)" if key_id == keyring.current_key_id else ""
         created = keyring.created(key_id) or "unknown"
-        click.echo(f"{key_id}{marker}  created {created}  values {counts.pop(key_id, 0)}")
+        click.echo(f"{key_id}{marker}  created {created}  {counted(counts.pop(key_id, 0), 'value')}")
     for key_id, count in counts.items():
-        click.echo(f"{key_id} (NOT IN THE KEY FILE)  values {count}")
+        click.echo(f"{key_id} (NOT IN THE KEY FILE)  {counted(count, 'value')}")
 
 
 @keys_cli.command("retire", help="Remove a key from the key file once no stored value uses it.")
@@ -144,23 +198,68 @@ def retire_command(key_id: str) -> None:
     click.echo(f"Key {key_id} is retired and no longer in the key file.")
 
 
-@outbox_cli.command("send", help="Send waiting emails through HUB_SMTP_URL; failures are retried.")
+@outbox_cli.command(
+    "send", help="Send waiting emails through HUB_SMTP_URL (or, locally, write them to HUB_MAIL_FOLDER)."
+)
 def outbox_send_command() -> None:
-    from hub.outbox import MailSettingsError, send_waiting, transport_from_url
+    from hub.outbox import MailFolder, MailSettingsError, count_pending, send_waiting, transport_from_url
 
     config = current_config()
-    if not config.smtp_url:
-        raise click.ClickException("HUB_SMTP_URL is not set, so no email can be sent.")
-    try:
-        transport = transport_from_url(config.smtp_url, ca_file=config.smtp_ca_file)
-    except MailSettingsError as error:
-        raise click.ClickException(str(error)) from None
-    report = send_waiting(db.session(), transport, config.mail_from)
-    click.echo(f"Sent {report.sent} emails; {report.failed} could not be sent and will be tried again.")
+    transport: Any
+    if config.smtp_url:
+        try:
+            transport = transport_from_url(config.smtp_url, ca_file=config.smtp_ca_file)
+        except MailSettingsError as error:
+            raise click.ClickException(str(error)) from None
+    elif config.mail_folder:
+        transport = MailFolder(config.instance_path / config.mail_folder)
+    else:
+        raise click.ClickException(
+            "HUB_SMTP_URL is not set, so no email can be sent. On a local instance, set "
+            'HUB_MAIL_FOLDER = "mail" in instance/config.py to write emails as files instead.'
+        )
+    total = count_pending(db.session())
+    with _progress(total, f"Sending {counted(total, 'email')}") as step:
+        report = send_waiting(db.session(), transport, config.mail_from, after_each=lambda: step(1))
+    done = f"Sent {counted(report.sent, 'email')}"
+    if isinstance(transport, MailFolder):
+        done = (
+            f"Wrote {counted(report.sent, 'email')} as .eml files to {transport.path} (no mail server is set)"
+        )
+    click.echo(f"{done}; {report.failed:,} could not be sent and will be tried again.")
     for problem in report.problems:
         click.echo(f"  {problem}", err=True)
     if report.failed:
         raise SystemExit(1)
+
+
+@outbox_cli.command(
+    "list", help="What waits in the outbox or was sent, newest first; no addresses, no contents."
+)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100_000))
+def outbox_list_command(limit: int) -> None:
+    from hub.outbox import listing
+
+    rows = listing(db.session(), limit)
+    if not rows:
+        click.echo("The outbox is empty.")
+        return
+    click.echo(f"{'id':<36}  {'kind':<34}  {'status':<8}  {'created':<16}  {'sent':<16}  tries")
+    for row in rows:
+        sent = _uk(row.sent_at) if row.sent_at else "-"
+        created = _uk(row.created_at)
+        click.echo(
+            f"{row.id:<36}  {row.template:<34}  {row.status:<8}  {created:<16}  {sent:<16}  {row.attempts}"
+        )
+    by_status: dict[str, int] = {}
+    for row in rows:
+        by_status[row.status] = by_status.get(row.status, 0) + 1
+    shown = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+    click.echo(f"{counted(len(rows), 'message')} shown ({shown}); times are UK time.")
+
+
+def _uk(moment: Any) -> str:
+    return f"{calendar.local(moment):%Y-%m-%d %H:%M}"
 
 
 @retention_cli.command("purge", help="Remove unsent form answers more than 24 hours old.")
@@ -168,7 +267,8 @@ def retention_purge_command() -> None:
     from hub.referrals.intake import purge_expired_drafts
 
     removed = purge_expired_drafts(db.session())
-    click.echo(f"Removed {removed} pages of unsent answers past their 24 hours.")
+    pages = counted(removed, "page of unsent answers", "pages of unsent answers")
+    click.echo(f"Removed {pages} past their 24 hours.")
 
 
 @audit_cli.command("verify", help="Recompute the audit log's hash chain and say where it first breaks.")
@@ -179,14 +279,18 @@ def retention_purge_command() -> None:
     help="A checkpoint from `audit checkpoint`: the log must still hold it.",
 )
 def audit_verify_command(checkpoint_file: Any) -> None:
-    from hub.audit import verify
+    from hub.audit import entry_count, verify
 
     saved = json.load(checkpoint_file) if checkpoint_file else None
-    verdict = verify(db.session(), saved)
+    total = entry_count(db.session())
+    with _progress(total, f"Checking {counted(total, 'entry')}") as step:
+        verdict = verify(db.session(), saved, after_each=lambda: step(1))
     if not verdict.intact:
         click.echo(f"The audit log is broken at entry {verdict.first_break}: {verdict.problem}.", err=True)
         raise SystemExit(1)
-    click.echo(f"The audit log is intact: {verdict.count} entries, newest hash {verdict.head_hash}.")
+    click.echo(
+        f"The audit log is intact: {counted(verdict.count, 'entry')}, newest hash {verdict.head_hash}."
+    )
 
 
 @audit_cli.command("checkpoint", help="Print the log's length and newest hash, to keep somewhere else.")
@@ -261,4 +365,4 @@ def kpi_remind_command() -> None:
     from hub.kpi.reminders import send_reminders
 
     names = send_reminders(db.session(), calendar.today(), current_config().return_reminder_days)
-    click.echo(f"Reminded {len(names)} providers." + (f" ({', '.join(names)})" if names else ""))
+    click.echo(f"Reminded {counted(len(names), 'provider')}." + (f" ({', '.join(names)})" if names else ""))

@@ -11,7 +11,7 @@ import os
 import re
 import runpy
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,8 @@ class Config:
     # With no HUB_SMTP_URL, `outbox send` writes each email as a file in this folder (relative to
     # instance/); for a local instance only, as the files hold addresses in the clear. Empty: off.
     mail_folder: str = ""
+    # The HUB_* names that were given a value (so `check` can tell "set" from "left at the default").
+    given: frozenset[str] = field(default=frozenset(), compare=False)
 
     @classmethod
     def load(cls, instance_path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -150,6 +152,7 @@ class Config:
             smtp_url=settings.get("HUB_SMTP_URL") or None,
             smtp_ca_file=smtp_ca_file,
             secure_cookies=_flag(settings.get("HUB_SECURE_COOKIES", True)),
+            given=frozenset(name for name, value in settings.items() if value not in (None, "")),
             **{
                 name: type(getattr(cls, name))(settings[f"HUB_{name.upper()}"])
                 for name in OPTIONAL_SETTINGS

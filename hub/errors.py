@@ -10,6 +10,7 @@ from flask import Flask, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
 
 from hub import db
+from hub.plurals import counted
 
 MESSAGES = {
     400: ("Sorry, there is a problem with that request", "Please go back and try again."),
@@ -63,7 +64,7 @@ def _too_many(_error: TooManyRequests) -> tuple[str, int, dict[str, str]]:
     reset_at = hit.reset_at if hit is not None else time.time() + 60
     seconds = max(1, math.ceil(reset_at - time.time()))
     minutes = max(1, round(seconds / 60))
-    wait = f"about {minutes} minute{'s' if minutes != 1 else ''}" if minutes < 60 else "about an hour"
+    wait = f"about {counted(minutes, 'minute')}" if minutes < 60 else "about an hour"
     at = calendar.local(datetime.fromtimestamp(reset_at, UTC)).strftime("%-I:%M%p").lower()
     journey = None
     if request.endpoint in JOURNEYS and request.view_args:

@@ -34,6 +34,7 @@ def init_command() -> None:
                 "# Any HUB_* setting may go here; the environment overrides it.\n"
                 f"HUB_SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
                 "HUB_SECURE_COOKIES = False  # local http only; leave True (the default) in production\n"
+                "HUB_MAIL_FOLDER = 'mail'  # local only: emails as .eml files when HUB_SMTP_URL is unset\n"
             )
         click.echo(f"Wrote {config_file} with a new secret key.")
 

@@ -19,6 +19,7 @@ import hub.models  # noqa: F401  (every sealed attribute registers itself on imp
 from hub import audit
 from hub.db import Base, committed
 from hub.keyring import HEADER_LENGTH, KEY_ID_LENGTH, Binding, CryptoError, Keyring
+from hub.plurals import counted
 from hub.sealed import SEALED_FIELDS
 
 DEFAULT_BATCH_SIZE = 1000
@@ -70,7 +71,7 @@ def rotate(
     *,
     new_key: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    after_batch: Callable[[int], None] | None = None,
+    after_batch: Callable[[RotationReport], None] | None = None,
 ) -> RotationReport:
     """Add a key (unless ``new_key`` is false, to finish an earlier run) and reseal everything under it.
 
@@ -111,7 +112,7 @@ def use_key(
     *,
     reseal: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    after_batch: Callable[[int], None] | None = None,
+    after_batch: Callable[[RotationReport], None] | None = None,
 ) -> RotationReport:
     """Make a key the file holds current, then (unless ``reseal`` is false) reseal everything under it.
 
@@ -135,7 +136,7 @@ def _rotate_table(
     columns: list[str],
     batch_size: int,
     report: RotationReport,
-    after_batch: Callable[[int], None] | None,
+    after_batch: Callable[[RotationReport], None] | None,
 ) -> None:
     last_id = None
     while True:
@@ -175,7 +176,7 @@ def _rotate_table(
         report.batches += 1
         last_id = rows[-1][0]
         if after_batch is not None:
-            after_batch(report.batches)
+            after_batch(report)
 
 
 def retire_key(db: Session, keyring: Keyring, key_id: str) -> None:
@@ -186,7 +187,7 @@ def retire_key(db: Session, keyring: Keyring, key_id: str) -> None:
         in_use = count_by_key(db).get(key_id, 0)
         if in_use:
             raise KeyInUse(
-                f"Key {key_id} still seals {in_use} stored values: "
+                f"Key {key_id} still seals {counted(in_use, 'stored value')}: "
                 "run `flask --app hub keys rotate --resume` (or `keys use` with the current key) first."
             )
         keyring.remove_key(key_id)

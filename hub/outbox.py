@@ -1,25 +1,29 @@
 """Email goes out through an outbox table, so a message is written in the same transaction as the
 change it reports and is sent (and retried) by ``flask --app hub outbox send``.
 
+A local instance with no mail server sends the same way to a :class:`MailFolder` instead: each
+email is written as an ``.eml`` file (``HUB_MAIL_FOLDER``), so it can be opened and read.
+
 No message body may hold personal data: only a reference, a link and plain words. The address is
 sealed like any other personal value.
 """
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flask import render_template
-from sqlalchemy import String, Text, select
+from sqlalchemy import String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hub.db import Base, Created, SealedRowMixin, UTCDateTime, committed, utcnow
@@ -60,13 +64,63 @@ def queue(
     return message
 
 
+def _waiting() -> Any:
+    return (OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+
+
 def pending(db: Session) -> Sequence[OutboxMessage]:
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
-        .order_by(OutboxMessage.created_at)
-    )
+    query = select(OutboxMessage).where(*_waiting()).order_by(OutboxMessage.created_at)
     return db.scalars(query).all()
+
+
+def count_pending(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(OutboxMessage).where(*_waiting())) or 0
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One message as ``outbox list`` shows it: what kind, where it stands, when; no address, no body."""
+
+    id: str
+    template: str
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    attempts: int
+
+
+def listing(db: Session, limit: int) -> list[Listed]:
+    """The newest ``limit`` messages, newest first, read without opening any sealed value."""
+    query = (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.template,
+            OutboxMessage.created_at,
+            OutboxMessage.sent_at,
+            OutboxMessage.attempts,
+        )
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id)
+        .limit(limit)
+    )
+    return [
+        Listed(
+            str(row.id),
+            row.template,
+            _status(row.sent_at, row.attempts),
+            row.created_at,
+            row.sent_at,
+            row.attempts,
+        )
+        for row in db.execute(query)
+    ]
+
+
+def _status(sent_at: datetime | None, attempts: int) -> str:
+    if sent_at is not None:
+        return "sent"
+    if attempts >= MAX_ATTEMPTS:
+        return "given up"
+    return "waiting" if attempts == 0 else "retrying"
 
 
 @dataclass(frozen=True)
@@ -85,8 +139,15 @@ def send_pending(
     return report.sent, report.failed
 
 
-def send_waiting(db: Session, transport: Transport, mail_from: str) -> SendReport:
-    """Send what is waiting through ``transport``; a message that fails stays, with a plain reason."""
+def send_waiting(
+    db: Session,
+    transport: Transport | MailFolder,
+    mail_from: str,
+    *,
+    after_each: Callable[[], None] | None = None,
+) -> SendReport:
+    """Send what is waiting through ``transport`` (or write it to a mail folder); a message that
+    fails stays, with a plain reason. ``after_each`` is called once a message's try is saved."""
     sent = failed = 0
     problems: dict[str, None] = {}
     for message in pending(db):
@@ -100,16 +161,20 @@ def send_waiting(db: Session, transport: Transport, mail_from: str) -> SendRepor
             else:
                 problems[problem] = None
                 failed += 1
+        if after_each is not None:
+            after_each()
     return SendReport(sent, failed, tuple(problems))
 
 
-def _send(message: OutboxMessage, transport: Transport, mail_from: str) -> str | None:
+def _send(message: OutboxMessage, transport: Transport | MailFolder, mail_from: str) -> str | None:
     """Hand one message to the mail server; None when it took it, else why not, in plain words."""
     email = EmailMessage()
     email["From"] = _sender(mail_from, message.sender_name)
     email["To"] = message.to_address or ""
     email["Subject"] = message.subject
     email.set_content(message.body)
+    if isinstance(transport, MailFolder):
+        return transport.write(email, message)
     try:
         with _connect(transport) as smtp:
             smtp.send_message(email)
@@ -121,6 +186,29 @@ def _send(message: OutboxMessage, transport: Transport, mail_from: str) -> str |
 def _sender(mail_from: str, name: str | None) -> str:
     """The configured sender, or its address under the message's own (neutral) name."""
     return formataddr((name, parseaddr(mail_from)[1])) if name else mail_from
+
+
+@dataclass(frozen=True)
+class MailFolder:
+    """Where a local instance with no mail server puts each email, as a file any mail program opens.
+
+    Only for a local instance (``HUB_MAIL_FOLDER``): the files hold the addresses in the clear. The
+    folder and the files can be read by their owner only.
+    """
+
+    path: Path
+
+    def write(self, email: EmailMessage, message: OutboxMessage) -> str | None:
+        """Write one email; None when written, else why not, in plain words (never the path's contents)."""
+        name = f"{message.created_at:%Y%m%d-%H%M%S}-{message.id}.eml"
+        try:
+            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            descriptor = os.open(self.path / name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(email.as_bytes())
+        except OSError as error:
+            return f"Could not write the email to the mail folder ({type(error).__name__})."
+        return None
 
 
 # -- the connection to the mail server --------------------------------------------------------------

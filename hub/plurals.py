@@ -5,20 +5,24 @@ The one home of plurals for command output, banners and templates (the ``counted
 
 from __future__ import annotations
 
-IRREGULAR = {"person": "people", "entry": "entries", "batch": "batches", "this": "these", "is": "are"}
+IRREGULAR = {"person": "people", "entry": "entries", "batch": "batches"}
 
 
 def plural(singular: str) -> str:
-    """The plural of a noun the hub counts (every word of a phrase is not changed, only the first)."""
-    first, _, rest = singular.partition(" ")
-    many = IRREGULAR.get(first) or (
-        first[:-1] + "ies"
-        if first.endswith("y") and first[-2:-1] not in "aeiou"
-        else first + "es"
-        if first.endswith(("s", "x", "ch", "sh"))
-        else first + "s"
-    )
-    return f"{many} {rest}" if rest else many
+    """The plural of a noun or a short phrase that ends in one ("new referral" → "new referrals").
+
+    A phrase whose noun is not last ("page of answers") is given its plural by the caller.
+    """
+    before, _, noun = singular.rpartition(" ")
+    if noun in IRREGULAR:
+        many = IRREGULAR[noun]
+    elif noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
+        many = noun[:-1] + "ies"
+    elif noun.endswith(("s", "x", "ch", "sh")):
+        many = noun + "es"
+    else:
+        many = noun + "s"
+    return f"{before} {many}" if before else many
 
 
 def counted(number: int, singular: str, plural_form: str | None = None) -> str:

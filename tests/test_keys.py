@@ -20,7 +20,7 @@ from hub import create_app, db
 from hub.audit import AuditEntry
 from hub.db import make_engine
 from hub.keyring import Binding, CryptoError, Keyring, UnknownKeyError, key_id_of
-from hub.keys import KeyInUse, add_key, count_by_key, retire_key, rotate, use_key
+from hub.keys import KeyInUse, RotationReport, add_key, count_by_key, retire_key, rotate, use_key
 from hub.migrate import upgrade
 from hub.referrals.models import Allocation, Referral
 from hub.sealed import SEALED_FIELDS
@@ -102,8 +102,8 @@ def test_a_rotation_stopped_after_some_batches_finishes_on_a_rerun(
     expected = make_people(db_session)
     total = sum(count_by_key(db_session).values())
 
-    def fail_after_three(batches: int) -> None:
-        if batches == 3:
+    def fail_after_three(report: RotationReport) -> None:
+        if report.batches == 3:
             raise Stop
 
     with pytest.raises(Stop):
@@ -301,8 +301,8 @@ def test_keys_use_makes_an_added_key_current_and_can_be_run_again_after_a_stop(
     added = add_key(db_session, keyring)
     assert count_by_key(db_session) == {keyring.current_key_id: total} and keyring.current_key_id != added
 
-    def stop_after_two(batches: int) -> None:
-        if batches == 2:
+    def stop_after_two(report: RotationReport) -> None:
+        if report.batches == 2:
             raise Stop
 
     with pytest.raises(Stop):

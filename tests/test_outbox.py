@@ -44,7 +44,7 @@ def test_the_referrer_gets_the_reference_and_nothing_about_the_person(
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
 
     assert result.exit_code == 0, result.output
-    assert "Sent 1 emails" in result.output
+    assert "Sent 1 email;" in result.output
     [(recipients, message)] = inbox.messages
     assert recipients == ["avery.caseworker@example.gov.uk"]
     body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
@@ -108,7 +108,7 @@ def test_a_relay_is_trusted_once_its_certificate_authority_is_set(
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
 
     assert result.exit_code == 0, result.output
-    assert "Sent 1 emails; 0 could not be sent" in result.output
+    assert "Sent 1 email; 0 could not be sent" in result.output
     assert inbox.over_tls == [True]
     assert inbox.logins == [("hub@council", "s:cret")]
     db_session.expire_all()

@@ -27,6 +27,7 @@ from hub.auth.models import Role
 from hub.auth.services import notice_addresses
 from hub.calendar import Quarter
 from hub.db import committed, utcnow
+from hub.plurals import counted
 from hub.providers.models import Provider, ProviderCapacity
 from hub.providers.services import active_providers
 from hub.referrals import states, timeline
@@ -294,12 +295,10 @@ def recommend(
         if places is None:
             item.reasons.append("Has not set a limit on new referrals.")
         elif places > 0:
-            item.reasons.append(f"Has space for {places} more {'person' if places == 1 else 'people'}.")
+            item.reasons.append(f"Has space for {counted(places, 'more person', 'more people')}.")
         else:
             item.reasons.append("Has no space left.")
-        item.reasons.append(
-            f"Has had {item.share} new {'referral' if item.share == 1 else 'referrals'} this quarter."
-        )
+        item.reasons.append(f"Has had {counted(item.share, 'new referral')} this quarter.")
         unserved = len([r for r in misfit if not r.startswith("Has no space")])
         found.append(((not item.fits, item.declined_before, unserved, item.cost), item))
     ranked = [item for _, item in sorted(found, key=lambda pair: pair[0])]

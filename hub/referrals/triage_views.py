@@ -18,6 +18,7 @@ from hub.auth.models import Role
 from hub.config import current_config
 from hub.db import utcnow
 from hub.forms import StaffForm, options
+from hub.plurals import counted
 from hub.providers.services import active_providers, all_specialisms
 from hub.referrals import consent, consent_forms, duplicates, states, timeline, triage_forms, triage_moves
 from hub.referrals.allocation import (
@@ -385,7 +386,7 @@ def _confirm_plan(form: triage_forms.PlanForm) -> Response:
         flash(str(error), "problem")
         return redirect(url_for("triage.plan_page"), code=303)
     if done.made:
-        flash(f"{done.made} {'allocation' if done.made == 1 else 'allocations'} made.")
+        flash(f"{counted(done.made, 'allocation')} made.")
     for message in done.refused:
         flash(message, "problem")
     return redirect(url_for("triage.plan_page"), code=303)
