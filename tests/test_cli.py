@@ -48,6 +48,7 @@ def test_init_creates_private_config_and_keys_and_migrates(instance: Path) -> No
     assert (instance / "keys.json").stat().st_mode & 0o777 == 0o600
     assert instance.stat().st_mode & 0o777 == 0o700
     assert "newest revision" in result.output
+    assert "HUB_MAIL_FOLDER = 'mail'" in (instance / "config.py").read_text(encoding="utf-8")
     app = create_app()
     with app.app_context():
         assert db.session().scalar(select(func.count()).select_from(Provider)) == 0
@@ -125,3 +126,12 @@ def test_keys_rotate_status_and_retire(initialised: Flask) -> None:
         }
         from_whom = {c.from_whom for c in db.session().scalars(select(ConsentRecord))}
         assert from_whom == {None, "Demo Referrer"}, "consent records are resealed too"
+
+
+def test_check_on_a_fresh_local_instance_says_what_production_still_needs(initialised: Flask) -> None:
+    result = initialised.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 1
+    said = {line.split(":")[0].split(None, 1)[1]: line.split()[0] for line in result.output.splitlines()[:-1]}
+    assert said["Mail server"] == "MISSING" and said["Secure cookies"] == "MISSING"
+    assert said["Key file"] == "OK" and said["Secret key"] == "OK", "init makes both as production needs"
+    assert "things to set before go-live" in result.output.splitlines()[-1]
