@@ -333,9 +333,9 @@ def create_user_command(
         )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(
-        f"Created a {user.role.label.lower()} account. They set up their authenticator app at first sign-in."
-    )
+    role = user.role.label.lower()
+    article = "an" if role[0] in "aeiou" else "a"
+    click.echo(f"Created {article} {role} account. They set up their authenticator app at first sign-in.")
 
 
 @click.command(

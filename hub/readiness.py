@@ -48,7 +48,10 @@ def _no_mail_folder(config: Config) -> Finding:
     what = "Emails as files"
     if config.mail_folder:
         return Finding(
-            False, what, f"remove HUB_MAIL_FOLDER {WHERE}: it is for a local instance (files hold addresses)"
+            False,
+            what,
+            "remove HUB_MAIL_FOLDER from the environment and instance/config.py: it is for a local instance"
+            " (its files hold addresses)",
         )
     return Finding(True, what, "off (HUB_MAIL_FOLDER is empty)")
 
@@ -77,7 +80,9 @@ def _secure_cookies(config: Config) -> Finding:
     what = "Secure cookies"
     if not config.secure_cookies:
         return Finding(
-            False, what, f"HUB_SECURE_COOKIES is off: remove it (or set True) {WHERE}, and serve over https"
+            False,
+            what,
+            f"HUB_SECURE_COOKIES is off: set it to True (or remove it) {WHERE}, and serve over https",
         )
     return Finding(True, what, "on: cookies are sent over https only")
 
