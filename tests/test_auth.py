@@ -307,7 +307,8 @@ def test_an_admin_adds_an_account_and_mistakes_are_explained(
     made = admin.post(
         "/admin/users/new", data={**form, "role": "allocator", "password": "river stone lantern 5"}
     )
-    assert made.headers["Location"] == "/admin/users"
+    robin = services.find_by_email(db_session, "robin.w@example.org")
+    assert robin is not None and made.headers["Location"] == f"/admin/users/{robin.id}"
     listing = admin.get("/admin/users").get_data(as_text=True)
     assert "Robin Worker" in listing and "robin.w@example.org" in listing and "Not set up yet" in listing
     actions = [e.action for e in db_session.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
