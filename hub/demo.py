@@ -661,6 +661,12 @@ def _answers(person: Person) -> dict[str, dict[str, object]]:
             "provider": {"provider": person.choice},
             "support": {"specialisms": list(person.specialisms), "support_wanted": wanted},
         }
+    return _professional_pages(person, born, wanted, contact)
+
+
+def _professional_pages(
+    person: Person, born: str | None, wanted: str, contact: dict[str, object]
+) -> dict[str, dict[str, object]]:
     risks = "Demo: a made-up current risk." if person.risk else ""
     return {
         "referrer": {
