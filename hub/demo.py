@@ -152,6 +152,7 @@ def _person(n: int, arrives: date, source: ReferralSource, steps: list[Step], **
     full_name = str(fields.pop("full_name", f"Demo Person {n}"))
     born = fields.pop("born", None) or date(arrives.year - 22 - (n * 7) % 31, 1 + n % 12, 1 + (n * 5) % 28)
     person = Person(n, full_name, preferred, arrives, source, steps, born=born)  # type: ignore[arg-type]
+    person.specialisms = tuple(WHAT_THEY_OFFER[SLUGS[n % 3]][: 1 + n % 2])
     person.email = f"{preferred.lower()}.{n}@example.org"
     person.phone = f"07700 900{n:03d}"
     for name, value in fields.items():
@@ -159,11 +160,12 @@ def _person(n: int, arrives: date, source: ReferralSource, steps: list[Step], **
     return person
 
 
-def _supported(provider: str, outcome: Outcome | None, *, contact: bool = True) -> list[Step]:
-    """Offered, accepted, contacted, sessions recorded, closed with ``outcome`` (None: still in support)."""
+def _supported(provider: str, outcome: Outcome | None, *, contact: bool = True, lag: int = 2) -> list[Step]:
+    """Offered, accepted, contacted (``lag`` days or more after accepting), sessions recorded, closed with
+    ``outcome`` (None: still in support)."""
     steps = [Step(4, "allocate", provider), Step(6, "accept")]
     if contact:
-        steps += [Step(11, "contact"), Step(60, "measures")]
+        steps += [Step(6 + lag, "contact"), Step(60, "measures")]
     if outcome is not None:
         after = {Outcome.SUPPORT_COMPLETED: 110, Outcome.DISENGAGED: 75}.get(outcome, 35)
         steps.append(Step(after, "close", outcome.value))
@@ -188,8 +190,12 @@ def _quarter_of_people(i: int, first_day: date, n: int) -> list[Person]:
     )[i % 3]
     no_contact = Outcome.COULDNT_CONTACT if i % 2 == 0 else Outcome.NO_LONGER_WANTED
     stories: list[tuple[ReferralSource, list[Step], bool]] = [
-        (prof, _supported(a, Outcome.SUPPORT_COMPLETED), i % 4 == 1),
-        (self_, _supported(b, Outcome.DISENGAGED if i % 2 else Outcome.SUPPORT_COMPLETED), False),
+        (prof, _supported(a, Outcome.SUPPORT_COMPLETED, lag=1 + i % 4), i % 4 == 1),
+        (
+            self_,
+            _supported(b, Outcome.DISENGAGED if i % 2 else Outcome.SUPPORT_COMPLETED, lag=3 + i % 5),
+            False,
+        ),
         (prof, _declined_then(b, list(DeclineReason)[i % 5], _later(3, _supported(c, ending))), False),
         (prof if i % 2 else self_, _supported(c, no_contact, contact=False), False),
         (prof, asked, False),
