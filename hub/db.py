@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar
 
@@ -23,8 +24,30 @@ NAMING_CONVENTION = {
 }
 
 
+_PINNED: ContextVar[datetime | None] = ContextVar("hub.db.pinned_now", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: the moment every service stamps what it writes with."""
+    pinned = _PINNED.get()
+    return pinned if pinned is not None else datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Inside the block, :func:`utcnow` is ``moment`` (and so is "today" in ``hub.calendar``).
+
+    Only for ``seed-demo``, which makes its made-up history through the services themselves, each
+    step at the moment it is said to have happened. Rows the step adds must be flushed inside the
+    block, because a column's default is read when the row is written.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("the clock is set to a timezone-aware moment")
+    token = _PINNED.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _PINNED.reset(token)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -61,12 +61,14 @@ def neutral_site() -> Iterator[str]:
 
 @dataclasses.dataclass(frozen=True)
 class DemoHub:
-    """The demo hub as set up once: its instance folder, database, environment and demo passwords."""
+    """The demo hub as set up once: its instance folder, database, environment, and the demo accounts'
+    passwords and authenticator keys."""
 
     instance: Path
     database: str
     env: dict[str, str]
     passwords: dict[str, str]
+    keys: dict[str, str]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +80,8 @@ class LiveHub:
     """The hub's environment, so a test can run an operator command (``create-user``) against it."""
     passwords: dict[str, str]
     """The demo accounts' emails and passwords, as ``seed-demo`` printed them, and any the test adds."""
+    keys: dict[str, str]
+    """The demo accounts' authenticator keys, as ``seed-demo`` printed them (each is set up already)."""
 
     def command(self, *arguments: str) -> subprocess.CompletedProcess[str]:
         """Run ``flask --app hub ...`` against this hub, as an operator would."""
@@ -100,8 +104,13 @@ def demo_hub(tmp_path_factory: pytest.TempPathFactory, databases: Databases, neu
     subprocess.run([*FLASK, "init"], env=env, check=True, capture_output=True)
     seeded = subprocess.run([*FLASK, "seed-demo"], env=env, check=True, capture_output=True, text=True)
     passwords = dict(re.findall(r"^\s+(\S+@demo\.invalid)\s+password (\S+)", seeded.stdout, re.M))
-    assert passwords, f"seed-demo printed no demo accounts:\n{seeded.stdout}"
-    return DemoHub(instance, database, env, passwords)
+    keys = dict(
+        re.findall(
+            r"^\s+(\S+@demo\.invalid)\s+password \S+.*\n\s+authenticator key (\S+)", seeded.stdout, re.M
+        )
+    )
+    assert passwords and set(keys) == set(passwords), f"seed-demo printed no demo accounts:\n{seeded.stdout}"
+    return DemoHub(instance, database, env, passwords, keys)
 
 
 @pytest.fixture
@@ -129,7 +138,7 @@ def live_hub(demo_hub: DemoHub, databases: Databases, tmp_path: Path) -> Iterato
     sock.close()  # the server holds the socket now; if it stops, connections fail instead of waiting
     try:
         wait_until_serving(port, server, log)
-        yield LiveHub(f"http://127.0.0.1:{port}", env, dict(demo_hub.passwords))
+        yield LiveHub(f"http://127.0.0.1:{port}", env, dict(demo_hub.passwords), demo_hub.keys)
     finally:
         server.terminate()
         server.wait()

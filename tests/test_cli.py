@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from hub import create_app, db
 from hub.config import Config
-from hub.demo import DEMO_PEOPLE
 from hub.instance import init_command
 from hub.keyring import Keyring
 from hub.keys import count_by_key
@@ -68,17 +67,25 @@ def test_init_again_keeps_the_secret_and_the_keys(instance: Path) -> None:
 def test_seed_demo_adds_the_three_providers_once(initialised: Flask) -> None:
     runner = initialised.test_cli_runner()
     first = runner.invoke(args=["seed-demo"])
+    with initialised.app_context():
+        counted = {
+            kind: db.session().scalar(select(func.count()).select_from(kind))
+            for kind in (Provider, Referral, Allocation, ConsentRecord)
+        }
     second = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert "nothing was added" in second.output
+    assert "nothing was added" in second.output and "password" not in second.output
     with initialised.app_context():
         names = set(db.session().scalars(select(Provider.name)))
         referrals = db.session().scalars(select(Referral)).all()
         assert names == {"Rotherham Rise", "GROW", "Rotherham Abuse Counselling Service (Rothacs)"}
-        assert len(referrals) == len(DEMO_PEOPLE)
+        assert counted[Referral] == len(referrals) >= 60
+        assert all(
+            db.session().scalar(select(func.count()).select_from(kind)) == n for kind, n in counted.items()
+        ), "a second run adds nothing"
         assert all(r.full_name.startswith("Demo Person") for r in referrals)  # type: ignore[union-attr]
-        [waiting] = [r for r in referrals if not r.consent_to_share]
-        assert waiting.source.value == "professional" and waiting.status.value == "submitted"
+        [waiting] = [r for r in referrals if not r.consent_to_share and r.status.value == "submitted"]
+        assert waiting.source.value == "professional" and waiting.preferred_name == "Lee"
         recorded = set(db.session().scalars(select(ConsentRecord.referral_id)))
         assert recorded == {r.id for r in referrals}, "every demo referral has its consent facts"
         # A new referral for a demo person is found as a possible duplicate, as a real one would be.
@@ -86,8 +93,6 @@ def test_seed_demo_adds_the_three_providers_once(initialised: Flask) -> None:
         [found] = db.session().scalars(select(Referral).where(Referral.email_index == alex))
         assert found.preferred_name == "Alex" and all(r.identity_index for r in referrals)
         assert all(p.capacity and p.specialisms for p in db.session().scalars(select(Provider)))
-        offers = db.session().scalars(select(Allocation)).all()
-        assert sorted(a.status.value for a in offers) == ["accepted", "declined", "pending"]
 
 
 def test_kpi_remind_reminds_each_provider_once(initialised: Flask) -> None:
@@ -104,6 +109,9 @@ def test_kpi_remind_reminds_each_provider_once(initialised: Flask) -> None:
 def test_keys_rotate_status_and_retire(initialised: Flask) -> None:
     runner = initialised.test_cli_runner()
     runner.invoke(args=["seed-demo"])
+    with initialised.app_context():
+        named = sorted(str(r.preferred_name) for r in db.session().scalars(select(Referral)))
+        consent_from = {c.from_whom for c in db.session().scalars(select(ConsentRecord))}
     old_key = Keyring(initialised.extensions["hub.config"].key_file).current_key_id
 
     refused = runner.invoke(args=["keys", "retire", old_key])
@@ -121,11 +129,9 @@ def test_keys_rotate_status_and_retire(initialised: Flask) -> None:
     assert retired.exit_code == 0, retired.output
     with initialised.app_context():
         assert set(count_by_key(db.session())) == {new_key}
-        assert {r.preferred_name for r in db.session().scalars(select(Referral))} == {
-            preferred for _, preferred, _, _ in DEMO_PEOPLE
-        }
+        assert sorted(str(r.preferred_name) for r in db.session().scalars(select(Referral))) == named
         from_whom = {c.from_whom for c in db.session().scalars(select(ConsentRecord))}
-        assert from_whom == {None, "Demo Referrer"}, "consent records are resealed too"
+        assert from_whom == consent_from and "Demo Referrer" in from_whom, "consent records are resealed too"
 
 
 def test_check_on_a_fresh_local_instance_says_what_production_still_needs(initialised: Flask) -> None:
