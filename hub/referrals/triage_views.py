@@ -35,7 +35,7 @@ from hub.referrals.allocation import (
 )
 from hub.referrals.models import ConsentMethod, EventKind, Referral, ReferralSource
 from hub.referrals.presenting import answer_sections
-from hub.referrals.triage import Filters, QueuePage, queue
+from hub.referrals.triage import Filters, QueuePage, overdue_before, queue
 
 bp = Blueprint("triage", __name__)
 
@@ -50,6 +50,9 @@ def _filters() -> Filters:
         returned=request.args.get("returned") == "yes",
         info_requested=request.args.get("info_requested") == "yes",
         consent_needed=request.args.get("consent_needed") == "yes",
+        arrived_before=overdue_before(utcnow(), current_config().overdue_working_days)
+        if request.args.get("overdue") == "yes"
+        else None,
     )
 
 
