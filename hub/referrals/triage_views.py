@@ -34,7 +34,7 @@ from hub.referrals.allocation import (
     sign_offer,
 )
 from hub.referrals.models import ConsentMethod, EventKind, Referral, ReferralSource
-from hub.referrals.presenting import answer_sections
+from hub.referrals.presenting import answer_sections, returned_because
 from hub.referrals.triage import Filters, QueuePage, overdue_before, queue
 
 bp = Blueprint("triage", __name__)
@@ -101,6 +101,7 @@ class Action:
     form: type[StaffForm]
     button: str
     done: str  # the message shown afterwards; {reference} is filled in
+    then_referral: bool = False  # land on the referral (its work goes on there), not on the queue
 
 
 ACTIONS = {
@@ -114,7 +115,8 @@ ACTIONS = {
         EventKind.INFO_RECEIVED,
         triage_forms.InformationReceivedForm,
         "Information received: put it back in the queue",
-        "{reference} is back in the queue.",
+        "{reference} is back in the queue. You can allocate it now.",
+        then_referral=True,
     ),
     "signpost": Action(
         EventKind.SIGNPOSTED,
@@ -177,7 +179,9 @@ def move(referral_id: str, action: str) -> str | Response:
         ),
         triage_moves.MoveRefused,
         chosen.done.format(reference=referral.reference),
-        url_for("triage.queue_page"),
+        url_for("triage.referral_page", referral_id=referral.id)
+        if chosen.then_referral
+        else url_for("triage.queue_page"),
     )
 
 
@@ -227,6 +231,7 @@ def _show(
         "triage/referral.html",
         referral=referral,
         sections=answer_sections(referral),
+        returned=returned_because(referral),
         ranked=ranked,
         recommended=best,
         consent_message=CONSENT_MESSAGE,
