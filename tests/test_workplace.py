@@ -419,7 +419,7 @@ def test_a_declines_reason_is_at_the_top_of_the_referral_before_its_answers(
     trs = desk(app, db_session, Role.ALLOCATOR)
     page = trs.page(f"/triage/referrals/{referral_id}")
     headline = "Declined by Lighthouse on 3 November 2026: We have no space now"
-    assert headline in page and "Full until March." in page
+    assert headline in page and "Note from Lighthouse: Full until March." in page
     assert page.index(headline) < page.index("Contacting them safely") < page.rindex("Full until March.")
     assert "Declined by Harbour" not in page[: page.index("Contacting them safely")]
     # Once offered again, the banner goes: the timeline keeps the story.
