@@ -14,6 +14,7 @@ def create_app(config: Config | None = None) -> Flask:
     from hub.auth import access
     from hub.extensions import csrf, limiter
     from hub.keyring import Keyring
+    from hub.workplace import navigation
 
     config = config or Config.load()
     app = Flask(__name__, instance_path=str(config.instance_path), instance_relative_config=True)
@@ -29,6 +30,7 @@ def create_app(config: Config | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
     access.init_app(app)
+    navigation.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
     return app
@@ -62,11 +64,13 @@ def _register_blueprints(app: Flask) -> None:
     from hub.referrals.intake_views import bp as intake_bp
     from hub.referrals.public_pages import bp as public_bp
     from hub.referrals.triage_views import bp as triage_bp
+    from hub.workplace.views import bp as workplace_bp
 
     for blueprint in (
         public_bp,
         intake_bp,
         auth_bp,
+        workplace_bp,
         admin_bp,
         triage_bp,
         providers_bp,

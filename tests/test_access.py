@@ -56,7 +56,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "auth.second_factor": dict.fromkeys(PERSONAS, "login"),  # only just after a right password
     "auth.enrol": dict.fromkeys(PERSONAS, "login"),
     "auth.signed_out": EVERYONE,
-    "auth.home": SIGNED_IN,
+    "workplace.home": SIGNED_IN,
     "admin.change_password": SIGNED_IN,
     "admin.users": ADMIN_ONLY,
     "triage.queue_page": ALLOCATOR_ONLY,

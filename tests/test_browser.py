@@ -297,6 +297,11 @@ def first_sign_in(visit: Visit, live_hub: LiveHub, email: str) -> None:
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
 
 
+def sections(page: Page) -> Locator:
+    """The service navigation: the signed-in role's sections, on every staff page."""
+    return page.get_by_role("navigation", name="Sections")
+
+
 def sign_in(visit: Visit, live_hub: LiveHub, email: str) -> None:
     """A staff account's sign-in, through to its home page: a demo account with the code from the key
     ``seed-demo`` printed (its authenticator is set up), any other as its first sign-in."""
@@ -332,7 +337,7 @@ def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(
     visit.axe()
 
     # The allocator's pages: the queue, a referral with its recommendation, allocating, the plan.
-    visit.follow(page.get_by_role("link", name="Triage queue"))
+    visit.follow(sections(page).get_by_role("link", name="Triage queue"))
     expect(page.get_by_role("heading", name="Triage queue")).to_be_visible()
     visit.axe()
     visit.follow(page.locator("table a").first)
@@ -345,7 +350,7 @@ def test_a_member_of_staff_signs_in_and_sets_up_the_authenticator(
     visit.follow(page.get_by_role("link", name="Propose a plan for the whole queue"))
     expect(page.get_by_role("heading", name="Plan for the whole queue")).to_be_visible()
     visit.axe()
-    visit.follow(page.get_by_role("button", name="Sign out"))
+    visit.follow(page.get_by_role("navigation", name="Account").get_by_role("button", name="Sign out"))
     expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
     assert not visit.problems, "\n".join(visit.problems)
 
@@ -355,7 +360,7 @@ def test_provider_staff_work_their_cases(browser: Browser, live_hub: LiveHub) ->
     visit = new_visit(browser)
     page = visit.page
     sign_in(visit, live_hub, "rise@demo.invalid")
-    visit.follow(page.get_by_role("link", name="Your cases"))
+    visit.follow(sections(page).get_by_role("link", name="Cases"))
     expect(page.get_by_text(re.compile(r"Waiting for your decision \(1\)"))).to_be_visible()
     visit.axe()
     reference = page.locator("table a").first.inner_text()
@@ -364,17 +369,15 @@ def test_provider_staff_work_their_cases(browser: Browser, live_hub: LiveHub) ->
     visit.axe()
     visit.continue_("Accept the referral")
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You have accepted")
-    page.goto(live_hub.url + "/provider/cases")
-    visit.follow(page.locator("a", has_text=re.compile(r"Active \(\d+\)")))
-    visit.follow(page.get_by_role("link", name=reference))
+    expect(page.locator("h1")).to_have_text(reference)  # Accept lands on the case it accepted
     expect(page.get_by_role("heading", name="Record first contact")).to_be_visible()
     page.get_by_label("Day").fill("1")
     page.get_by_label("Month").fill("1")
     page.get_by_label("Year").fill("2030")
-    page.get_by_label("Email").check()
+    page.locator("#first-contact-channel").check()
     visit.continue_("Record first contact")
     expect(page.locator(".govuk-error-summary")).to_contain_text("must be today or in the past")
-    page.goto(live_hub.url + "/provider/capacity")
+    visit.follow(sections(page).get_by_role("link", name="Capacity"))
     expect(page.get_by_role("heading", name="Your capacity")).to_be_visible()
     visit.axe()
     assert not visit.problems, "\n".join(visit.problems)
@@ -504,3 +507,134 @@ def test_a_referral_without_consent_to_share_shows_no_provider_who_the_person_is
     assert "Asked us to close the referral." not in text
     provider_sees_nothing_personal("/provider/cases?group=closed")
     assert not trs.problems and not provider.problems, "\n".join(trs.problems + provider.problems)
+
+
+# -- each role's home page, sections and main journey -------------------------------------------------
+
+
+def uk_today() -> tuple[str, str, str]:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Europe/London")).date()
+    return str(today.day), str(today.month), str(today.year)
+
+
+def test_the_triage_team_starts_at_home_and_allocates_a_returned_referral(
+    browser: Browser, live_hub: LiveHub
+) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    sign_in(visit, live_hub, "allocator@demo.invalid")
+    visit.axe()
+    expect(page.get_by_role("heading", name="Each provider's space")).to_be_visible()
+    expect(page.locator(".hub-space__words").first).to_contain_text(
+        re.compile(r"\d+ (of \d+|\(no limit set\))")
+    )
+
+    # The count of returned referrals leads to them; the reason is said before the referral's answers.
+    visit.follow(page.get_by_role("link", name=re.compile(r"of them returned by a provider")))
+    expect(page.get_by_label("Returned by a provider")).to_be_checked()
+    visit.axe()
+    visit.follow(page.locator("table tbody a").first)
+    banner = page.get_by_role("region", name="Returned by a provider")
+    expect(banner).to_contain_text("Declined by")
+    assert page.evaluate(
+        """() => {
+            const banner = document.querySelector("#returned-reason");
+            const answers = document.querySelector("#safe-contact");
+            return !!(banner.compareDocumentPosition(answers) & Node.DOCUMENT_POSITION_FOLLOWING);
+        }"""
+    )
+    expect(sections(page).get_by_role("link", name="Triage queue")).to_have_attribute("aria-current", "true")
+    visit.axe()
+    page.locator("input[name=provider]").first.check()
+    reason = page.get_by_label(re.compile("Why this provider"))
+    if reason.count():
+        reason.fill("Chosen in the browser test.")
+    visit.continue_("Allocate")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        re.compile("is allocated to .+")
+    )
+    expect(page).to_have_url(re.compile(r"/triage$"))
+
+    visit.follow(sections(page).get_by_role("link", name="Plan"))
+    expect(page.get_by_role("heading", name="Plan for the whole queue")).to_be_visible()
+    visit.axe()
+    visit.follow(sections(page).get_by_role("link", name="Home"))
+    expect(page.get_by_role("heading", name=re.compile("Hello, "))).to_be_visible()
+    assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_provider_staff_start_at_home_accept_an_offer_and_record_first_contact(
+    browser: Browser, live_hub: LiveHub
+) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    sign_in(visit, live_hub, "rise@demo.invalid")
+    visit.axe()
+    offers = page.locator("h2:has-text('Offers waiting for your decision') + ul a")
+    expect(offers.first).to_be_visible()
+    reference = offers.first.inner_text()
+    visit.follow(offers.first)
+    expect(page.locator("h1")).to_have_text(reference)
+    case_url = page.url
+    visit.continue_("Accept the referral")
+    expect(page).to_have_url(case_url)  # lands on the case, where the work goes on
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        f"You have accepted {reference}"
+    )
+    day, month, year = uk_today()
+    page.locator("#first-contact-on-day").fill(day)
+    page.locator("#first-contact-on-month").fill(month)
+    page.locator("#first-contact-on-year").fill(year)
+    page.locator("#first-contact-channel").check()
+    for question in ("#first-contact-voicemail_left-2", "#first-contact-service_named-2"):
+        if page.locator(question).count():
+            page.locator(question).check()
+    visit.continue_("Record first contact")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        f"First contact is recorded for {reference}"
+    )
+
+    visit.follow(sections(page).get_by_role("link", name="Home"))
+    expect(page.locator("main")).not_to_contain_text(reference)  # nothing left to do on it
+    visit.follow(sections(page).get_by_role("link", name="Returns"))
+    visit.axe()
+    assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_a_commissioner_starts_at_home_and_opens_the_joint_return(
+    browser: Browser, live_hub: LiveHub
+) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    sign_in(visit, live_hub, "commissioner@demo.invalid")
+    visit.axe()
+    expect(page.get_by_role("heading", name=re.compile("^Returns for "))).to_be_visible()
+    expect(page.locator("main dl")).to_contain_text("People supported")
+    visit.follow(sections(page).get_by_role("link", name="Joint KPIs"))
+    expect(sections(page).get_by_role("link", name="Joint KPIs")).to_have_attribute("aria-current", "page")
+    visit.axe()
+    assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_an_administrator_starts_at_home_and_opens_each_admin_page(
+    browser: Browser, live_hub: LiveHub
+) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    sign_in(visit, live_hub, "admin@demo.invalid")
+    visit.axe()
+    expect(page.locator("main")).to_contain_text("locked after failed sign-ins")
+    names = [name.strip() for name in sections(page).get_by_role("link").all_inner_texts()]
+    assert names[0] == "Home" and "Staff accounts" in names and "KPI definitions" in names
+    for name in names[1:]:
+        visit.follow(sections(page).get_by_role("link", name=name, exact=True))
+        expect(sections(page).get_by_role("link", name=name, exact=True)).to_have_attribute(
+            "aria-current", "page"
+        )
+        visit.axe()
+    visit.follow(sections(page).get_by_role("link", name="Staff accounts"))
+    expect(page.get_by_role("heading", name=re.compile("accounts", re.I)).first).to_be_visible()
+    assert not visit.problems, "\n".join(visit.problems)

@@ -16,10 +16,11 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import and_, delete, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub import audit, calendar
@@ -523,3 +524,28 @@ def load_user(db: Session, user_id: str) -> StaffUser | None:
         return db.get(StaffUser, uuid.UUID(user_id))
     except (ValueError, TypeError):
         return None
+
+
+@dataclass(frozen=True)
+class AccountCounts:
+    """What an administrator may need to act on: accounts locked now, and temporary passwords not yet
+    replaced by their owners' own (still usable, or past their time)."""
+
+    locked: int
+    temporary_waiting: int
+    temporary_expired: int
+
+
+def account_counts(db: Session) -> AccountCounts:
+    now = utcnow()
+    live = StaffUser.disabled.is_(False)
+    temporary = and_(live, StaffUser.must_change_password.is_(True))
+    expired = and_(StaffUser.password_expires_at.is_not(None), StaffUser.password_expires_at <= now)
+    locked, waiting, past = db.execute(
+        select(
+            func.count().filter(live, StaffUser.locked_until > now),
+            func.count().filter(temporary, not_(expired)),
+            func.count().filter(temporary, expired),
+        ).select_from(StaffUser)
+    ).one()
+    return AccountCounts(locked, waiting, past)

@@ -62,7 +62,7 @@ def second_factor() -> str | Response:
             problem = str(refused)
         else:
             start_session(user, token)
-            return redirect(url_for("auth.home"), code=303)
+            return redirect(url_for("workplace.home"), code=303)
     return render_template("auth/second_factor.html", form=form, problem=problem)
 
 
@@ -110,9 +110,3 @@ def sign_out_everywhere() -> Response:
 @bp.get("/signed-out")
 def signed_out() -> str:
     return render_template("auth/signed_out.html", form=StaffForm())
-
-
-@bp.get("/staff")
-@roles_required(*Role)
-def home() -> str:
-    return render_template("auth/home.html", user=current_user, form=StaffForm())

@@ -51,6 +51,16 @@ class JointQuarter:
         return sum(numbers) if numbers else None
 
     @property
+    def not_submitted(self) -> list[Provider]:
+        """The providers with no submitted return for the quarter (a draft is not submitted)."""
+        return [c.provider for c in self.columns if c.submitted_at is None]
+
+    def headlines(self, codes: list[str]) -> list[tuple[KpiDefinition, Number | None]]:
+        """The named counts, added up across providers, in the order named (codes not in use are left out)."""
+        found = {d.code: d for d in self.definitions if d.unit is Unit.COUNT}
+        return [(found[code], self.total(found[code])) for code in codes if code in found]
+
+    @property
     def trs_labels(self) -> dict[str, str]:
         return TRS_LABELS
 

@@ -87,19 +87,24 @@ def headroom(
     return headrooms(db, {provider_id: capacity}, now)[provider_id]
 
 
+def _held(db: Session, provider_ids: list[int], now: datetime | None) -> dict[int, tuple[int, int]]:
+    """Each provider's offers that count against its capacity: all held, and those made this quarter."""
+    this_quarter = Allocation.created_at >= Quarter.of(now or utcnow()).starts
+    return {
+        provider_id: (holding, started)
+        for provider_id, holding, started in db.execute(
+            select(Allocation.provider_id, func.count(), func.count().filter(this_quarter))
+            .where(Allocation.provider_id.in_(provider_ids), Allocation.status.in_(HOLDING))
+            .group_by(Allocation.provider_id)
+        )
+    }
+
+
 def headrooms(
     db: Session, capacities: dict[int, ProviderCapacity | None], now: datetime | None = None
 ) -> dict[int, Headroom]:
     """Each provider's headroom, counted for all of them in one query."""
-    this_quarter = Allocation.created_at >= Quarter.of(now or utcnow()).starts
-    counts = {
-        provider_id: (holding, started)
-        for provider_id, holding, started in db.execute(
-            select(Allocation.provider_id, func.count(), func.count().filter(this_quarter))
-            .where(Allocation.provider_id.in_(list(capacities)), Allocation.status.in_(HOLDING))
-            .group_by(Allocation.provider_id)
-        )
-    }
+    counts = _held(db, list(capacities), now)
     found = {}
     for provider_id, capacity in capacities.items():
         holding, started = counts.get(provider_id, (0, 0))
@@ -110,6 +115,35 @@ def headrooms(
             holding=None
             if capacity is None or capacity.max_active is None
             else capacity.max_active - holding,
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class Space:
+    """A provider's space as the capacity rule counts it: what it holds and has started, and its limits."""
+
+    provider: Provider
+    holding: int
+    max_active: int | None
+    started: int
+    new_starts_per_quarter: int | None
+
+
+def spaces(db: Session, providers: Sequence[Provider], now: datetime | None = None) -> list[Space]:
+    counts = _held(db, [p.id for p in providers], now)
+    found = []
+    for provider in providers:
+        holding, started = counts.get(provider.id, (0, 0))
+        capacity = provider.capacity
+        found.append(
+            Space(
+                provider,
+                holding,
+                capacity.max_active if capacity else None,
+                started,
+                capacity.new_starts_per_quarter if capacity else None,
+            )
         )
     return found
 

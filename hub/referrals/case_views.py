@@ -112,8 +112,10 @@ def case_action(case_id: str, action: str) -> str | Response:
                 problem = str(error)
         else:
             flash(chosen.done.format(reference=allocation.referral.reference))
-            target = "cases.case_list" if action in {"accept", "decline"} else "cases.case_page"
-            return redirect(url_for(target, case_id=allocation.id), code=303)
+            # After a decline the case is no longer theirs; every other action goes on on the case.
+            if action == "decline":
+                return redirect(url_for("cases.case_list"), code=303)
+            return redirect(url_for("cases.case_page", case_id=allocation.id), code=303)
     return _show(allocation, action, form, problem)
 
 

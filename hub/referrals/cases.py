@@ -368,3 +368,45 @@ def case_list(db: Session, provider_id: int, group: str, risk_only: bool = False
     if risk_only:
         query = query.where(risk)
     return CaseList(group, dict(zip(GROUPS, counts, strict=True)), list(db.scalars(query)), risk_only)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A case waiting for the provider to do something, and for how many working days it has waited."""
+
+    allocation: Allocation
+    working_days: int
+
+
+@dataclass(frozen=True)
+class ToDo:
+    offers: list[Waiting]
+    """Offers waiting for the provider's decision, oldest first."""
+    no_first_contact: list[Waiting]
+    """Accepted cases with no first contact yet, longest waiting first."""
+
+
+def to_do(db: Session, provider_id: int) -> ToDo:
+    """What the provider's staff need to do next (references only: no personal data is listed)."""
+    today = calendar.today()
+
+    def waiting(condition: Any, since: Any) -> list[Waiting]:
+        found = db.scalars(
+            select(Allocation)
+            .join(Referral)
+            .where(Allocation.provider_id == provider_id, condition)
+            .options(contains_eager(Allocation.referral))
+            .order_by(since, Allocation.id)
+        )
+        return [
+            Waiting(a, calendar.working_days_between(calendar.day_of(a.decided_at or a.created_at), today))
+            for a in found
+        ]
+
+    return ToDo(
+        offers=waiting(_in_group("decision"), Allocation.created_at),
+        no_first_contact=waiting(
+            and_(Allocation.status == AllocationStatus.ACCEPTED, Referral.status == S.ACCEPTED),
+            Allocation.decided_at,
+        ),
+    )

@@ -6,11 +6,21 @@ Only staff pages use this, and each of them audits the view. Nothing is shown th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from hub import calendar
-from hub.referrals.models import AccessNeeds, Referral, ReferralSource, Risks, SafeContact
+from hub.referrals.models import (
+    AccessNeeds,
+    Allocation,
+    AllocationStatus,
+    Referral,
+    ReferralSource,
+    ReferralStatus,
+    Risks,
+    SafeContact,
+)
 
 WORDS = {"yes": "Yes", "no": "No", "unsure": "Not sure", "": "Not given"}
 
@@ -125,3 +135,33 @@ def _from_a_professional(referral: Referral) -> list[dict[str, Any]]:
             "referrer",
         ),
     ]
+
+
+@dataclass(frozen=True)
+class Decline:
+    """Why the referral came back to the triage team: the latest decline, said first on its page."""
+
+    provider: str
+    on: datetime
+    reason: str
+    note: str
+
+    @property
+    def headline(self) -> str:
+        return f"Declined by {self.provider} on {_text(self.on)}: {self.reason}"
+
+
+def returned_because(referral: Referral) -> Decline | None:
+    """The decline that sent the referral back to the queue, while it waits there; otherwise None."""
+    if referral.status is not ReferralStatus.DECLINED_BY_PROVIDER:
+        return None
+    declined: list[Allocation] = [a for a in referral.allocations if a.status is AllocationStatus.DECLINED]
+    if not declined:
+        return None
+    latest = max(declined, key=lambda a: (a.decided_at or a.created_at, a.created_at))
+    return Decline(
+        provider=latest.provider.name,
+        on=latest.decided_at or latest.created_at,
+        reason=latest.decline_reason.label if latest.decline_reason else "no reason was given",
+        note=(latest.decline_note or "").strip(),
+    )

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, text, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from hub.calendar import day_of, working_days_between
+from hub.calendar import LOCAL_TIME, day_of, working_days_between
 from hub.providers.models import Specialism
 from hub.referrals import states
 from hub.referrals.models import WAITING_CONDITION, EventKind, Referral, ReferralSource, ReferralStatus
@@ -35,6 +35,8 @@ class Filters:
     info_requested: bool = False
     # Professional referrals where the person has not (yet) agreed to their details being shared.
     consent_needed: bool = False
+    # Only those overdue: arrived before this moment (see :func:`overdue_before`).
+    arrived_before: datetime | None = None
 
 
 @dataclass
@@ -74,7 +76,44 @@ def _filtered(query: Q, filters: Filters) -> Q:
         query = query.where(Referral.consent_to_share.is_(False))
     if filters.returned:
         query = query.where(Referral.status == ReferralStatus.DECLINED_BY_PROVIDER)
+    if filters.arrived_before is not None:
+        query = query.where(Referral.created_at < filters.arrived_before)
     return query
+
+
+def overdue_before(now: datetime, overdue_after: int) -> datetime:
+    """The one rule for "overdue": a referral that arrived before this moment has waited more than
+    ``overdue_after`` working days by ``now``'s UK date (days are counted by UK date, not by hours)."""
+    today = day_of(now)
+    last_overdue_day = today
+    while working_days_between(last_overdue_day, today) <= overdue_after:
+        last_overdue_day -= timedelta(days=1)
+    following = last_overdue_day + timedelta(days=1)
+    return datetime.combine(following, time(), LOCAL_TIME).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    waiting: int
+    overdue: int
+    returned: int
+    info_requested: int
+
+
+def counts(db: Session, overdue_after: int, now: datetime) -> QueueCounts:
+    """The queue at a glance: waiting for a provider, of those overdue and returned by a provider, and
+    put aside while more information is sought. Two statements, whatever the queue's length."""
+    late = Referral.created_at < overdue_before(now, overdue_after)
+    returned = Referral.status == ReferralStatus.DECLINED_BY_PROVIDER
+    waiting, overdue, back = db.execute(
+        select(func.count(), func.count().filter(late), func.count().filter(returned))
+        .select_from(Referral)
+        .where(text(WAITING_CONDITION))
+    ).one()
+    info = db.scalar(
+        select(func.count()).select_from(Referral).where(Referral.status == ReferralStatus.INFO_REQUESTED)
+    )
+    return QueueCounts(waiting, overdue, back, info or 0)
 
 
 def queue(db: Session, filters: Filters, page: int, overdue_after: int, now: datetime) -> QueuePage:
@@ -115,10 +154,10 @@ def queue(db: Session, filters: Filters, page: int, overdue_after: int, now: dat
             select(Referral).where(Referral.id.in_(ordered)).options(selectinload(Referral.specialisms))
         )
     }
-    today = day_of(now)
+    today, late = day_of(now), overdue_before(now, overdue_after)
     rows = []
     for referral_id in ordered:
         referral = found[referral_id]
         waited = working_days_between(day_of(referral.created_at), today)
-        rows.append(QueueRow(referral, waited, waited > overdue_after))
+        rows.append(QueueRow(referral, waited, referral.created_at < late))
     return QueuePage(rows, total, page, pages, filters)

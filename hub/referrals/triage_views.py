@@ -35,8 +35,8 @@ from hub.referrals.allocation import (
     sign_offer,
 )
 from hub.referrals.models import ConsentMethod, EventKind, Referral, ReferralSource
-from hub.referrals.presenting import answer_sections
-from hub.referrals.triage import Filters, QueuePage, queue
+from hub.referrals.presenting import answer_sections, returned_because
+from hub.referrals.triage import Filters, QueuePage, overdue_before, queue
 
 bp = Blueprint("triage", __name__)
 
@@ -51,6 +51,9 @@ def _filters() -> Filters:
         returned=request.args.get("returned") == "yes",
         info_requested=request.args.get("info_requested") == "yes",
         consent_needed=request.args.get("consent_needed") == "yes",
+        arrived_before=overdue_before(utcnow(), current_config().overdue_working_days)
+        if request.args.get("overdue") == "yes"
+        else None,
     )
 
 
@@ -99,6 +102,7 @@ class Action:
     form: type[StaffForm]
     button: str
     done: str  # the message shown afterwards; {reference} is filled in
+    then_referral: bool = False  # land on the referral (its work goes on there), not on the queue
 
 
 ACTIONS = {
@@ -112,7 +116,8 @@ ACTIONS = {
         EventKind.INFO_RECEIVED,
         triage_forms.InformationReceivedForm,
         "Information received: put it back in the queue",
-        "{reference} is back in the queue.",
+        "{reference} is back in the queue. You can allocate it now.",
+        then_referral=True,
     ),
     "signpost": Action(
         EventKind.SIGNPOSTED,
@@ -175,7 +180,9 @@ def move(referral_id: str, action: str) -> str | Response:
         ),
         triage_moves.MoveRefused,
         chosen.done.format(reference=referral.reference),
-        url_for("triage.queue_page"),
+        url_for("triage.referral_page", referral_id=referral.id)
+        if chosen.then_referral
+        else url_for("triage.queue_page"),
     )
 
 
@@ -225,6 +232,7 @@ def _show(
         "triage/referral.html",
         referral=referral,
         sections=answer_sections(referral),
+        returned=returned_because(referral),
         ranked=ranked,
         recommended=best,
         consent_message=CONSENT_MESSAGE,

@@ -1,0 +1,86 @@
+"""Which sections each role has: the one table the service navigation on every staff page is built from.
+
+A section is named by its address, so a section whose pages are not (yet) part of the hub is left out
+rather than linked to a page that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from hub.auth.models import Role
+
+
+@dataclass(frozen=True)
+class Section:
+    label: str
+    path: str
+    """The section's first page; any page whose address starts with it (by whole parts) is in the section."""
+
+
+HOME = Section("Home", "/staff")
+
+SECTIONS: dict[Role, tuple[Section, ...]] = {
+    Role.ALLOCATOR: (HOME, Section("Triage queue", "/triage"), Section("Plan", "/triage/plan")),
+    Role.PROVIDER_STAFF: (
+        HOME,
+        Section("Cases", "/provider/cases"),
+        Section("Capacity", "/provider/capacity"),
+        Section("Returns", "/kpi/returns"),
+    ),
+    Role.COMMISSIONER: (HOME, Section("Joint KPIs", "/commissioner/kpi")),
+    Role.ADMIN: (
+        HOME,
+        Section("Staff accounts", "/admin/users"),
+        Section("Providers", "/admin/providers"),
+        Section("Specialisms", "/admin/specialisms"),
+        Section("KPI definitions", "/admin/kpi"),
+    ),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(_navigation)
+
+
+def exists(app: Flask, path: str) -> bool:
+    """Whether the hub has a page at ``path`` (a section another part has not built yet has none)."""
+    try:
+        app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return False
+    return True
+
+
+def _within(path: str, section: Section) -> bool:
+    return path == section.path or path.startswith(section.path.rstrip("/") + "/")
+
+
+def items(app: Flask, role: Role, path: str, root: str = "") -> list[dict[str, Any]]:
+    """The GOV.UK service navigation's items for ``role`` on the page at ``path``.
+
+    The section holding the page is marked: ``current`` on its first page (aria-current="page"),
+    ``active`` anywhere else in it. When sections nest (the plan is under the queue), the longest wins.
+    """
+    shown = [section for section in SECTIONS.get(role, ()) if exists(app, section.path)]
+    holding = max((s for s in shown if _within(path, s)), key=lambda s: len(s.path), default=None)
+    return [
+        {
+            "text": section.label,
+            "href": root + section.path,
+            "current": section is holding and path == section.path,
+            "active": section is holding and path != section.path,
+        }
+        for section in shown
+    ]
+
+
+def _navigation() -> dict[str, Any]:
+    if not current_user or not current_user.is_authenticated or current_user.must_change_password:
+        return {"staff_navigation": []}
+    return {"staff_navigation": items(current_app, current_user.role, request.path, request.script_root)}
