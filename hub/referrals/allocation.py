@@ -171,6 +171,18 @@ def _started_by_specialism(
     return {(provider_id, code): int(count) for provider_id, code, count in db.execute(query)}
 
 
+def open_offers(db: Session, provider_id: int) -> int:
+    """How many offers wait for this provider's decision (a provider is not deactivated while any do)."""
+    return int(
+        db.scalar(
+            select(func.count()).where(
+                Allocation.provider_id == provider_id, Allocation.status == AllocationStatus.PENDING
+            )
+        )
+        or 0
+    )
+
+
 def allocate(
     db: Session,
     referral_id: uuid.UUID,
