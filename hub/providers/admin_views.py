@@ -6,7 +6,7 @@ lands back on its list with a banner saying what was done; a refusal changes not
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from hub import db
@@ -57,7 +57,10 @@ def new_provider() -> str | Response:
 @roles_required(Role.ADMIN)
 def edit_provider(provider_id: int) -> str | Response:
     provider = db.session().get(Provider, provider_id) or abort(404)
-    form = provider_form(offered_specialisms(db.session()), **_current(provider))
+    # What the provider has now fills the form only when it is first shown: a posted form is read alone,
+    # so a box left unticked (sent as nothing) is unticked, never the old value kept.
+    shown = _current(provider) if request.method == "GET" else {}
+    form = provider_form(offered_specialisms(db.session()), **shown)
     problem = None
     if form.validate_on_submit():
         try:

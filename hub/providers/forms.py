@@ -67,7 +67,9 @@ def _age(label: str, which: str) -> WholeNumberField:
 
 
 class ProviderForm(StaffForm):
-    """A provider's details. The view adds one ``limit_<id>`` field for each specialism on offer."""
+    """A provider's details. ``provider_form`` adds one ``limit_<id>`` field for each specialism on offer."""
+
+    offered_ids: frozenset[str] = frozenset()
 
     name = line("Name", 120, required("Enter the provider's name"))
     summary = text(
@@ -111,8 +113,7 @@ class ProviderForm(StaffForm):
     )
 
     def validate_specialisms(self, field: SelectMultipleField) -> None:
-        offered = {choice[0] for choice in field.choices or []}
-        if any(value not in offered for value in field.data or []):
+        if any(value not in self.offered_ids for value in field.data or []):
             raise ValidationError("Choose the specialisms from the list. A retired one cannot be chosen.")
 
     def validate_max_age(self, field: WholeNumberField) -> None:
@@ -124,13 +125,13 @@ class ProviderForm(StaffForm):
         return [(int(f.name.removeprefix("limit_")), f) for f in self if f.name.startswith("limit_")]
 
 
-def provider_form(specialisms: Sequence[Specialism], **data: Any) -> ProviderForm:
+def provider_form(offered: Sequence[Specialism], **data: Any) -> ProviderForm:
     """The provider form offering these specialisms (those not retired), each with a limit of its own."""
 
     class Form(ProviderForm):
         pass
 
-    for specialism in specialisms:
+    for specialism in offered:
         setattr(
             Form,
             f"limit_{specialism.id}",
@@ -140,7 +141,8 @@ def provider_form(specialisms: Sequence[Specialism], **data: Any) -> ProviderFor
             ),
         )
     form = Form(**data)
-    form.specialisms.choices = options([(str(s.id), s.label) for s in specialisms])
+    form.specialisms.choices = options([(str(s.id), s.label) for s in offered])
+    form.offered_ids = frozenset(str(s.id) for s in offered)
     return form
 
 
