@@ -429,3 +429,16 @@ def test_unticking_every_specialism_and_emptying_a_limit_is_kept(app: Flask, db_
     db_session.expire_all()
     assert provider.specialisms == [] and provider.capacity and provider.capacity.max_active is None
     assert actions(db_session)[-2:] == ["provider.specialisms_changed", "provider.capacity_changed"]
+
+
+def test_a_wrong_limit_for_one_specialism_opens_its_section_and_says_why(
+    app: Flask, db_session: Session
+) -> None:
+    counselling = specialism(db_session)
+    desk = admin_desk(app, db_session)
+    page = desk.get("/admin/providers/new")[1]
+    assert '<details class="govuk-details" id="specialism-limits">' in page, "closed while unused"
+    response = desk.send("/admin/providers/new", **details(**{f"limit_{counselling.id}": "-3"}))
+    page = response.get_data(as_text=True)
+    assert '<details class="govuk-details" id="specialism-limits" open>' in page
+    assert "Enter a whole number from 0 to 10,000, or leave it empty" in page and count(db_session) == 0
