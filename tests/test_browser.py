@@ -510,6 +510,7 @@ def test_an_administrator_adds_a_provider_that_people_can_choose_and_the_plan_of
     page.get_by_label("People of any gender").check()
     page.get_by_label("Youngest age it serves (optional)").fill("18")
     page.get_by_label("Group work", exact=True).check()
+    page.get_by_text("Limit new people for one specialism (optional)").click()  # a closed section
     page.get_by_label("New people asking for Group work each quarter (optional)").fill("2")
     admin.continue_("Add the provider")
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Northern Light is added")
