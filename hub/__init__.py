@@ -32,6 +32,7 @@ def create_app(config: Config | None = None) -> Flask:
     access.init_app(app)
     navigation.init_app(app)
     _register_blueprints(app)
+    _wire_parts(app)
     cli.init_app(app)
     return app
 
@@ -52,6 +53,13 @@ def _settings(app: Flask, config: Config) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies)  # type: ignore[method-assign]
 
 
+def _wire_parts(app: Flask) -> None:
+    """What one part needs of another it may not import: providers ask referrals about open offers."""
+    from hub.referrals.allocation import open_offers
+
+    app.extensions["hub.open_offers"] = open_offers
+
+
 def _register_blueprints(app: Flask) -> None:
     """The public pages first, then the staff areas."""
     from hub.auth.admin_views import bp as admin_bp
@@ -59,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from hub.kpi.admin_views import bp as kpi_admin_bp
     from hub.kpi.commissioner_views import bp as commissioner_bp
     from hub.kpi.views import bp as kpi_bp
+    from hub.providers.admin_views import bp as provider_admin_bp
     from hub.providers.capacity_views import bp as providers_bp
     from hub.referrals.case_views import bp as cases_bp
     from hub.referrals.intake_views import bp as intake_bp
@@ -72,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
         auth_bp,
         workplace_bp,
         admin_bp,
+        provider_admin_bp,
         triage_bp,
         providers_bp,
         cases_bp,

@@ -4,7 +4,13 @@ from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffSession, StaffUser
 from hub.kpi.models import KpiDefinition, KpiReminder, KpiReturn
 from hub.outbox import OutboxMessage
-from hub.providers.models import Provider, ProviderCapacity, Specialism, provider_specialism
+from hub.providers.models import (
+    Provider,
+    ProviderCapacity,
+    Specialism,
+    SpecialismCapacity,
+    provider_specialism,
+)
 from hub.referrals.models import Allocation, DraftPage, Referral, ReferralEvent, referral_specialism
 
 __all__ = [
@@ -22,6 +28,7 @@ __all__ = [
     "Referral",
     "ReferralEvent",
     "Specialism",
+    "SpecialismCapacity",
     "StaffSession",
     "StaffUser",
     "provider_specialism",

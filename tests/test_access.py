@@ -21,7 +21,7 @@ from werkzeug.test import TestResponse
 
 from hub.audit import Actor
 from hub.auth.models import Role
-from hub.providers.models import Provider
+from hub.providers.models import Provider, Specialism
 from hub.referrals.models import ReferralStatus
 
 from . import factories
@@ -75,6 +75,15 @@ MATRIX: dict[str, dict[str, str]] = {
     "commissioner.export": COMMISSIONER_ONLY,
     "kpi_admin.kpi_definitions": ADMIN_ONLY,
     "kpi_admin.retire": ADMIN_ONLY,
+    "provider_admin.provider_list": ADMIN_ONLY,
+    "provider_admin.new_provider": ADMIN_ONLY,
+    "provider_admin.edit_provider": ADMIN_ONLY,
+    "provider_admin.deactivate": ADMIN_ONLY,
+    "provider_admin.reactivate": ADMIN_ONLY,
+    "provider_admin.specialism_list": ADMIN_ONLY,
+    "provider_admin.edit_specialism": ADMIN_ONLY,
+    "provider_admin.retire_specialism": ADMIN_ONLY,
+    "provider_admin.restore_specialism": ADMIN_ONLY,
     # The example case is provider A's: provider B gets "not found", never a hint it exists.
     "cases.case_page": {**PROVIDERS_ONLY, "provider_b": "not_found"},
     "cases.case_action": {**PROVIDERS_ONLY, "provider_b": "not_found"},
@@ -115,6 +124,8 @@ EXAMPLES: dict[str, str | dict[str, str]] = {
     "year": "2026",
     "number": "3",
     "definition_id": "1",
+    "provider_id": "424242",
+    "specialism_id": "434343",
 }
 
 
@@ -173,8 +184,16 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
     provider_a = db_session.scalars(select(Provider).where(Provider.name == "Provider A")).one()
     offered = factories.referral(db_session, status=ReferralStatus.ALLOCATED)
     case = factories.allocation(db_session, referral_id=offered.id, provider_id=provider_a.id)
+    specialism = Specialism(code="access_check", label="Access check")
+    db_session.add(specialism)
     db_session.commit()
-    examples = {"user_id": str(target.id), "referral_id": str(referral.id), "case_id": str(case.id)}
+    examples = {
+        "user_id": str(target.id),
+        "referral_id": str(referral.id),
+        "case_id": str(case.id),
+        "provider_id": str(provider_a.id),
+        "specialism_id": str(specialism.id),
+    }
     table = routes(app)
     order = [e for e in MATRIX if e not in ENDS_THE_VISIT] + list(ENDS_THE_VISIT)
     wrong = []

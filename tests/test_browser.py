@@ -638,3 +638,47 @@ def test_an_administrator_starts_at_home_and_opens_each_admin_page(
     visit.follow(sections(page).get_by_role("link", name="Staff accounts"))
     expect(page.get_by_role("heading", name=re.compile("accounts", re.I)).first).to_be_visible()
     assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_an_administrator_adds_a_provider_that_people_can_choose_and_the_plan_offers(
+    browser: Browser, live_hub: LiveHub
+) -> None:
+    admin = new_visit(browser)
+    page = admin.page
+    sign_in(admin, live_hub, "admin@demo.invalid")
+    admin.follow(page.get_by_role("link", name="Providers", exact=True))
+    expect(page.get_by_role("heading", name="Providers", exact=True)).to_be_visible()
+    admin.axe()
+    admin.follow(page.get_by_role("button", name="Add a provider"))
+    admin.axe()
+    admin.continue_("Add the provider")  # nothing filled in: every error, said as a sentence
+    expect(page).to_have_title(re.compile("^Error: "))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the provider's name")
+    page.get_by_label("Name", exact=True).fill("Northern Light")
+    page.get_by_label("Who it supports").fill(
+        "Adults in the north of the county who were exploited as children."
+    )
+    page.get_by_label("People of any gender").check()
+    page.get_by_label("Youngest age it serves (optional)").fill("18")
+    page.get_by_label("Group work", exact=True).check()
+    page.get_by_text("Limit new people for one specialism (optional)").click()  # a closed section
+    page.get_by_label("New people asking for Group work each quarter (optional)").fill("2")
+    admin.continue_("Add the provider")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Northern Light is added")
+    expect(page.locator("table")).to_contain_text("Group work: 2 new a quarter")
+    assert not admin.problems, "\n".join(admin.problems)
+
+    person = new_visit(browser)
+    person.page.goto(live_hub.url + "/self-refer/provider")
+    expect(person.page.get_by_label("Northern Light")).to_be_visible()
+    expect(person.page.locator("body")).to_contain_text("Adults in the north of the county")
+    person.axe()
+    assert not person.problems, "\n".join(person.problems)
+
+    trs = new_visit(browser)
+    sign_in(trs, live_hub, "allocator@demo.invalid")
+    trs.page.goto(live_hub.url + "/triage/plan")
+    expect(trs.page.get_by_role("rowheader", name=re.compile("Northern Light"))).to_be_visible()
+    expect(trs.page.locator("body")).to_contain_text("Group work: 2 new starts left")
+    trs.axe()
+    assert not trs.problems, "\n".join(trs.problems)

@@ -19,6 +19,7 @@ from hub.auth.models import Role
 from hub.calendar import Quarter
 from hub.db import Base
 from hub.kpi.models import KpiDefinition
+from hub.providers.models import Specialism
 from hub.referrals.intake_views import PROFESSIONAL, SELF
 from hub.referrals.models import AllocationStatus, ReferralStatus
 
@@ -134,6 +135,9 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
     not_shared = factories.referral(db, status=ReferralStatus.SUBMITTED, consent_to_share=False)
     allocated = _case(db, provider, ReferralStatus.ALLOCATED, AllocationStatus.PENDING)
     accepted = _case(db, provider, ReferralStatus.ACCEPTED, AllocationStatus.ACCEPTED)
+    specialism = Specialism(code="hostile_check", label="Hostile check")
+    db.add(specialism)
+    db.flush()
     definition = db.scalars(select(KpiDefinition).order_by(KpiDefinition.id)).first()
     assert definition is not None
     quarter = Quarter.last_ended()
@@ -264,7 +268,43 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         "kpi_admin.retire": [
             Ready(Role.ADMIN, f"/admin/kpi/{definition.id}/retire", {"starts": ""}, ("starts",))
         ],
+        **_admin_ready(provider, specialism),
     }, provider
+
+
+def _admin_ready(provider: Any, specialism: Specialism) -> dict[str, list[Ready]]:
+    details = {
+        "name": "Lighthouse",
+        "summary": "Women who were exploited as children.",
+        "serves": "women",
+        "min_age": "18",
+        "max_age": "",
+        "specialisms": str(specialism.id),
+        "referrals_email": "team@example.org",
+        "new_starts_per_quarter": "5",
+        "max_active": "",
+        f"limit_{specialism.id}": "2",
+    }
+    numbers = ("min_age", "max_age", "new_starts_per_quarter", "max_active", f"limit_{specialism.id}")
+    here = f"/admin/specialisms/{specialism.id}"
+    return {
+        "provider_admin.new_provider": [Ready(Role.ADMIN, "/admin/providers/new", details, numbers)],
+        "provider_admin.edit_provider": [
+            Ready(Role.ADMIN, f"/admin/providers/{provider.id}", {**details, "name": "Harbour"}, numbers)
+        ],
+        "provider_admin.deactivate": [
+            Ready(Role.ADMIN, f"/admin/providers/{provider.id}/deactivate", {}, takes_answers=False)
+        ],
+        "provider_admin.reactivate": [
+            Ready(Role.ADMIN, f"/admin/providers/{provider.id}/reactivate", {}, takes_answers=False)
+        ],
+        "provider_admin.specialism_list": [
+            Ready(Role.ADMIN, "/admin/specialisms", {"label": "Art therapy", "description": ""})
+        ],
+        "provider_admin.edit_specialism": [Ready(Role.ADMIN, here, {"label": "Renamed", "description": ""})],
+        "provider_admin.retire_specialism": [Ready(Role.ADMIN, f"{here}/retire", {}, takes_answers=False)],
+        "provider_admin.restore_specialism": [Ready(Role.ADMIN, f"{here}/restore", {}, takes_answers=False)],
+    }
 
 
 FORM_ROUTES = [
@@ -295,6 +335,14 @@ FORM_ROUTES = [
     "kpi.return_page",
     "kpi_admin.kpi_definitions",
     "kpi_admin.retire",
+    "provider_admin.new_provider",
+    "provider_admin.edit_provider",
+    "provider_admin.deactivate",
+    "provider_admin.reactivate",
+    "provider_admin.specialism_list",
+    "provider_admin.edit_specialism",
+    "provider_admin.retire_specialism",
+    "provider_admin.restore_specialism",
 ]
 
 

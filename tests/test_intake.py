@@ -179,7 +179,7 @@ def test_check_answers_shows_everything_with_change_links(client: FlaskClient) -
         "robin.quill@example.org",
         "Email",
         "Text message",
-        "Help me choose",
+        "You asked us to help you choose",
     ):
         assert shown in page, shown
     assert 'href="/self-refer/contact?change=1#methods"' in page

@@ -194,3 +194,97 @@ def test_fits_and_why_not_are_one_rule(seed: int) -> None:
     for candidate in candidates:
         for place in places:
             assert fits(candidate, place) == (why_not(candidate, place) == [])
+
+
+# -- a provider's own limit for one specialism -----------------------------------------------------
+
+
+def _with_limits(chooser: random.Random, places: list[Place], limited: Sequence[str]) -> list[Place]:
+    return [
+        Place(
+            p.provider_id,
+            p.specialisms,
+            p.places,
+            p.share,
+            p.serves,
+            p.min_age,
+            p.max_age,
+            specialism_places={
+                code: chooser.choice([0, 1, 2])
+                for code in limited
+                if code in p.specialisms and chooser.random() < 0.7
+            },
+        )
+        for p in places
+    ]
+
+
+def _within_specialism_limits(plan: Plan, candidates: Sequence[Candidate], places: Sequence[Place]) -> bool:
+    by_id = {c.referral_id: c for c in candidates}
+    for place in places:
+        for code, room in place.specialism_places.items():
+            used = sum(
+                1
+                for referral_id, provider in plan.assignments.items()
+                if provider == place.provider_id and code in by_id[referral_id].specialisms
+            )
+            if used > room:
+                return False
+    return True
+
+
+def brute_force_with_limits(candidates: Sequence[Candidate], places: Sequence[Place]) -> int:
+    options = [[None] + [p.provider_id for p in places if fits(c, p)] for c in candidates]
+    best = None
+    for choice in itertools.product(*options):
+        plan = Plan({c.referral_id: p for c, p in zip(candidates, choice, strict=True) if p is not None})
+        used = Counter(p for p in choice if p is not None)
+        if any(p.places is not None and used[p.provider_id] > p.places for p in places):
+            continue
+        if not _within_specialism_limits(plan, candidates, places):
+            continue
+        total = plan_cost(plan.assignments, candidates, places)
+        best = total if best is None else min(best, total)
+    assert best is not None
+    return best
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_a_limit_for_one_specialism_is_kept_and_the_plan_is_still_optimal(seed: int) -> None:
+    # Only "counselling" is limited, so no referral asks for two limited specialisms: the flow is exact.
+    chooser = random.Random(500 + seed)
+    candidates, places = random_instance(chooser, referrals=chooser.randint(1, 6), providers=3)
+    places = _with_limits(chooser, places, ["counselling"])
+    plan = propose(candidates, places)
+    check_feasible(plan, candidates, places)
+    assert _within_specialism_limits(plan, candidates, places)
+    assert plan_cost(plan.assignments, candidates, places) == brute_force_with_limits(candidates, places)
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_limits_for_two_specialisms_asked_together_are_never_exceeded(seed: int) -> None:
+    chooser = random.Random(900 + seed)
+    candidates, places = random_instance(chooser, referrals=chooser.randint(1, 6), providers=3)
+    places = _with_limits(chooser, places, KINDS)
+    plan = propose(candidates, places)
+    check_feasible(plan, candidates, places)
+    assert _within_specialism_limits(plan, candidates, places)
+
+
+def test_a_provider_with_no_place_left_for_a_specialism_does_not_fit_and_says_why() -> None:
+    place = Place(7, frozenset({"counselling", "group"}), None, specialism_places={"counselling": 0})
+    asking = Candidate("r", frozenset({"counselling"}))
+    assert why_not(asking, place, str.title) == ["No space left this quarter for: Counselling."]
+    assert fits(Candidate("s", frozenset({"group"})), place), "other support still fits"
+    plan = propose([asking, Candidate("s", frozenset({"group"}))], [place])
+    assert plan.assignments == {"s": 7} and plan.left_out == ["r"]
+
+
+def test_the_longest_waiting_get_a_specialism_s_last_place() -> None:
+    place = Place(1, frozenset({"counselling"}), None, specialism_places={"counselling": 1})
+    candidates = [
+        Candidate("new", frozenset({"counselling"}), waiting_days=1),
+        Candidate("old", frozenset({"counselling"}), waiting_days=30),
+    ]
+    plan = propose(candidates, [place])
+    assert plan.assignments == {"old": 1} and plan.left_out == ["new"]

@@ -1,10 +1,13 @@
-"""The three commissioned providers, what they offer, and how many people they can take on."""
+"""The commissioned providers, what they offer, and how many people they can take on.
+
+Administrators add and change them (hub/providers/admin.py); a provider is deactivated, never deleted.
+"""
 
 from __future__ import annotations
 
 import enum
 
-from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, Created, Updated
@@ -26,6 +29,8 @@ class Specialism(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     label: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
+    # A retired specialism is offered for no new choice, but stays on every record that has it.
+    retired: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Serves(enum.StrEnum):
@@ -70,6 +75,16 @@ class Provider(Base):
         secondary=provider_specialism, order_by=Specialism.label
     )
     capacity: Mapped[ProviderCapacity | None] = relationship(back_populates="provider")
+    specialism_limits: Mapped[list[SpecialismCapacity]] = relationship(
+        back_populates="provider", cascade="all, delete-orphan"
+    )
+
+    def limit_for(self, specialism_id: int) -> int | None:
+        """New starts a quarter this provider takes for one specialism; None: no limit of its own."""
+        for limit in self.specialism_limits:
+            if limit.specialism_id == specialism_id:
+                return limit.new_starts_per_quarter
+        return None
 
     @property
     def who_served(self) -> str:
@@ -100,3 +115,26 @@ class ProviderCapacity(Base):
     updated_at: Mapped[Updated]
 
     provider: Mapped[Provider] = relationship(back_populates="capacity")
+
+
+class SpecialismCapacity(Base):
+    """New people a provider can start each quarter who asked for one kind of support.
+
+    It limits as well as the provider's whole capacity, never instead of it: a referral asking for this
+    specialism needs a place under both (hub/referrals/allocation.py counts them).
+    """
+
+    __tablename__ = "specialism_capacity"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "specialism_id"),
+        CheckConstraint("new_starts_per_quarter >= 0", name="specialism_new_starts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"))
+    specialism_id: Mapped[int] = mapped_column(ForeignKey("specialism.id", ondelete="CASCADE"))
+    new_starts_per_quarter: Mapped[int]
+    updated_at: Mapped[Updated]
+
+    provider: Mapped[Provider] = relationship(back_populates="specialism_limits")
+    specialism: Mapped[Specialism] = relationship()

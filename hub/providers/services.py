@@ -10,14 +10,18 @@ from sqlalchemy.orm import Session, selectinload
 from hub import audit
 from hub.audit import Actor
 from hub.db import committed
-from hub.providers.models import Provider, ProviderCapacity, Specialism
+from hub.providers.models import Provider, ProviderCapacity, Specialism, SpecialismCapacity
 
 
 def active_providers(db: Session) -> Sequence[Provider]:
     query = (
         select(Provider)
         .where(Provider.active.is_(True))
-        .options(selectinload(Provider.specialisms), selectinload(Provider.capacity))
+        .options(
+            selectinload(Provider.specialisms),
+            selectinload(Provider.capacity),
+            selectinload(Provider.specialism_limits).selectinload(SpecialismCapacity.specialism),
+        )
         .order_by(Provider.name)
     )
     return db.scalars(query).all()
@@ -30,7 +34,15 @@ def provider_choices(db: Session) -> list[tuple[str, str]]:
 
 
 def all_specialisms(db: Session) -> Sequence[Specialism]:
+    """Every specialism, retired ones too (to find old records by)."""
     return db.scalars(select(Specialism).order_by(Specialism.label)).all()
+
+
+def offered_specialisms(db: Session) -> Sequence[Specialism]:
+    """The specialisms offered for a new choice: every one not retired."""
+    return db.scalars(
+        select(Specialism).where(Specialism.retired.is_(False)).order_by(Specialism.label)
+    ).all()
 
 
 def set_capacity(

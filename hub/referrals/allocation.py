@@ -1,8 +1,10 @@
 """Allocating a referral to a provider: capacity, the recommendation, and one safe transaction.
 
 Capacity: a provider may set how many new people it can start each quarter and how many it can hold
-at once. Allocations waiting for the provider's decision count against both, as do accepted ones;
-declined and cancelled ones do not.
+at once, and an administrator may also limit its new starts each quarter for one specialism (people who
+asked for that kind of support). Allocations waiting for the provider's decision count against all of
+them, as do accepted ones; declined and cancelled ones do not. This module counts them all
+(:func:`headrooms`); the eligibility rule (``planning.why_not``) and the plan read only the counts.
 
 Safety under concurrency: :func:`allocate` locks the referral's row and the provider's capacity row
 (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite runs one writer at a time), checks again, writes, and
@@ -13,7 +15,7 @@ referral twice; the one who loses gets a typed error with a plain message.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -28,10 +30,17 @@ from hub.auth.services import notice_addresses
 from hub.calendar import Quarter
 from hub.db import committed, utcnow
 from hub.plurals import counted
-from hub.providers.models import Provider, ProviderCapacity
+from hub.providers.models import Provider, ProviderCapacity, Specialism
 from hub.providers.services import active_providers
 from hub.referrals import states, timeline
-from hub.referrals.models import Allocation, AllocationStatus, EventKind, Referral, ReferralStatus
+from hub.referrals.models import (
+    Allocation,
+    AllocationStatus,
+    EventKind,
+    Referral,
+    ReferralStatus,
+    referral_specialism,
+)
 from hub.referrals.planning import Candidate, Place, Plan, cost, propose, why_not
 
 HOLDING = (AllocationStatus.PENDING, AllocationStatus.ACCEPTED)
@@ -66,10 +75,15 @@ CONSENT_MESSAGE = "Record consent to share before allocating"
 
 @dataclass(frozen=True)
 class Headroom:
-    """How many more people a provider can take: None means no limit was set."""
+    """How many more people a provider can take: None means no limit was set.
+
+    ``by_specialism``: for each specialism the provider limits on its own (by code), how many more
+    people asking for it it can start this quarter.
+    """
 
     new_starts: int | None
     holding: int | None
+    by_specialism: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def places(self) -> int | None:
@@ -82,9 +96,21 @@ class Headroom:
 
 
 def headroom(
-    db: Session, provider_id: int, capacity: ProviderCapacity | None, now: datetime | None = None
+    db: Session,
+    provider_id: int,
+    capacity: ProviderCapacity | None,
+    now: datetime | None = None,
+    limits: Mapping[str, int] | None = None,
 ) -> Headroom:
-    return headrooms(db, {provider_id: capacity}, now)[provider_id]
+    return headrooms(db, {provider_id: capacity}, now, {provider_id: limits or {}})[provider_id]
+
+
+def specialism_limits(providers: Sequence[Provider]) -> dict[int, dict[str, int]]:
+    """Each provider's own limits on new starts for one specialism, by the specialism's code."""
+    return {
+        p.id: {limit.specialism.code: limit.new_starts_per_quarter for limit in p.specialism_limits}
+        for p in providers
+    }
 
 
 def _held(db: Session, provider_ids: list[int], now: datetime | None) -> dict[int, tuple[int, int]]:
@@ -101,10 +127,16 @@ def _held(db: Session, provider_ids: list[int], now: datetime | None) -> dict[in
 
 
 def headrooms(
-    db: Session, capacities: dict[int, ProviderCapacity | None], now: datetime | None = None
+    db: Session,
+    capacities: dict[int, ProviderCapacity | None],
+    now: datetime | None = None,
+    limits: Mapping[int, Mapping[str, int]] | None = None,
 ) -> dict[int, Headroom]:
-    """Each provider's headroom, counted for all of them in one query."""
+    """Each provider's headroom, counted for all of them in one query (and one more for the limits of
+    single specialisms, when there are any)."""
+    limits = limits or {}
     counts = _held(db, list(capacities), now)
+    by_code = _started_by_specialism(db, limits, Quarter.of(now or utcnow()).starts)
     found = {}
     for provider_id, capacity in capacities.items():
         holding, started = counts.get(provider_id, (0, 0))
@@ -115,6 +147,10 @@ def headrooms(
             holding=None
             if capacity is None or capacity.max_active is None
             else capacity.max_active - holding,
+            by_specialism={
+                code: limit - by_code.get((provider_id, code), 0)
+                for code, limit in limits.get(provider_id, {}).items()
+            },
         )
     return found
 
@@ -146,6 +182,40 @@ def spaces(db: Session, providers: Sequence[Provider], now: datetime | None = No
             )
         )
     return found
+
+
+def _started_by_specialism(
+    db: Session, limits: Mapping[int, Mapping[str, int]], since: datetime
+) -> dict[tuple[int, str], int]:
+    """(provider, specialism code) -> new starts this quarter of people who asked for it."""
+    codes = {code for found in limits.values() for code in found}
+    if not codes:
+        return {}
+    query = (
+        select(Allocation.provider_id, Specialism.code, func.count())
+        .join(referral_specialism, referral_specialism.c.referral_id == Allocation.referral_id)
+        .join(Specialism, Specialism.id == referral_specialism.c.specialism_id)
+        .where(
+            Allocation.provider_id.in_(list(limits)),
+            Allocation.status.in_(HOLDING),
+            Allocation.created_at >= since,
+            Specialism.code.in_(sorted(codes)),
+        )
+        .group_by(Allocation.provider_id, Specialism.code)
+    )
+    return {(provider_id, code): int(count) for provider_id, code, count in db.execute(query)}
+
+
+def open_offers(db: Session, provider_id: int) -> int:
+    """How many offers wait for this provider's decision (a provider is not deactivated while any do)."""
+    return int(
+        db.scalar(
+            select(func.count()).where(
+                Allocation.provider_id == provider_id, Allocation.status == AllocationStatus.PENDING
+            )
+        )
+        or 0
+    )
 
 
 def allocate(
@@ -191,8 +261,15 @@ def _lock_for_offer(db: Session, referral_id: uuid.UUID, provider_id: int) -> tu
     capacity = db.scalar(
         select(ProviderCapacity).where(ProviderCapacity.provider_id == provider_id).with_for_update()
     )
-    if headroom(db, provider_id, capacity).full:
+    room = headroom(db, provider_id, capacity, limits=specialism_limits([provider])[provider.id])
+    if room.full:
         raise CapacityExceeded(f"{provider.name} has no space left. Choose another provider or wait.")
+    full = sorted(s.label for s in referral.specialisms if room.by_specialism.get(s.code, 1) <= 0)
+    if full:
+        raise CapacityExceeded(
+            f"{provider.name} has no space left this quarter for {', '.join(full)}. "
+            "Choose another provider or wait."
+        )
     return referral, provider
 
 
@@ -290,6 +367,7 @@ def places_of(
             serves=p.serves.value,
             min_age=p.min_age,
             max_age=p.max_age,
+            specialism_places=rooms[p.id].by_specialism,
         )
         for p in providers
     ]
@@ -302,7 +380,7 @@ def recommend(
     those that do not fit, each with why. Only a provider that fits is ever ``recommended``."""
     now = now or utcnow()
     shares = _shares(db, now)
-    rooms = headrooms(db, {p.id: p.capacity for p in providers}, now)
+    rooms = headrooms(db, {p.id: p.capacity for p in providers}, now, specialism_limits(providers))
     candidate = candidate_for(
         referral, _declined(db, [referral.id]).get(referral.id, set()), calendar.day_of(now)
     )
@@ -453,7 +531,7 @@ def propose_plan(db: Session, now: datetime | None = None) -> QueuePlan:
         .order_by(Referral.risk_flagged.desc(), Referral.created_at)
     ).all()
     providers = active_providers(db)
-    rooms = headrooms(db, {p.id: p.capacity for p in providers}, now)
+    rooms = headrooms(db, {p.id: p.capacity for p in providers}, now, specialism_limits(providers))
     declined = _declined(db, [r.id for r in waiting])
     today = calendar.day_of(now)
     candidates = [candidate_for(r, declined.get(r.id, set()), today) for r in waiting if r.consent_to_share]

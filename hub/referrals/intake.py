@@ -63,6 +63,8 @@ class Submitted:
     reference: str
     status_code: str | None
     under_18: bool
+    chosen: str | None = None  # the organisation the person chose, by name; None: none chosen
+    help_choosing: bool = False  # a person referring themselves asked us to help them choose
 
 
 # -- drafts -------------------------------------------------------------------------------------
@@ -206,7 +208,8 @@ def submit(db: Session, keyring: Keyring, draft: Draft) -> Submitted:
         referral, status_code = _referral_from(db, keyring, draft, answers)
         _acknowledge(db, referral)
         audit.record(db, "referral.submitted", role="public", object_kind="referral", object_id=referral.id)
-    return Submitted(referral.reference, status_code, referral.under_18)
+    chosen = referral.preferred_provider.name if referral.preferred_provider else None
+    return Submitted(referral.reference, status_code, referral.under_18, chosen, referral.help_choosing)
 
 
 def _referral_from(
@@ -261,7 +264,7 @@ def _apply_professional(db: Session, referral: Referral, answers: Mapping[str, M
     support = answers["support"]
     referral.support_wanted = _text(support.get("support_wanted"))
     referral.specialisms = _specialisms(db, support.get("specialisms"))
-    referral.preferred_provider = _provider(db, support.get("preferred_provider"))
+    referral.preferred_provider = _provider(db, support.get("preferred_provider"), "support")
     risks = Risks.read(answers["risks"])
     referral.risks, referral.risk_flagged = risks, risks.flagged
     referral.access_needs = AccessNeeds.read(answers["access"])
@@ -275,7 +278,7 @@ def _apply_self(db: Session, referral: Referral, answers: Mapping[str, Mapping[s
     )
     choice = answers["provider"].get("provider")
     referral.help_choosing = choice == "help"
-    referral.preferred_provider = _provider(db, choice)
+    referral.preferred_provider = _provider(db, choice, "provider")
     support = answers["support"]
     referral.support_wanted = _text(support.get("support_wanted"))
     referral.specialisms = _specialisms(db, support.get("specialisms"))
@@ -295,10 +298,19 @@ def _specialisms(db: Session, codes: Any) -> list[Specialism]:
     return list(db.scalars(select(Specialism).where(Specialism.code.in_(list(codes)))))
 
 
-def _provider(db: Session, slug: Any) -> Provider | None:
+NO_LONGER_TAKING = (
+    "The organisation chosen is no longer taking referrals. Choose another, or leave the choice to us."
+)
+
+
+def _provider(db: Session, slug: Any, page: str) -> Provider | None:
+    """The active provider chosen; refused (nothing is sent) when it stopped taking referrals since."""
     if not slug or slug in {"help", "none"}:
         return None
-    return db.scalar(select(Provider).where(Provider.slug == slug, Provider.active.is_(True)))
+    provider = db.scalar(select(Provider).where(Provider.slug == slug, Provider.active.is_(True)))
+    if provider is None:
+        raise IntakeError(NO_LONGER_TAKING, page)
+    return provider
 
 
 def set_blind_indexes(referral: Referral, keyring: Keyring) -> None:

@@ -17,7 +17,7 @@ from hub import db
 from hub.extensions import configured_limit, limiter
 from hub.forms import options
 from hub.keyring import current_keyring
-from hub.providers.services import all_specialisms, provider_choices
+from hub.providers.services import active_providers, offered_specialisms, provider_choices
 from hub.referrals import intake, intake_forms
 from hub.referrals.consent import SELF_V1, WORDINGS
 from hub.referrals.models import ReferralSource
@@ -183,6 +183,7 @@ def _question(journey: Journey, slug: str) -> str | Response:
         page=page,
         form=form,
         back=_back(journey, slug),
+        provider_items=_provider_items(form),
         under_18=intake.is_under_18(intake.date_of_birth(answers)) and slug not in {"about", "person"},
     )
 
@@ -190,12 +191,41 @@ def _question(journey: Journey, slug: str) -> str | Response:
 def _fill_choices(form: intake_forms.PublicForm, journey: Journey) -> None:
     """Specialisms and providers are data, so the pages that offer them read them each time."""
     if isinstance(form, intake_forms.SupportForm | intake_forms.SelfSupportForm):
-        form.specialisms.choices = options([(s.code, s.label) for s in all_specialisms(db.session())])
+        form.specialisms.choices = options([(s.code, s.label) for s in offered_specialisms(db.session())])
     if isinstance(form, intake_forms.SupportForm):
         providers = provider_choices(db.session())
         form.preferred_provider.choices = options([*providers, ("none", "No preference")])
     if isinstance(form, intake_forms.ProviderChoiceForm):
-        form.provider.choices = options([*provider_choices(db.session()), ("help", "Help me choose")])
+        form.provider.choices = options([*provider_choices(db.session()), ("help", HELP_ME_CHOOSE)])
+
+
+HELP_ME_CHOOSE = "Help me choose"
+HELP_ME_CHOOSE_HINT = (
+    f"The {intake.TRS_NAME} team will choose with you. They look at what you tell us, who each "
+    "organisation supports and which has space, usually within 5 working days. They get in touch only "
+    "in the ways you say are safe."
+)
+ASKED_FOR_HELP = "You asked us to help you choose"
+
+
+def _provider_items(form: intake_forms.PublicForm) -> list[dict[str, Any]] | None:
+    """The organisations to choose from, each with who it supports, then "Help me choose" and what
+    happens next (GOV.UK radios with hints)."""
+    if not isinstance(form, intake_forms.ProviderChoiceForm):
+        return None
+    items: list[dict[str, Any]] = [
+        {
+            "value": p.slug,
+            "text": p.name,
+            "hint": {"text": " ".join(filter(None, [p.summary.strip(), f"{p.who_served}."]))},
+            "checked": form.provider.data == p.slug,
+        }
+        for p in active_providers(db.session())
+    ]
+    if items:
+        items.append({"divider": "or"})
+    help_item = {"value": "help", "text": HELP_ME_CHOOSE, "hint": {"text": HELP_ME_CHOOSE_HINT}}
+    return [*items, {**help_item, "checked": form.provider.data == "help"}]
 
 
 def _url(journey: Journey, slug: str, **args: Any) -> str:
@@ -294,6 +324,10 @@ def _shown(field: Any) -> str:
         return field.data.strftime("%-d %B %Y") if field.data else "Not given"
     if field.data in (None, ""):
         return "Not given"
+    if field.name == "provider" and field.data == "help":
+        return ASKED_FOR_HELP
+    if field.name in {"provider", "preferred_provider"} and field.data not in choices:
+        return "An organisation that is no longer taking referrals. Change this to choose again."
     return str(choices.get(field.data, field.data))
 
 

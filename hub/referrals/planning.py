@@ -20,8 +20,16 @@ The stated objective, in order of weight:
 Whether a provider fits a referral is ONE rule, :func:`why_not` (empty: it fits): consent to share
 recorded; the provider has not declined it; offers every specialism asked for; serves the person
 (gender and age, when the referral says them: the forms do not ask gender, so it is read from the support
-asked for, ``allocation.gender_asked``); has space. The plan's arcs, the recommendation on the
+asked for, ``allocation.gender_asked``); has space, as a whole and for each specialism asked for that the
+provider limits on its own. The plan's arcs, the recommendation on the
 referral page and ``allocation.allocate(from_plan=True)`` all use it, and :func:`cost` ranks what fits.
+
+A provider's limit for one specialism is a node between the referrals and the provider, whose arc to the
+provider holds that many places; a referral asking for it goes through it. A referral asking for two
+specialisms that one provider limits goes through the tighter one, and if the solution then uses more of
+the other than it has, the last such referrals in queue order lose that provider and the plan is solved
+again (each round takes at least one pair away, so it ends). With at most one limited specialism asked
+per provider, which is the usual case, the first solution is already the optimum.
 
 No capacity is ever exceeded, and nothing is allocated: the allocator reviews the plan and confirms
 all or part of it, each confirmation going through ``allocation.allocate``.
@@ -29,7 +37,7 @@ all or part of it, each confirmation going through ``allocation.allocate``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ortools.graph.python import min_cost_flow
@@ -59,6 +67,8 @@ class Place:
     serves: str = "everyone"  # "everyone", "women" or "men"
     min_age: int | None = None
     max_age: int | None = None
+    # Places left for people asking for one specialism, for each specialism limited on its own.
+    specialism_places: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,6 +97,9 @@ def why_not(candidate: Candidate, place: Place, label: Callable[[str], str] = st
         found.append(f"Serves {place.serves} only.")
     if not _serves_age(candidate, place):
         found.append(f"Serves people {_ages(place)}; this person is {candidate.age}.")
+    full = sorted(label(code) for code in _full_specialisms(candidate, place))
+    if full:
+        found.append(f"No space left this quarter for: {', '.join(full)}.")
     if place.places is not None and place.places <= 0:
         found.append("Has no space left.")
     return found
@@ -101,7 +114,19 @@ def fits(candidate: Candidate, place: Place) -> bool:
         and _serves_gender(candidate, place)
         and _serves_age(candidate, place)
         and (place.places is None or place.places > 0)
+        and not _full_specialisms(candidate, place)
     )
+
+
+def _full_specialisms(candidate: Candidate, place: Place) -> list[str]:
+    """The specialisms asked for that this provider limits on its own and has no place left for."""
+    return [code for code in candidate.specialisms if place.specialism_places.get(code, 1) <= 0]
+
+
+def _limited(candidate: Candidate, place: Place) -> str | None:
+    """The tightest of the specialisms asked for that this provider limits on its own, if any."""
+    limited = [code for code in candidate.specialisms if code in place.specialism_places]
+    return min(limited, key=lambda code: (place.specialism_places[code], code)) if limited else None
 
 
 def _serves_gender(candidate: Candidate, place: Place) -> bool:
@@ -158,21 +183,56 @@ def left_out_cost(candidate: Candidate) -> int:
 
 def propose(candidates: Sequence[Candidate], places: Sequence[Place]) -> Plan:
     """The optimal plan for the stated objective (see the module's description)."""
+    banned: set[tuple[Hashable, int]] = set()
+    while True:
+        plan = _solve(candidates, places, banned)
+        over = _over_specialism_limits(plan, candidates, places)
+        if not over:
+            return plan
+        banned |= over
+
+
+def _over_specialism_limits(
+    plan: Plan, candidates: Sequence[Candidate], places: Sequence[Place]
+) -> set[tuple[Hashable, int]]:
+    """The (referral, provider) pairs past a provider's limit for a specialism: the last in queue order."""
+    over = set()
+    for place in places:
+        for code, room in place.specialism_places.items():
+            using = [
+                c.referral_id
+                for c in candidates
+                if plan.assignments.get(c.referral_id) == place.provider_id and code in c.specialisms
+            ]
+            over |= {(referral_id, place.provider_id) for referral_id in using[max(room, 0) :]}
+    return over
+
+
+def _solve(  # long: one flow network, built and read in one place
+    candidates: Sequence[Candidate], places: Sequence[Place], banned: set[tuple[Hashable, int]]
+) -> Plan:
     if not candidates:
         return Plan()
     flow = min_cost_flow.SimpleMinCostFlow()
     source, sink, left_out = 0, 1, 2
     referral_node = {c.referral_id: 3 + i for i, c in enumerate(candidates)}
     provider_node = {p.provider_id: 3 + len(candidates) + i for i, p in enumerate(places)}
+    limit_node: dict[tuple[int, str], int] = {}
+    for place in places:
+        for limited, room in sorted(place.specialism_places.items()):
+            node = limit_node[place.provider_id, limited] = (
+                3 + len(candidates) + len(places) + len(limit_node)
+            )
+            flow.add_arc_with_capacity_and_unit_cost(node, provider_node[place.provider_id], max(room, 0), 0)
     edges: dict[int, tuple[Hashable, int | None]] = {}
     for candidate in candidates:
         node = referral_node[candidate.referral_id]
         flow.add_arc_with_capacity_and_unit_cost(source, node, 1, 0)
         for place in places:
-            if fits(candidate, place):
-                arc = flow.add_arc_with_capacity_and_unit_cost(
-                    node, provider_node[place.provider_id], 1, choice_cost(candidate, place)
-                )
+            if fits(candidate, place) and (candidate.referral_id, place.provider_id) not in banned:
+                code = _limited(candidate, place)
+                to = provider_node[place.provider_id] if code is None else limit_node[place.provider_id, code]
+                arc = flow.add_arc_with_capacity_and_unit_cost(node, to, 1, choice_cost(candidate, place))
                 edges[arc] = (candidate.referral_id, place.provider_id)
         arc = flow.add_arc_with_capacity_and_unit_cost(node, left_out, 1, left_out_cost(candidate))
         edges[arc] = (candidate.referral_id, None)
