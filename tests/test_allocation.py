@@ -117,6 +117,23 @@ def test_pending_and_accepted_allocations_count_against_capacity(db_session: Ses
     assert headroom(db_session, provider.id, provider.capacity).holding == 0
 
 
+def test_a_closed_case_frees_its_place_but_stays_a_new_start_this_quarter(db_session: Session) -> None:
+    provider = factories.provider(db_session, new_starts=2, max_active=1)
+    first, second, third = (factories.referral(db_session) for _ in range(3))
+    give(db_session, first, provider)
+    with pytest.raises(CapacityExceeded, match="has no space left"):
+        give(db_session, second, provider)
+    accepted = db_session.scalars(select(Allocation).where(Allocation.referral_id == first.id)).one()
+    accepted.status = AllocationStatus.ACCEPTED
+    first.status = ReferralStatus.CLOSED
+    db_session.commit()
+    space = headroom(db_session, provider.id, provider.capacity)
+    assert (space.holding, space.new_starts) == (1, 1), "the closed case holds no place; it was a new start"
+    give(db_session, second, provider)
+    with pytest.raises(CapacityExceeded, match="has no space left"):
+        give(db_session, third, provider)
+
+
 def test_new_starts_are_counted_per_quarter(db_session: Session) -> None:
     provider = factories.provider(db_session, new_starts=1, max_active=None)
     old, new = factories.referral(db_session), factories.referral(db_session)

@@ -114,12 +114,16 @@ def specialism_limits(providers: Sequence[Provider]) -> dict[int, dict[str, int]
 
 
 def _held(db: Session, provider_ids: list[int], now: datetime | None) -> dict[int, tuple[int, int]]:
-    """Each provider's offers that count against its capacity: all held, and those made this quarter."""
+    """Each provider's offers that count against its capacity: those it holds now (waiting for its
+    decision, or accepted and not yet closed), and those made this quarter (a new start stays one after
+    the case closes)."""
     this_quarter = Allocation.created_at >= Quarter.of(now or utcnow()).starts
+    held_now = Referral.status.not_in(states.FINAL)
     return {
         provider_id: (holding, started)
         for provider_id, holding, started in db.execute(
-            select(Allocation.provider_id, func.count(), func.count().filter(this_quarter))
+            select(Allocation.provider_id, func.count().filter(held_now), func.count().filter(this_quarter))
+            .join(Referral, Referral.id == Allocation.referral_id)
             .where(Allocation.provider_id.in_(provider_ids), Allocation.status.in_(HOLDING))
             .group_by(Allocation.provider_id)
         )

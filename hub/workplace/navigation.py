@@ -1,17 +1,12 @@
-"""Which sections each role has: the one table the service navigation on every staff page is built from.
-
-A section is named by its address, so a section whose pages are not (yet) part of the hub is left out
-rather than linked to a page that does not exist.
-"""
+"""Which sections each role has: the one table the service navigation on every staff page is built from."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
 
 from hub.auth.models import Role
 
@@ -48,26 +43,17 @@ def init_app(app: Flask) -> None:
     app.context_processor(_navigation)
 
 
-def exists(app: Flask, path: str) -> bool:
-    """Whether the hub has a page at ``path`` (a section another part has not built yet has none)."""
-    try:
-        app.url_map.bind("localhost").match(path, method="GET")
-    except HTTPException:
-        return False
-    return True
-
-
 def _within(path: str, section: Section) -> bool:
     return path == section.path or path.startswith(section.path.rstrip("/") + "/")
 
 
-def items(app: Flask, role: Role, path: str, root: str = "") -> list[dict[str, Any]]:
+def items(role: Role, path: str, root: str = "") -> list[dict[str, Any]]:
     """The GOV.UK service navigation's items for ``role`` on the page at ``path``.
 
     The section holding the page is marked: ``current`` on its first page (aria-current="page"),
     ``active`` anywhere else in it. When sections nest (the plan is under the queue), the longest wins.
     """
-    shown = [section for section in SECTIONS.get(role, ()) if exists(app, section.path)]
+    shown = SECTIONS.get(role, ())
     holding = max((s for s in shown if _within(path, s)), key=lambda s: len(s.path), default=None)
     return [
         {
@@ -83,4 +69,4 @@ def items(app: Flask, role: Role, path: str, root: str = "") -> list[dict[str, A
 def _navigation() -> dict[str, Any]:
     if not current_user or not current_user.is_authenticated or current_user.must_change_password:
         return {"staff_navigation": []}
-    return {"staff_navigation": items(current_app, current_user.role, request.path, request.script_root)}
+    return {"staff_navigation": items(current_user.role, request.path, request.script_root)}
