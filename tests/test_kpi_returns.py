@@ -391,7 +391,8 @@ def test_a_provider_without_a_submitted_return_is_reminded_once_after_the_set_da
     messages = db_session.scalars(select(OutboxMessage)).all()
     assert sorted(m.to_address or "" for m in messages) == ["drafting@example.org", "late@example.org"]
     for message in messages:
-        assert "July to September 2026" in message.body and "/kpi/returns/2026/3" in message.body
+        assert "July to September 2026 (Q2 2026/27)" in message.body and "/kpi/returns/2026/3" in message.body
+        assert message.subject == "Your quarterly return for July to September 2026 (Q2 2026/27) is due"
         assert "4817" not in message.body
 
 
@@ -418,7 +419,7 @@ def test_an_admin_adds_and_retires_figures_from_a_quarter_on_without_touching_pa
             "starts": "20263",  # ended: refused
         }
         refused = html.unescape(client.post("/admin/kpi", data=form).get_data(as_text=True))
-        assert "July to September 2026 has ended, so its figures cannot change." in refused
+        assert "July to September 2026 (Q2 2026/27) has ended, so its figures cannot change." in refused
         assert 'value="waiting_over_4_weeks"' in refused  # what was typed is kept
         assert client.post("/admin/kpi", data={**form, "starts": "20264"}).status_code == 303
         duplicate = html.unescape(
