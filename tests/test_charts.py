@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hub.auth.models import Role
 from hub.calendar import Quarter
 from hub.kpi import returns
-from hub.kpi.charts import CHARACTER, axis_top, line_chart
+from hub.kpi.charts import CHARACTER, axis, line_chart
 from hub.kpi.joint import Trend
 from hub.kpi.models import KpiDefinition, Unit
 
@@ -94,28 +94,36 @@ def test_text_takes_the_pages_font_and_nothing_sets_another() -> None:
     )
     assert "font-family" not in chart, "the SVG inherits the page's font (Arial) from the stylesheet"
     stylesheet = (Path(__file__).parents[1] / "hub" / "assets" / "hub.scss").read_text()
+    assert re.search(r"\.hub-chart \{[^}]*font-family: \$govuk-font-family;", stylesheet)
     assert re.search(r"\.hub-chart text \{[^}]*font-family: inherit;", stylesheet)
 
 
 @pytest.mark.parametrize(
-    ("unit", "values", "top"),
+    ("unit", "values", "top", "step"),
     [
-        (Unit.PERCENTAGE, [12.5, 14], 100),
-        (Unit.PERCENTAGE, [0], 100),
-        (Unit.COUNT, [3, 7], 10),
-        (Unit.COUNT, [41, 38], 50),
-        (Unit.COUNT, [0, 0], 5),
-        (Unit.COUNT, [100], 100),
-        (Unit.COUNT, [101], 200),
-        (Unit.COUNT, [1940], 2000),
-        (Unit.DAYS, [2.5, 1.5], 2.5),
-        (Unit.COUNT, [], 5),
+        (Unit.PERCENTAGE, [12.5, 14], 100, 25),
+        (Unit.PERCENTAGE, [0], 100, 25),
+        (Unit.COUNT, [3, 7], 8, 2),
+        (Unit.COUNT, [41, 38], 50, 10),
+        (Unit.COUNT, [0, 0], 4, 1),
+        (Unit.COUNT, [1], 1, 1),
+        (Unit.COUNT, [4], 4, 1),
+        (Unit.COUNT, [100], 100, 20),
+        (Unit.COUNT, [101], 150, 50),
+        (Unit.COUNT, [1940], 2000, 500),
+        (Unit.DAYS, [2.5, 1.5], 2.5, 0.5),
+        (Unit.DAYS, [0.3], 0.3, 0.1),
+        (Unit.COUNT, [], 4, 1),
     ],
 )
-def test_the_value_axis_starts_at_0_and_ends_at_a_round_number_above_every_figure(
-    unit: Unit, values: list[float], top: float
+def test_the_value_axis_starts_at_0_and_ends_at_the_first_round_step_above_every_figure(
+    unit: Unit, values: list[float], top: float, step: float
 ) -> None:
-    assert axis_top(unit, values) == top
+    found_top, found_step = axis(unit, values)
+    assert (found_top, found_step) == pytest.approx((top, step))
+    assert max(values, default=0) <= found_top and round(found_top / found_step) <= 5
+    if unit is Unit.COUNT:
+        assert found_step == int(found_step), "a count's axis has whole numbers only"
 
 
 def test_the_lowest_axis_label_is_0_and_a_percentage_axis_ends_at_100() -> None:

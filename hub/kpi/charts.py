@@ -34,16 +34,20 @@ COLOURS = ("#1d70b8", "#d4351c", "#00703c", "#4c2c92", "#f47738", "#505a5f")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
 
 
-def axis_top(unit: Unit, values: Sequence[float]) -> float:
-    """Where the value axis ends: 100 for a percentage, else a round number at or above the largest value."""
+def axis(unit: Unit, values: Sequence[float]) -> tuple[float, float]:
+    """The value axis: where it ends and the step between its lines, always from 0. A percentage runs to
+    100 in steps of 25; anything else to the first round step (1, 2 or 5 times a power of ten, whole
+    for a count) at or above the largest value, in at most five steps."""
     if unit is Unit.PERCENTAGE:
-        return 100
-    largest = max(values, default=0)
+        return 100.0, 25.0
+    largest = max(values, default=0.0)
     if largest <= 0:
-        return 1 if unit is Unit.DAYS else 5
-    step = 10.0 ** math.floor(math.log10(largest))
-    multiple = next(m for m in (1.0, 2.0, 2.5, 5.0, 10.0) if largest <= m * step)
-    return multiple * step
+        return 4.0, 1.0
+    power = 10.0 ** math.floor(math.log10(largest / 5))
+    step = next(m * power for m in (1.0, 2.0, 5.0, 10.0) if m * power * 5 >= largest)
+    if unit is Unit.COUNT:
+        step = max(step, 1.0)
+    return step * math.ceil(largest / step - 1e-9), step
 
 
 def _legend_lines(names: Sequence[str]) -> list[tuple[int, list[str]]]:
@@ -53,7 +57,7 @@ def _legend_lines(names: Sequence[str]) -> list[tuple[int, list[str]]]:
 
 def line_chart(trend: Trend, chart_id: str) -> Markup:
     values = [float(v) for series in trend.series.values() for v in series if v is not None]
-    top = axis_top(trend.definition.unit, values)
+    top, step = axis(trend.definition.unit, values)
     count = len(trend.quarters)
     plot_w = WIDTH - LEFT - RIGHT
     legend = _legend_lines(list(trend.series))
@@ -74,7 +78,7 @@ def line_chart(trend: Trend, chart_id: str) -> Markup:
         f"{escape(trend.quarters[-1].label)}, on a scale from 0 to {figure_text(top)}. "
         "The same figures are in the table that follows.</desc>",
     ]
-    parts += _axes(top, [q.short for q in trend.quarters], x)
+    parts += _axes(top, step, [q.short for q in trend.quarters], x)
     for n, (name, series) in enumerate(trend.series.items()):
         parts += _series(n, name, series, [q.short for q in trend.quarters], x, y)
     parts += _legend(legend, TOP + PLOT_HEIGHT + AXIS_GAP)
@@ -86,15 +90,16 @@ Place = Callable[[int], float]
 Level = Callable[[float], float]
 
 
-def _axes(top: float, quarters: Sequence[str], x: Place) -> list[str]:
+def _axes(top: float, step: float, quarters: Sequence[str], x: Place) -> list[str]:
     bottom = TOP + PLOT_HEIGHT
     parts = []
-    for step in range(5):  # gridlines at 0, a quarter, half, three quarters and the top
-        value = top * step / 4
-        level = bottom - PLOT_HEIGHT * step / 4
+    lines = round(top / step)
+    for n in range(lines + 1):  # a gridline at 0 and at each step up to the top
+        value = step * n
+        level = bottom - PLOT_HEIGHT * n / lines
         parts.append(
             f'<line x1="{LEFT}" y1="{level:.1f}" x2="{WIDTH - RIGHT}" y2="{level:.1f}" '
-            f'stroke="{"#0b0c0c" if step == 0 else "#b1b4b6"}" stroke-width="1"/>'
+            f'stroke="{"#0b0c0c" if n == 0 else "#b1b4b6"}" stroke-width="1"/>'
         )
         parts.append(
             f'<text x="{LEFT - 8}" y="{level + 5:.1f}" text-anchor="end" font-size="{SMALL}">'
