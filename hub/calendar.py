@@ -118,12 +118,26 @@ class Quarter:
         return self.next().starts
 
     @property
-    def label(self) -> str:
+    def months(self) -> str:
+        """The quarter's months, as people say them: "July to September 2026"."""
         return f"{MONTHS[self.number - 1]} to {LAST_MONTHS[self.number - 1]} {self.year}"
 
     @property
+    def financial(self) -> str:
+        """The council's own name for it: its financial year starts in April, so July to September 2026
+        is "Q2 2026/27" and January to March 2027 is "Q4 2026/27"."""
+        starts = self.year if self.number > 1 else self.year - 1
+        return f"Q{(self.number - 2) % 4 + 1} {starts}/{(starts + 1) % 100:02d}"
+
+    @property
+    def label(self) -> str:
+        """How every page, export and email names a quarter: "July to September 2026 (Q2 2026/27)"."""
+        return f"{self.months} ({self.financial})"
+
+    @property
     def short(self) -> str:
-        return f"{self.year} Q{self.number}"
+        """Where room is short (a chart's axis, a table's column): the financial quarter."""
+        return self.financial
 
     def next(self) -> Quarter:
         return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)

@@ -22,6 +22,35 @@ class ConfigError(RuntimeError):
     """The hub cannot start with the settings it was given."""
 
 
+WHITE_TEXT_CONTRAST_NEEDED = 4.5
+"""WCAG 2.2 AA for normal text: the header's white text must read on the council's colour."""
+
+
+def white_text_contrast(colour: str) -> float:
+    """The WCAG contrast ratio of white text on ``colour`` (``#rrggbb``), from relative luminance."""
+
+    def linear(pair: str) -> float:
+        value = int(pair, 16) / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(colour[i : i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    return 1.05 / (luminance + 0.05)
+
+
+def _check_brand_colour(colour: str) -> None:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+        raise ConfigError(f"HUB_BRAND_COLOUR must be a colour like #1d70b8, not {colour[:20]!r}.")
+    ratio = white_text_contrast(colour)
+    if ratio < WHITE_TEXT_CONTRAST_NEEDED:
+        shown = int(ratio * 100) / 100  # never rounded up to a pass
+        raise ConfigError(
+            f"HUB_BRAND_COLOUR {colour} is too light: white text on it has a contrast ratio of "
+            f"{shown:.2f}:1, and it needs at least {WHITE_TEXT_CONTRAST_NEEDED}:1. "
+            "Choose a darker colour, like #1d70b8."
+        )
+
+
 def current_config() -> Config:
     """The running app's settings."""
     from flask import current_app
@@ -130,9 +159,7 @@ class Config:
                 "HUB_SECRET_KEY is not set (or is shorter than 32 characters): "
                 "run `flask --app hub init` or set HUB_SECRET_KEY in the environment."
             )
-        brand = str(settings.get("HUB_BRAND_COLOUR") or cls.brand_colour)
-        if not re.fullmatch(r"#[0-9a-fA-F]{6}", brand):
-            raise ConfigError("HUB_BRAND_COLOUR must be a colour like #1d70b8.")
+        _check_brand_colour(str(settings.get("HUB_BRAND_COLOUR") or cls.brand_colour))
         key_file = Path(settings.get("HUB_KEY_FILE") or instance / "keys.json")
         if not key_file.is_absolute():
             key_file = instance / key_file

@@ -62,18 +62,29 @@ def clean_text(value: Any) -> Any:
     return "\n".join(line.rstrip() for line in lines).strip()
 
 
-def _too_long(label: str, max_length: int) -> Length:
-    return Length(
-        max=max_length,
-        message=f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer",
-    )
+def too_long(label: str, max_length: int, called: str = "") -> Length:
+    """The length limit, with a message naming the box: ``called`` ("The support they would like"), or
+    the label when it is already a name ("Their full name (optional)": "Their full name"). A label
+    that asks a question or gives an instruction cannot start a sentence, so it must say ``called``."""
+    name = called or label.removesuffix(" (optional)")
+    if not called and (name.endswith("?") or name.split(" ", 1)[0] in INSTRUCTIONS):
+        raise TypeError(f"say what {label!r} is called in its messages (called=...)")
+    return Length(max=max_length, message=f"{name} must be {max_length:,} characters or fewer")
 
 
-def line(label: str, max_length: int, *validators: Any, hint: str = "", **attributes: Any) -> StringField:
+INSTRUCTIONS = frozenset(
+    {"Tell", "Say", "Enter", "Choose", "Select", "Give", "What", "Who", "When", "Why", "How"}
+)
+"""A label starting with one of these is a question or an instruction, not a name."""
+
+
+def line(
+    label: str, max_length: int, *validators: Any, hint: str = "", called: str = "", **attributes: Any
+) -> StringField:
     """A one-line text box; extra keywords become HTML attributes (autocomplete, spellcheck)."""
     return StringField(
         label,
-        validators=[*(validators or [Optional()]), _too_long(label, max_length)],
+        validators=[*(validators or [Optional()]), too_long(label, max_length, called)],
         filters=[clean_line],
         description=hint,
         widget=TextInput(),
@@ -81,10 +92,10 @@ def line(label: str, max_length: int, *validators: Any, hint: str = "", **attrib
     )
 
 
-def text(label: str, *validators: Any, hint: str = "") -> TextAreaField:
+def text(label: str, *validators: Any, hint: str = "", called: str = "") -> TextAreaField:
     return TextAreaField(
         label,
-        validators=[*(validators or [Optional()]), _too_long(label, TEXT_MAX)],
+        validators=[*(validators or [Optional()]), too_long(label, TEXT_MAX, called)],
         filters=[clean_text],
         description=hint,
         widget=GovTextArea(),

@@ -30,6 +30,36 @@ def test_a_short_secret_is_refused(tmp_path: Path) -> None:
         Config.load(tmp_path, environ={"HUB_SECRET_KEY": "too-short"})
 
 
+@pytest.mark.parametrize("colour", ["#0b0c0c", "#1d70b8", "#D4351C", "#00703c", "#767676"])
+def test_a_brand_colour_white_text_reads_on_is_taken(tmp_path: Path, colour: str) -> None:
+    config = Config.load(tmp_path, environ={"HUB_SECRET_KEY": "s" * 40, "HUB_BRAND_COLOUR": colour})
+    assert config.brand_colour == colour
+
+
+@pytest.mark.parametrize(
+    ("colour", "ratio"), [("#ffcc00", "1.51"), ("#ffffff", "1.00"), ("#777777", "4.47"), ("#00a33b", "3.33")]
+)
+def test_a_brand_colour_too_light_for_white_text_stops_start_up_naming_the_ratio(
+    tmp_path: Path, colour: str, ratio: str
+) -> None:
+    with pytest.raises(ConfigError, match=rf"HUB_BRAND_COLOUR {colour} is too light.* {ratio}:1.*4\.5:1"):
+        Config.load(tmp_path, environ={"HUB_SECRET_KEY": "s" * 40, "HUB_BRAND_COLOUR": colour})
+
+
+@pytest.mark.parametrize("colour", ["1d70b8", "#1d70b", "#1d70b8 ", "blue", "#gggggg", "#1d70b8;x", "#fff"])
+def test_a_malformed_brand_colour_stops_start_up(tmp_path: Path, colour: str) -> None:
+    with pytest.raises(ConfigError, match="HUB_BRAND_COLOUR must be a colour like #1d70b8"):
+        Config.load(tmp_path, environ={"HUB_SECRET_KEY": "s" * 40, "HUB_BRAND_COLOUR": colour})
+
+
+def test_white_text_contrast_follows_the_wcag_formula() -> None:
+    from hub.config import white_text_contrast
+
+    assert white_text_contrast("#000000") == pytest.approx(21.0)
+    assert white_text_contrast("#ffffff") == pytest.approx(1.0)
+    assert white_text_contrast("#767676") == pytest.approx(4.54, abs=0.01)  # the lightest grey that passes
+
+
 def test_settings_come_from_the_instance_file_and_the_environment_wins(tmp_path: Path) -> None:
     (tmp_path / "config.py").write_text(
         'HUB_SECRET_KEY = "s" * 40\nHUB_DATABASE_URL = "sqlite:///from-file.db"\nHUB_EXIT_URL = "https://example.org/"\n'

@@ -77,6 +77,30 @@ def test_working_days_leave_out_weekends_and_england_bank_holidays(
     assert working_days_between(start, end) == working_days, why
 
 
+@pytest.mark.parametrize(
+    ("quarter", "label", "short"),
+    [
+        (Quarter(2026, 2), "April to June 2026 (Q1 2026/27)", "Q1 2026/27"),
+        (Quarter(2026, 3), "July to September 2026 (Q2 2026/27)", "Q2 2026/27"),
+        (Quarter(2026, 4), "October to December 2026 (Q3 2026/27)", "Q3 2026/27"),
+        (Quarter(2027, 1), "January to March 2027 (Q4 2026/27)", "Q4 2026/27"),
+        (Quarter(2026, 1), "January to March 2026 (Q4 2025/26)", "Q4 2025/26"),
+        (Quarter(2099, 4), "October to December 2099 (Q3 2099/00)", "Q3 2099/00"),
+    ],
+)
+def test_a_quarter_is_named_by_its_months_with_the_councils_financial_quarter_beside_it(
+    quarter: Quarter, label: str, short: str
+) -> None:
+    assert (quarter.label, quarter.short) == (label, short)
+
+
+def test_the_financial_year_turns_in_april_not_january() -> None:
+    march, april = Quarter.containing(date(2027, 3, 31)), Quarter.containing(date(2027, 4, 1))
+    assert (march.financial, april.financial) == ("Q4 2026/27", "Q1 2027/28")
+    december, january = Quarter.containing(date(2026, 12, 31)), Quarter.containing(date(2027, 1, 1))
+    assert december.financial.endswith("2026/27") and january.financial.endswith("2026/27")
+
+
 # -- first contact and dates of birth at half past midnight in summer -----------------------------
 
 

@@ -418,7 +418,7 @@ def test_an_oversized_form_gets_a_kind_413_page(client: FlaskClient) -> None:
 def test_over_long_answers_are_refused_with_a_clear_message(client: FlaskClient) -> None:
     response = self_journey(client).post("about", {"preferred_name": "y" * 101})
     assert errors(response) == [
-        ("#preferred_name", "What would you like us to call you? must be 100 characters or fewer")
+        ("#preferred_name", "The name you would like us to use must be 100 characters or fewer")
     ]
 
 

@@ -67,26 +67,26 @@ def _box(page: str, code: str) -> str:
 @pytest.mark.parametrize(
     ("code", "typed", "message"),
     [
-        ("people_supported", "-1", "Enter people supported in the quarter as a whole number, 0 or more"),
-        ("people_supported", "forty", "Enter people supported in the quarter as a number"),
-        ("people_supported", '{"value": 40}', "Enter people supported in the quarter as a number"),
-        ("people_supported", "[40]", "Enter people supported in the quarter as a number"),
+        ("people_supported", "-1", "People supported in the quarter must be a whole number, 0 or more"),
+        ("people_supported", "forty", "People supported in the quarter must be a number"),
+        ("people_supported", '{"value": 40}', "People supported in the quarter must be a number"),
+        ("people_supported", "[40]", "People supported in the quarter must be a number"),
         (
             "people_supported",
             "99999999999",
-            "Enter people supported in the quarter as a number up to 10,000,000",
+            "People supported in the quarter must be a number up to 10,000,000",
         ),
         (
             "people_supported",
             "10000001",
-            "Enter people supported in the quarter as a number up to 10,000,000",
+            "People supported in the quarter must be a number up to 10,000,000",
         ),
-        ("people_supported", "2.5", "Enter people supported in the quarter as a whole number, 0 or more"),
-        ("people_supported", "1e3", "Enter people supported in the quarter as a number"),
-        ("people_supported", "\u0663", "Enter people supported in the quarter as a number"),
-        ("felt_safer_pct", "-0.5", "Enter people who said they felt safer as a number from 0 to 100"),
-        ("felt_safer_pct", "100.1", "Enter people who said they felt safer as a number from 0 to 100"),
-        ("felt_safer_pct", "Infinity", "Enter people who said they felt safer as a number"),
+        ("people_supported", "2.5", "People supported in the quarter must be a whole number, 0 or more"),
+        ("people_supported", "1e3", "People supported in the quarter must be a number"),
+        ("people_supported", "\u0663", "People supported in the quarter must be a number"),
+        ("felt_safer_pct", "-0.5", "People who said they felt safer must be a number from 0 to 100"),
+        ("felt_safer_pct", "100.1", "People who said they felt safer must be a number from 0 to 100"),
+        ("felt_safer_pct", "Infinity", "People who said they felt safer must be a number"),
     ],
 )
 @pytest.mark.parametrize("action", ["save", "submit"])
@@ -116,7 +116,7 @@ def test_400_digits_are_refused_whole_never_cut_to_another_number(
         page = html.unescape(_post(client, token, "save", figures).get_data(as_text=True))
     assert (
         "#figure-people_supported",
-        "Enter people supported in the quarter as a number up to 10,000,000",
+        "People supported in the quarter must be a number up to 10,000,000",
     ) in page_errors(page)
     assert _box(page, "people_supported") == "4" * returns.FIGURE_TYPED_MAX  # what fits in the box
     _nothing_saved(db_session, provider)
@@ -190,8 +190,8 @@ def test_submitting_with_an_empty_figure_says_which_keeps_the_rest_and_saves_not
     page = html.unescape(response.get_data(as_text=True))
     assert response.status_code == 200
     assert page_errors(page) == [
-        ("#figure-new_starts", "Enter new people starting support (0 if there were none)"),
-        ("#figure-group_sessions", "Enter group sessions delivered (0 if there were none)"),
+        ("#figure-new_starts", "Enter a figure for new people starting support (0 if there were none)"),
+        ("#figure-group_sessions", "Enter a figure for group sessions delivered (0 if there were none)"),
     ]
     assert _box(page, "new_starts") == "" and _box(page, "people_supported") == "40"
     _nothing_saved(db_session, provider)
@@ -336,7 +336,11 @@ GOOD = {
         ),  # full-width digits
         ({"starts": ""}, "starts", "Choose the first quarter"),
         ({"breakdown": "b" * 61}, "breakdown", "Breakdown must be 60 characters or fewer"),
-        ({"description": "d" * 2001}, "description", "What it counts must be 2000 characters or fewer"),
+        (
+            {"description": "d" * 2001},
+            "description",
+            "What the figure counts must be 2,000 characters or fewer",
+        ),
     ],
 )
 def test_a_new_figure_that_breaks_a_rule_is_kept_and_explained_on_its_field(

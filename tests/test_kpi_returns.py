@@ -233,7 +233,10 @@ def test_draft_submit_amend(db_session: Session, provider: Provider) -> None:
         incomplete = returns.save(
             db_session, provider.id, Q3, {"people_supported": "40"}, {}, PROVIDER, submit=True
         )
-        assert incomplete.errors["new_starts"] == "Enter new people starting support (0 if there were none)"
+        assert (
+            incomplete.errors["new_starts"]
+            == "Enter a figure for new people starting support (0 if there were none)"
+        )
         full = with_hub_figures(db_session, provider)
         assert not returns.save(db_session, provider.id, Q3, full, {}, PROVIDER, submit=True).errors
         [submitted] = returns.versions(db_session, provider.id, Q3)
@@ -265,16 +268,20 @@ def test_a_quarter_not_yet_ended_cannot_be_returned(db_session: Session, provide
 @pytest.mark.parametrize(
     ("code", "typed", "message"),
     [
-        ("people_supported", "-1", "Enter people supported in the quarter as a whole number, 0 or more"),
-        ("people_supported", "2.5", "Enter people supported in the quarter as a whole number, 0 or more"),
-        ("people_supported", "lots", "Enter people supported in the quarter as a number"),
-        ("felt_safer_pct", "101", "Enter people who said they felt safer as a number from 0 to 100"),
-        ("felt_safer_pct", "50.25", "Enter people who said they felt safer with at most one decimal place"),
-        ("felt_safer_pct", "NaN", "Enter people who said they felt safer as a number"),
-        ("felt_safer_pct", "1e400", "Enter people who said they felt safer as a number"),
-        ("people_supported", "\u0663", "Enter people supported in the quarter as a number"),
-        ("people_supported", "\uff14\uff10", "Enter people supported in the quarter as a number"),
-        ("people_supported", "9" * 39, "Enter people supported in the quarter as a number up to 10,000,000"),
+        ("people_supported", "-1", "People supported in the quarter must be a whole number, 0 or more"),
+        ("people_supported", "2.5", "People supported in the quarter must be a whole number, 0 or more"),
+        ("people_supported", "lots", "People supported in the quarter must be a number"),
+        ("felt_safer_pct", "101", "People who said they felt safer must be a number from 0 to 100"),
+        (
+            "felt_safer_pct",
+            "50.25",
+            "People who said they felt safer must have no more than one decimal place",
+        ),
+        ("felt_safer_pct", "NaN", "People who said they felt safer must be a number"),
+        ("felt_safer_pct", "1e400", "People who said they felt safer must be a number"),
+        ("people_supported", "\u0663", "People supported in the quarter must be a number"),
+        ("people_supported", "\uff14\uff10", "People supported in the quarter must be a number"),
+        ("people_supported", "9" * 39, "People supported in the quarter must be a number up to 10,000,000"),
     ],
 )
 def test_each_figure_is_checked_with_a_kind_message(
@@ -332,10 +339,10 @@ def test_the_return_page_shows_errors_in_the_summary_and_keeps_what_was_typed(
     summary = re.search(r'<div class="govuk-error-summary__body">(.*?)</ul>', page, re.S)
     assert summary
     links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', summary.group(1))
-    assert ("#figure-people_supported", "Enter people supported in the quarter as a number") in links
+    assert ("#figure-people_supported", "People supported in the quarter must be a number") in links
     assert (
         "#figure-felt_safer_pct",
-        "Enter people who said they felt safer as a number from 0 to 100",
+        "People who said they felt safer must be a number from 0 to 100",
     ) in links
     assert 'value="forty"' in page and 'value="150"' in page
     assert returns.versions(db_session, provider.id, Q3) == []
@@ -391,7 +398,8 @@ def test_a_provider_without_a_submitted_return_is_reminded_once_after_the_set_da
     messages = db_session.scalars(select(OutboxMessage)).all()
     assert sorted(m.to_address or "" for m in messages) == ["drafting@example.org", "late@example.org"]
     for message in messages:
-        assert "July to September 2026" in message.body and "/kpi/returns/2026/3" in message.body
+        assert "July to September 2026 (Q2 2026/27)" in message.body and "/kpi/returns/2026/3" in message.body
+        assert message.subject == "Your quarterly return for July to September 2026 (Q2 2026/27) is due"
         assert "4817" not in message.body
 
 
@@ -418,7 +426,7 @@ def test_an_admin_adds_and_retires_figures_from_a_quarter_on_without_touching_pa
             "starts": "20263",  # ended: refused
         }
         refused = html.unescape(client.post("/admin/kpi", data=form).get_data(as_text=True))
-        assert "July to September 2026 has ended, so its figures cannot change." in refused
+        assert "July to September 2026 (Q2 2026/27) has ended, so its figures cannot change." in refused
         assert 'value="waiting_over_4_weeks"' in refused  # what was typed is kept
         assert client.post("/admin/kpi", data={**form, "starts": "20264"}).status_code == 303
         duplicate = html.unescape(

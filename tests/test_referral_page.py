@@ -190,7 +190,9 @@ def test_a_too_long_note_is_refused_and_what_was_typed_is_kept(desk: Desk, db_se
     typed = "Signposted to the local rape crisis centre. " * 60
     response = desk.post(f"/triage/referrals/{referral.id}/signpost", **{"signpost-note": typed})
     page = html.unescape(response.get_data(as_text=True))
-    assert error_summary(page) == [("#signpost-note", "Field cannot be longer than 2000 characters.")]
+    assert error_summary(page) == [
+        ("#signpost-note", "The note of where they were signposted must be 2,000 characters or fewer")
+    ]
     assert typed.strip() in page
     assert fetch(db_session, referral).status is ReferralStatus.SUBMITTED
 

@@ -6,21 +6,21 @@ from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput
 from wtforms import PasswordField, RadioField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
-from hub.forms import StaffForm, TextInput
+from hub.forms import StaffForm, TextInput, too_long
 
 
 class SignInForm(StaffForm):
     email = StringField(
         "Email address",
-        validators=[InputRequired("Enter your email address"), Length(max=254)],
+        validators=[InputRequired("Enter your email address"), too_long("Email address", 254)],
         widget=TextInput(),
         render_kw={"autocomplete": "username", "spellcheck": "false", "maxlength": 254},
     )
     password = PasswordField(
         "Password",
-        validators=[InputRequired("Enter your password"), Length(max=128)],
+        validators=[InputRequired("Enter your password"), too_long("Password", 128)],
         widget=GovPasswordInput(),
         render_kw={"autocomplete": "current-password", "maxlength": 128},
     )
@@ -30,7 +30,7 @@ def _code_field(label: str, required: str, description: str, inputmode: str) -> 
     """A security code: from an authenticator app (six digits) or, where allowed, a recovery code."""
     return StringField(
         label,
-        validators=[InputRequired(required), Length(max=20)],
+        validators=[InputRequired(required), too_long("The security code", 20)],
         description=description,
         widget=TextInput(),
         render_kw={
@@ -53,11 +53,13 @@ class CodeForm(StaffForm):
 
 class NewAccountForm(StaffForm):
     display_name = StringField(
-        "Name", validators=[InputRequired("Enter the person's name"), Length(max=100)], widget=TextInput()
+        "Name",
+        validators=[InputRequired("Enter the person's name"), too_long("Name", 100)],
+        widget=TextInput(),
     )
     email = StringField(
         "Work email address",
-        validators=[InputRequired("Enter their work email address"), Length(max=254)],
+        validators=[InputRequired("Enter their work email address"), too_long("Work email address", 254)],
         widget=TextInput(),
         render_kw={"spellcheck": "false"},
     )
@@ -67,7 +69,7 @@ class NewAccountForm(StaffForm):
     )
     password = PasswordField(
         "A first password for them",
-        validators=[InputRequired("Enter a first password for them"), Length(max=128)],
+        validators=[InputRequired("Enter a first password for them"), too_long("The password", 128)],
         description=(
             "At least 12 characters. Give it to them in person or by phone, never by email. It works"
             " once: when they first sign in, they must choose their own password."
@@ -80,13 +82,13 @@ class NewAccountForm(StaffForm):
 class ChangePasswordForm(StaffForm):
     current = PasswordField(
         "Current password",
-        validators=[InputRequired("Enter your current password"), Length(max=128)],
+        validators=[InputRequired("Enter your current password"), too_long("Current password", 128)],
         widget=GovPasswordInput(),
         render_kw={"autocomplete": "current-password"},
     )
     new = PasswordField(
         "New password",
-        validators=[InputRequired("Enter a new password"), Length(max=128)],
+        validators=[InputRequired("Enter a new password"), too_long("New password", 128)],
         description="At least 12 characters. Three or four random words work well.",
         widget=GovPasswordInput(),
         render_kw={"autocomplete": "new-password"},
@@ -98,7 +100,7 @@ class ChoosePasswordForm(StaffForm):
 
     new = PasswordField(
         "New password",
-        validators=[InputRequired("Enter a new password"), Length(max=128)],
+        validators=[InputRequired("Enter a new password"), too_long("New password", 128)],
         description="At least 12 characters. Three or four random words work well.",
         widget=GovPasswordInput(),
         render_kw={"autocomplete": "new-password", "maxlength": 128},

@@ -51,7 +51,7 @@ def _page(form: DefinitionForm, problem: str | None) -> str:
         quarters=offered_quarters(),
         form=form,
         problem=problem,
-        label_of=lambda key: Quarter.from_key(key).short if key else "",
+        label_of=lambda key: Quarter.from_key(key).label if key else "",
     )
 
 

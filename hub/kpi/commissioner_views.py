@@ -68,7 +68,8 @@ def export() -> Response:
             threshold=current_config().suppression_threshold,
         )
     audit.viewed(session, current_actor(), f"kpi.exported.{kind}.{fmt}", "kpi_quarter", quarter.key)
-    return _download(rows, f"kpi-{quarter.year}-q{quarter.number}-{kind}", fmt, f"{quarter.short} {kind}")
+    sheet = f"{quarter.short.replace('/', '-')} {kind}"  # a sheet's name may not hold "/"
+    return _download(rows, f"kpi-{quarter.year}-q{quarter.number}-{kind}", fmt, sheet)
 
 
 def _download(rows: list[list[exports.Cell]], name: str, fmt: str, sheet: str) -> Response:

@@ -225,7 +225,7 @@ class DefinitionForm(StaffForm):
         invalid_choice_message="Choose the unit",  # type: ignore[call-arg]  # stubs predate 3.3
         widget=GovSelect(),
     )
-    description = text("What it counts")
+    description = text("What it counts", called="What the figure counts")
     starts = QuarterField("Asked for from", "Choose the first quarter")
     breakdown = line(
         "Breakdown (optional)",
@@ -237,7 +237,11 @@ class DefinitionForm(StaffForm):
         **{"class": "govuk-input--width-20"},
     )
     sums_to = line(
-        "Adds up to (code, optional)", CODE_MAX, spellcheck="false", **{"class": "govuk-input--width-20"}
+        "Adds up to (code, optional)",
+        CODE_MAX,
+        called="The code it adds up to",
+        spellcheck="false",
+        **{"class": "govuk-input--width-20"},
     )
 
 

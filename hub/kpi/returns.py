@@ -63,7 +63,29 @@ def versions(db: Session, provider_id: int, quarter: Quarter) -> list[KpiReturn]
     )
 
 
+def figure_name(label: str) -> str:
+    """A figure's label as it reads inside a sentence. Labels are written for a list of boxes, so a
+    lead-in is dropped ("Of those, people showing reliable improvement": "people showing reliable
+    improvement"), a group becomes a bracket ("Age: under 25": "age (under 25)") and the first letter
+    is small unless the first word is an abbreviation ("BSL")."""
+    name = re.sub(r"^of (those|which)\b[^,]*,\s*", "", " ".join(label.split()), flags=re.IGNORECASE)
+    group, colon, part = name.partition(": ")
+    if colon and part:
+        name = f"{group} ({part})"
+    first = name.split(" ", 1)[0]
+    if sum(letter.isupper() for letter in first) > 1:
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def in_a_sentence(definition: KpiDefinition) -> tuple[str, str]:
+    """The figure's name within a sentence, and at the start of one."""
+    name = figure_name(definition.label)
+    return name, name[:1].upper() + name[1:]
+
+
 def _number(definition: KpiDefinition, text: str) -> tuple[int | float | None, str | None]:
+    _, name = in_a_sentence(definition)
     text = text.strip().replace(",", "")
     if not text:
         return None, None
@@ -71,26 +93,26 @@ def _number(definition: KpiDefinition, text: str) -> tuple[int | float | None, s
         text = text.removesuffix("%").strip()
     # Digits and a decimal point only: Decimal also reads "٣", "1e400" and "NaN".
     if not re.fullmatch(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)", text):
-        return None, f"Enter {definition.label.lower()} as a number"
+        return None, f"{name} must be a number"
     value = Decimal(text)
     if value > FIGURE_MAX:
-        return None, f"Enter {definition.label.lower()} as a number up to {FIGURE_MAX:,}"
+        return None, f"{name} must be a number up to {FIGURE_MAX:,}"
     if definition.unit is Unit.COUNT:
         if value != value.to_integral_value() or value < 0:
-            return None, f"Enter {definition.label.lower()} as a whole number, 0 or more"
+            return None, f"{name} must be a whole number, 0 or more"
         return int(value), None
     if value < 0 or (definition.unit is Unit.PERCENTAGE and value > 100):
         limits = "from 0 to 100" if definition.unit is Unit.PERCENTAGE else "of 0 or more"
-        return None, f"Enter {definition.label.lower()} as a number {limits}"
+        return None, f"{name} must be a number {limits}"
     if value != round(value, 1):
-        return None, f"Enter {definition.label.lower()} with at most one decimal place"
+        return None, f"{name} must have no more than one decimal place"
     return float(value), None
 
 
 def read_figure(definition: KpiDefinition, text: str) -> tuple[int | float | None, str | None]:
     """One figure as typed, read by its unit: the number (None when empty), or why it cannot be read."""
     if len(text) > FIGURE_TYPED_MAX:  # refused whole, never cut to another number
-        return None, f"Enter {definition.label.lower()} as a number up to {FIGURE_MAX:,}"
+        return None, f"{in_a_sentence(definition)[1]} must be a number up to {FIGURE_MAX:,}"
     return _number(definition, text)
 
 
@@ -143,11 +165,11 @@ def _check_given_and_explained(
     complete: bool,
 ) -> None:
     """The figure is given when submitting, and a changed hub figure says why (in 1,000 characters)."""
-    code, label = definition.code, definition.label.lower()
+    code, (label, _) = definition.code, in_a_sentence(definition)
     value = read.figures.get(code)
     hub_has_none = definition.prefilled and known.get(code) and known[code].value is None
     if code not in read.errors and value is None and complete and not hub_has_none:
-        read.errors[code] = f"Enter {label} (0 if there were none)"
+        read.errors[code] = f"Enter a figure for {label} (0 if there were none)"
     reason = " ".join(str(reasons.get(code, "") or "").split())
     if reason:
         read.reasons[code] = reason
@@ -181,8 +203,9 @@ def _check_breakdowns(found: Sequence[KpiDefinition], result: Checked) -> None:
         added = sum(v for v in values if v is not None)
         if added != total:
             result.errors[parts[0].code] = (
-                f"The {breakdown.lower()} figures add up to {figure_text(added)}, but "
-                f"{labels.get(total_code, total_code).lower()} is {figure_text(total)}. They must be equal."
+                f"The {figure_name(breakdown)} figures add up to {figure_text(added)}, but "
+                f"{figure_name(labels.get(total_code, total_code))} is {figure_text(total)}. "
+                "They must be equal."
             )
 
 
@@ -224,7 +247,7 @@ def contradictions(
         if added > total:
             problems[rule.parts[0]] = (
                 f"{rule.name} ({figure_text(added)}) cannot be more than "
-                f"{labels[rule.total].lower()} ({figure_text(total)}). Check both figures."
+                f"{figure_name(labels[rule.total])} ({figure_text(total)}). Check both figures."
             )
     return problems
 

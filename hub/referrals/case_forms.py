@@ -28,6 +28,7 @@ class DeclineForm(StaffForm):
         "More about why (optional unless you chose another reason)",
         "The triage team reads this first when they look at the referral again.",
         None,
+        called="More about why",
     )
 
 
@@ -118,4 +119,6 @@ class CloseForm(StaffForm):
         choices=options([(o.value, o.label) for o in Outcome]),
         widget=GovRadioInput(),
     )
-    note = note_field("Anything the triage team should know (optional)", "", None)
+    note = note_field(
+        "Anything the triage team should know (optional)", "", None, called="The note for the triage team"
+    )

@@ -23,6 +23,7 @@ class RecordConsentForm(StaffForm):
         "Who gave consent",
         NAME_MAX,
         DataRequired("Say who gave consent"),  # after the spaces are trimmed
+        called="The name of who gave consent",
         hint="For example, the person themselves, or their social worker after asking them.",
     )
     on = day_so_far("When did they agree?", "the date they agreed")
@@ -32,7 +33,9 @@ class RecordConsentForm(StaffForm):
         choices=METHODS,
         widget=GovRadioInput(),
     )
-    note = note_field("Anything else to note (optional)", "Only the triage team sees this.", None)
+    note = note_field(
+        "Anything else to note (optional)", "Only the triage team sees this.", None, called="The note"
+    )
 
 
 class WithdrawConsentForm(StaffForm):
@@ -48,6 +51,7 @@ class WithdrawConsentForm(StaffForm):
         "Only the triage team sees this. The referral will be closed and the provider will see only "
         "its reference.",
         "Say what the person asked for",
+        called="The note of what the person asked for",
     )
 
 

@@ -224,7 +224,10 @@ class ConsentForm(PublicForm):
 class PersonForm(PublicForm):
     full_name = line("Their full name", NAME_MAX, required("Enter their full name"))
     preferred_name = line(
-        "What they like to be called (optional)", NAME_MAX, hint="We will use this name when we contact them."
+        "What they like to be called (optional)",
+        NAME_MAX,
+        hint="We will use this name when we contact them.",
+        called="The name they like to be called",
     )
     date_of_birth = DateOfBirthField(
         "Their date of birth",
@@ -239,7 +242,9 @@ class PersonForm(PublicForm):
 
 class SupportForm(PublicForm):
     specialisms = checkboxes("What kind of support would help?", [], hint="Select all that apply.")
-    support_wanted = text("Tell us about the support they would like (optional)")
+    support_wanted = text(
+        "Tell us about the support they would like (optional)", called="What you tell us about the support"
+    )
     preferred_provider = radios("Would they like a particular organisation? (optional)", [])
 
 
@@ -247,6 +252,7 @@ class RisksForm(PublicForm):
     current_risks = text(
         "Are there any current risks we should know about? (optional)",
         hint="For example, contact from people who exploited them, self-harm, or risks to staff.",
+        called="What you tell us about current risks",
     )
     children_in_household = radios(
         "Are there children in their household?",
@@ -254,12 +260,14 @@ class RisksForm(PublicForm):
         required("Select whether there are children in their household"),
     )
     other_agencies = text(
-        "Which other services are involved? (optional)", hint="For example, a social worker or the police."
+        "Which other services are involved? (optional)",
+        hint="For example, a social worker or the police.",
+        called="What you tell us about other services",
     )
 
 
 class AccessForm(PublicForm):
-    language = line("Which language do they prefer? (optional)", 60)
+    language = line("Which language do they prefer? (optional)", 60, called="Their language")
     interpreter = radios(
         "Do they need an interpreter?", YES_NO, required("Select whether they need an interpreter")
     )
@@ -267,6 +275,7 @@ class AccessForm(PublicForm):
     adjustments = text(
         "Do they need any other changes to take part? (optional)",
         hint="For example, step-free access or easy-read letters.",
+        called="What you tell us about changes they need",
     )
 
 
@@ -288,7 +297,10 @@ class ProfessionalContactForm(PublicForm):
         required("Select whether we can say who we are"),
     )
     safe_times = line(
-        "When is it safe to contact them? (optional)", 200, hint="For example, weekdays after 10am."
+        "When is it safe to contact them? (optional)",
+        200,
+        hint="For example, weekdays after 10am.",
+        called="What you tell us about safe times",
     )
 
     known_details: frozenset[str] = frozenset()
@@ -317,6 +329,7 @@ class AboutYouForm(PublicForm):
         "What would you like us to call you?",
         NAME_MAX,
         required("Tell us what you would like us to call you"),
+        called="The name you would like us to use",
         hint="This can be any name. It does not need to be your legal name.",
         autocomplete="nickname",
     )
@@ -348,7 +361,10 @@ class SelfContactForm(PublicForm):
     voicemail = radios("Is it safe for us to leave a voicemail? (optional)", YES_NO_UNSURE)
     say_who = radios("Can we say who we are when we call? (optional)", YES_NO_UNSURE)
     safe_times = line(
-        "When is it safe to contact you? (optional)", 200, hint="For example, weekdays after 10am."
+        "When is it safe to contact you? (optional)",
+        200,
+        hint="For example, weekdays after 10am.",
+        called="What you tell us about safe times",
     )
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -385,7 +401,9 @@ class ProviderChoiceForm(PublicForm):
 class SelfSupportForm(PublicForm):
     specialisms = checkboxes("What would you like help with? (optional)", [], hint="Select all that apply.")
     support_wanted = text(
-        "Is there anything else you would like us to know? (optional)", hint="Only tell us what you want to."
+        "Is there anything else you would like us to know? (optional)",
+        hint="Only tell us what you want to.",
+        called="What else you would like us to know",
     )
 
 
@@ -401,6 +419,7 @@ class StatusForm(PublicForm):
         "Secret code, or your work email address",
         EMAIL_MAX,
         required("Enter the secret code, or the work email address you gave when you made the referral"),
+        called="The secret code or work email address",
         hint="If you asked for support yourself, enter the secret code we gave you. "
         "If you referred someone, enter your work email address.",
     )

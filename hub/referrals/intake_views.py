@@ -22,6 +22,7 @@ from hub.referrals import intake, intake_forms
 from hub.referrals.consent import SELF_V1, WORDINGS
 from hub.referrals.models import ReferralSource
 from hub.referrals.status import check_status
+from hub.templating import summary_value
 
 bp = Blueprint("intake", __name__)
 
@@ -300,7 +301,7 @@ def _summary(journey: Journey, answers: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append(
                 {
                     "key": {"text": field.label.text.replace(" (optional)", "")},
-                    "value": {"text": _shown(field)},
+                    "value": summary_value(_shown(field)),
                     "actions": {
                         "items": [
                             {
@@ -316,10 +317,10 @@ def _summary(journey: Journey, answers: dict[str, Any]) -> list[dict[str, Any]]:
     return sections
 
 
-def _shown(field: Any) -> str:
+def _shown(field: Any) -> str | list[str]:
     choices = {choice.value: choice.label for choice in getattr(field, "choices", None) or []}
     if isinstance(field.data, list):
-        return "\n".join(str(choices.get(v, v)) for v in field.data) or "Not given"
+        return [str(choices.get(v, v)) for v in field.data]
     if isinstance(field, intake_forms.DateOfBirthField):
         return field.data.strftime("%-d %B %Y") if field.data else "Not given"
     if field.data in (None, ""):

@@ -6,6 +6,7 @@ Only staff pages use this, and each of them audits the view. Nothing is shown th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,11 +22,14 @@ from hub.referrals.models import (
     Risks,
     SafeContact,
 )
+from hub.templating import summary_value
 
 WORDS = {"yes": "Yes", "no": "No", "unsure": "Not sure", "": "Not given"}
 
 
-def _text(value: Any) -> str:
+def _text(value: Any) -> str | Sequence[str]:
+    if isinstance(value, list | tuple):  # the choices made, each as given
+        return [str(v) for v in value]
     if value is None or value == "":
         return "Not given"
     if isinstance(value, datetime):  # a stored moment: its UK date
@@ -41,7 +45,7 @@ def _section(title: str, rows: list[tuple[str, Any]], key: str) -> dict[str, Any
     return {
         "title": title,
         "key": key,
-        "rows": [{"key": {"text": label}, "value": {"text": _text(value)}} for label, value in rows],
+        "rows": [{"key": {"text": label}, "value": summary_value(_text(value))} for label, value in rows],
     }
 
 
@@ -57,7 +61,7 @@ def _safe_contact(referral: Referral) -> dict[str, Any]:
     return _section(
         "Contacting them safely",
         [
-            ("Safe ways to contact", ", ".join(m.label for m in safe.methods)),
+            ("Safe ways to contact", [m.label for m in safe.methods]),
             ("Phone", referral.phone),
             ("Email", referral.email),
             ("Address", referral.address),
@@ -91,7 +95,7 @@ def _support(referral: Referral) -> dict[str, Any]:
     return _section(
         "Support asked for",
         [
-            ("Kinds of support", ", ".join(s.label for s in referral.specialisms)),
+            ("Kinds of support", [s.label for s in referral.specialisms]),
             ("In their words", referral.support_wanted),
             ("Organisation chosen", chosen),
         ],
