@@ -301,7 +301,7 @@ def test_a_providers_home_lists_offers_and_cases_without_first_contact_of_its_ow
     assert f'href="/provider/cases/{to_contact.id}#first-contact"' in waiting
     assert contacted.referral.reference not in page
     assert theirs.referral.reference not in page
-    assert "Your return for July to September 2026: <strong>Not started</strong>" in page
+    assert "Your return for July to September 2026 (Q2 2026/27): <strong>Not started</strong>" in page
     assert 'href="/kpi/returns/2026/3"' in page
 
 

@@ -71,10 +71,11 @@ class ProviderForm(StaffForm):
 
     offered_ids: frozenset[str] = frozenset()
 
-    name = line("Name", 120, required("Enter the provider's name"))
+    name = line("Name", 120, required("Enter the provider's name"), called="The provider's name")
     summary = text(
         "Who it supports",
         required("Describe who the provider supports, in a sentence or two"),
+        called="The description of who it supports",
         hint="Shown to people choosing an organisation on the public pages. Write it for them.",
     )
     serves = radios(
@@ -147,7 +148,9 @@ def provider_form(offered: Sequence[Specialism], **data: Any) -> ProviderForm:
 
 
 class SpecialismForm(StaffForm):
-    label = line("Name", 120, required("Enter the specialism's name"))
+    label = line("Name", 120, required("Enter the specialism's name"), called="The specialism's name")
     description = text(
-        "What it means (optional)", hint="A sentence for the triage team and the providers on what it covers."
+        "What it means (optional)",
+        hint="A sentence for the triage team and the providers on what it covers.",
+        called="What it means",
     )
