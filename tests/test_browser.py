@@ -16,7 +16,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Locator,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from tests.live_hub import LiveHub
 
@@ -67,6 +75,13 @@ class Visit:
         self.check_accessibility = check_accessibility
         self.problems: list[str] = []
         self.pages_checked: list[str] = []
+        # The browser's own errors, for example something the content security policy refused.
+        page.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        # A page a test opens on purpose may answer 403 or 404; what matters here is what a page does.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.problems.append(f"{self.page.url}: the browser said: {message.text}")
 
     def axe(self) -> None:
         if not self.check_accessibility:

@@ -259,8 +259,10 @@ def test_each_providers_space_is_drawn_and_said_in_words(app: Flask, db_session:
     assert "Unlimited Cases held 0 (no limit set) New starts this quarter 0 (no limit set)" in text
     assert "Full Up Cases held 1 of 5 New starts this quarter 1 of 1 (full)" in text
     # The bar is drawn to scale and hidden from screen readers, who read the words beside it.
-    assert 'aria-hidden="true"><span class="hub-space__fill" style="width: 15%"' in page
-    assert 'hub-space__fill hub-space__fill--full" style="width: 100%"' in page
+    assert '<rect class="hub-space__fill" width="15" height="10"/>' in page
+    assert '<rect class="hub-space__fill hub-space__fill--full" width="100" height="10"/>' in page
+    # The content security policy refuses inline styles, so a bar drawn with one would show empty.
+    assert "style=" not in page
 
 
 # -- a provider's home ---------------------------------------------------------------------------------
