@@ -351,8 +351,15 @@ def test_the_administrators_home_counts_locked_accounts_and_waiting_temporary_pa
     factories.staff_user(db_session, must_change_password=True, password_expires_at=now + timedelta(days=1))
     factories.staff_user(db_session, must_change_password=True, password_expires_at=now + timedelta(days=2))
     factories.staff_user(db_session, must_change_password=True, password_expires_at=now - timedelta(days=1))
+    long_ago = now - timedelta(days=120)
+    factories.staff_user(db_session, created_at=long_ago)  # never signed in
+    factories.staff_user(db_session, created_at=long_ago, last_sign_in_at=now - timedelta(days=91))
+    factories.staff_user(db_session, created_at=long_ago, last_sign_in_at=now - timedelta(days=10))
+    factories.staff_user(db_session, created_at=long_ago, disabled=True)
     page = desk(app, db_session, Role.ADMIN).page("/staff")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "2 accounts have not been used to sign in for 90 days" in text
+    assert 'href="/admin/users/inactive"' in page
     assert "1 account is locked after failed sign-ins" in text
     assert "2 temporary passwords are waiting to be used" in text
     assert "1 temporary password ran out before it was used" in text

@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from hub import audit
+from hub import audit, calendar
 from hub.audit import Actor
 from hub.auth import services as accounts
 from hub.auth.models import Role, StaffUser
 from hub.calendar import Quarter
+from hub.config import Config
 from hub.db import utcnow
 from hub.kpi import joint, returns
 from hub.providers.services import active_providers
@@ -94,12 +95,14 @@ def _commissioner(db: Session, actor: Actor) -> dict[str, Any]:
     return {"joint": found, "headlines": headlines}
 
 
-def page(db: Session, user: StaffUser, actor: Actor, overdue_after: int) -> dict[str, Any]:
+def page(db: Session, user: StaffUser, actor: Actor, config: Config) -> dict[str, Any]:
     """What the signed-in member of staff's home page shows, by their role."""
     if user.role is Role.ALLOCATOR:
-        return _allocator(db, overdue_after)
+        return _allocator(db, config.overdue_working_days)
     if user.role is Role.PROVIDER_STAFF:
         return _provider(db, user)
     if user.role is Role.COMMISSIONER:
         return _commissioner(db, actor)
-    return {"accounts": accounts.account_counts(db)}
+    days = config.inactive_account_days
+    unused = accounts.inactive_accounts(db, calendar.today(), days, user.id)
+    return {"accounts": accounts.account_counts(db), "unused": len(unused), "unused_days": days}

@@ -18,7 +18,7 @@ bp = Blueprint("workplace", __name__)
 @bp.get("/staff")
 @roles_required(*Role)
 def home() -> str:
-    shown = homes.page(db.session(), current_user, current_actor(), current_config().overdue_working_days)
+    shown = homes.page(db.session(), current_user, current_actor(), current_config())
     return render_template(
         f"workplace/home_{current_user.role.value}.html", user=current_user, form=StaffForm(), **shown
     )
