@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 
 from flask import Flask, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
 
 from hub import db
@@ -39,7 +40,10 @@ def init_app(app: Flask) -> None:
 def _page(code: int, advice_given: str | None = None) -> tuple[str, int]:
     title, advice = MESSAGES.get(code, MESSAGES[400] if code < 500 else MESSAGES[500])
     advice = advice_given or advice
-    return render_template("error.html", title=title, advice=advice, code=code), code
+    # Signed-in staff keep their own header and footer (no survivor's quick exit); a server error
+    # shows the plain public page, which asks nothing of the database.
+    staff = code < 500 and current_user.is_authenticated
+    return render_template("error.html", title=title, advice=advice, code=code, staff=staff), code
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:

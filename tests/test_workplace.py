@@ -447,3 +447,18 @@ def test_every_staff_page_carries_the_navigation_and_no_survivor_links(
             page = worker.page(path)
             assert 'aria-label="Sections"' in page and 'aria-label="Account"' in page, path
             assert not any(link in page for link in SURVIVOR_LINKS), path
+
+
+def test_a_refusal_or_a_missing_page_keeps_staff_in_their_own_pages(
+    app: Flask, db_session: Session, client: Any
+) -> None:
+    provider = desk(app, db_session, Role.PROVIDER_STAFF, provider_id=factories.provider(db_session).id)
+    for path, status in (("/triage", 403), ("/admin/users", 403), ("/provider/no-such-page", 404)):
+        got, page = provider.get(path)
+        assert got == status, path
+        assert not any(link in page for link in SURVIVOR_LINKS), path
+        assert 'aria-label="Sections"' in page and 'href="/staff">Go to your home page' in page, path
+    # Someone not signed in still gets the public page, with its quick exit.
+    missing = client.get("/provider/no-such-page")
+    assert missing.status_code == 404
+    assert all(link in missing.get_data(as_text=True) for link in SURVIVOR_LINKS)
