@@ -661,7 +661,7 @@ def test_an_administrator_adds_a_provider_that_people_can_choose_and_the_plan_of
     admin = new_visit(browser)
     page = admin.page
     sign_in(admin, live_hub, "admin@demo.invalid")
-    admin.follow(page.get_by_role("link", name="Providers", exact=True))
+    admin.follow(sections(page).get_by_role("link", name="Providers", exact=True))
     expect(page.get_by_role("heading", name="Providers", exact=True)).to_be_visible()
     admin.axe()
     admin.follow(page.get_by_role("button", name="Add a provider"))
