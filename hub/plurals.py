@@ -25,7 +25,11 @@ def plural(singular: str) -> str:
     return f"{before} {many}" if before else many
 
 
+def noun(number: int, singular: str, plural_form: str | None = None) -> str:
+    """The noun alone, for a page that shows the number apart (large): ``noun(2, "account")``."""
+    return singular if number == 1 else plural_form or plural(singular)
+
+
 def counted(number: int, singular: str, plural_form: str | None = None) -> str:
     """``number`` and the noun, singular for exactly one: ``counted(2, "provider")`` is "2 providers"."""
-    noun = singular if number == 1 else plural_form or plural(singular)
-    return f"{number:,} {noun}"
+    return f"{number:,} {noun(number, singular, plural_form)}"

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from hub import calendar
 from hub.config import current_config
-from hub.plurals import counted
+from hub.plurals import counted, noun
 
 SERVICE_NAME = "Post-abuse support referrals"
 
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["uk_time"] = uk_time
     app.jinja_env.filters["uk_when"] = uk_when
     app.jinja_env.filters["counted"] = counted
+    app.jinja_env.filters["noun"] = noun
     app.jinja_env.filters["typed_lines"] = typed_lines
 
 
@@ -50,20 +51,19 @@ def uk_date(value: date | datetime, style: str = "%-d %B %Y") -> str:
 
 
 def uk_time(value: datetime) -> str:
-    """A stored moment as the UK clock showed it, e.g. "1 July 2026 at 00:30"."""
-    return calendar.local(value).strftime("%-d %B %Y at %H:%M")
-
-
-def uk_when(value: datetime | None, never: str = "Never") -> str:
-    """A stored moment in words, on the UK clock: "3 March 2026 at 2:15pm" (midday and midnight by name)."""
-    if value is None:
-        return never
+    """A stored moment in words, on the UK clock, as GOV.UK writes times: "3 March 2026 at 2:15pm" (and
+    midday and midnight by name)."""
     moment = calendar.local(value)
     if (moment.hour, moment.minute) in {(0, 0), (12, 0)}:
         clock = "midnight" if moment.hour == 0 else "midday"
     else:
         clock = f"{(moment.hour + 11) % 12 + 1}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
     return f"{moment.day} {moment:%B %Y} at {clock}"
+
+
+def uk_when(value: datetime | None, never: str = "Never") -> str:
+    """``uk_time``, or ``never`` for a moment that has not happened (an account never signed in)."""
+    return never if value is None else uk_time(value)
 
 
 def _service() -> dict[str, Any]:

@@ -235,5 +235,5 @@ def test_staff_pages_show_stored_moments_on_the_uk_clock(app: Flask, db_session:
         client, _user = signed_in(app, db_session, Role.ALLOCATOR)
         page = html.unescape(client.get(f"/triage/referrals/{referral.id}").text)
         listed = html.unescape(client.get("/triage").text)
-    assert "1 July 2026 at 00:30" in page and "30 June" not in page
+    assert "1 July 2026 at 12:30am" in page and "30 June" not in page
     assert "1 Jul 2026" in listed and "30 Jun 2026" not in listed

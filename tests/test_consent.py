@@ -854,6 +854,6 @@ def test_the_consent_and_duplicate_sections_give_uk_dates_and_times(app: Flask, 
         assert status == 303
         _, page = desk.get(f"/triage/referrals/{referral.id}")
         _, duplicate_page = desk.get(f"/triage/referrals/{second.id}")
-    assert "Ash Allocator (Trauma and Resilience Service) on 1 July 2026 at 00:30" in page
+    assert "Ash Allocator (Trauma and Resilience Service) on 1 July 2026 at 12:30am" in page
     assert "30 June" not in page.split('id="consent"')[1].split('id="timeline"')[0]
     assert f"{first.status.label}, received 1 July 2026." in duplicate_page

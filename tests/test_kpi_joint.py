@@ -153,7 +153,7 @@ def test_the_joint_page_shows_submitted_returns_side_by_side_with_states_and_tot
     assert 'role="img"' in page and "People supported in the quarter, by quarter</title>" in page
     assert "the figures in the chart" in page
     assert export.status_code == 200 and (export.mimetype or "").endswith("spreadsheetml.sheet")
-    assert "kpi-2026-q3-publication.xlsx" in export.headers["Content-Disposition"]
+    assert "kpi-q2-2026-27-publication.xlsx" in export.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(export.data))
     assert book.sheetnames == ["Q2 2026-27 publication"]  # a sheet's name may not hold "/"
     actions = db_session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("kpi.%"))).all()

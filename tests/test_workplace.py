@@ -243,6 +243,8 @@ def test_the_triage_home_counts_the_queue_and_links_to_each_part(app: Flask, db_
     overdue = trs.page("/triage?overdue=yes")
     assert str(late.id) in overdue and str(fresh.id) not in overdue and str(back.id) not in overdue
     assert 'id="overdue" name="overdue" type="checkbox" value="yes" checked' in overdue
+    assert "1 referral is waiting for a provider and overdue." in overdue
+    assert "3 referrals are waiting for a provider." in trs.page("/triage")
 
 
 def test_each_providers_space_is_drawn_and_said_in_words(app: Flask, db_session: Session) -> None:
@@ -337,6 +339,9 @@ def test_the_commissioners_home_shows_the_quarters_figures_and_who_has_not_submi
     assert "Lighthouse" in missing and "Drafting" in missing and "Harbour" not in missing
     assert re.search(r"People supported</dt>\s*<dd[^>]*>40</dd>", page)  # the draft's 9999 is not counted
     assert "9999" not in page
+    said = re.sub(r"\s+", " ", page)
+    assert "Added up from the 1 provider that has submitted, so not yet the whole quarter" in said
+    assert said.index("not yet the whole quarter") < said.index("People supported")
     viewed = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "kpi.joint_viewed")).all()
     assert [(e.object_id, e.actor) for e in viewed] == [("20263", str(user.id))]
 
@@ -401,7 +406,7 @@ def test_triage_moves_land_where_the_work_goes_on(app: Flask, db_session: Sessio
     assert "is waiting for more information" in trs.page("/triage")
     received = trs.post(f"{base}/information-received", **{"information-received-note": "Called."})
     assert received == (303, base)
-    assert f"{referral.reference} is back in the queue. You can allocate it now." in trs.page(base)
+    assert f"{referral.reference} is back in the queue." in trs.page(base)
     assert trs.post(f"{base}/allocate", provider=str(provider.id), reason="") == (303, "/triage")
     assert f"{referral.reference} is allocated to Harbour." in trs.page("/triage")
 
@@ -417,11 +422,14 @@ def test_a_declines_reason_is_at_the_top_of_the_referral_before_its_answers(
     referral_id = offer.referral_id
     cases.decline(db_session, offer.id, first.id, who, DeclineReason.OTHER, "We closed our waiting list.")
     again = allocate(db_session, referral_id, second.id, TRS, reason="Trying another.")
-    cases.decline(db_session, again.id, second.id, who, DeclineReason.NO_CAPACITY, "Full until March.")
+    note = "Full until March.\n<b>Ask</b> again in April."
+    cases.decline(db_session, again.id, second.id, who, DeclineReason.NO_CAPACITY, note)
     trs = desk(app, db_session, Role.ALLOCATOR)
     page = trs.page(f"/triage/referrals/{referral_id}")
     headline = "Declined by Lighthouse on 3 November 2026: We have no space now"
-    assert headline in page and "Note from Lighthouse: Full until March." in page
+    assert headline in page
+    raw = trs.client.get(f"/triage/referrals/{referral_id}").get_data(as_text=True)
+    assert "Note from Lighthouse: Full until March.<br>&lt;b&gt;Ask&lt;/b&gt; again in April." in raw
     assert page.index(headline) < page.index("Contacting them safely") < page.rindex("Full until March.")
     assert "Declined by Harbour" not in page[: page.index("Contacting them safely")]
     # Once offered again, the banner goes: the timeline keeps the story.

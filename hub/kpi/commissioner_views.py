@@ -68,8 +68,8 @@ def export() -> Response:
             threshold=current_config().suppression_threshold,
         )
     audit.viewed(session, current_actor(), f"kpi.exported.{kind}.{fmt}", "kpi_quarter", quarter.key)
-    sheet = f"{quarter.short.replace('/', '-')} {kind}"  # a sheet's name may not hold "/"
-    return _download(rows, f"kpi-{quarter.year}-q{quarter.number}-{kind}", fmt, sheet)
+    named = quarter.financial.replace("/", "-")  # "Q2 2026-27": neither a sheet nor a file name holds "/"
+    return _download(rows, f"kpi-{named.replace(' ', '-').lower()}-{kind}", fmt, f"{named} {kind}")
 
 
 def _download(rows: list[list[exports.Cell]], name: str, fmt: str, sheet: str) -> Response:

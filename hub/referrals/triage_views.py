@@ -116,7 +116,7 @@ ACTIONS = {
         EventKind.INFO_RECEIVED,
         triage_forms.InformationReceivedForm,
         "Information received: put it back in the queue",
-        "{reference} is back in the queue. You can allocate it now.",
+        "{reference} is back in the queue.",
         then_referral=True,
     ),
     "signpost": Action(
