@@ -754,8 +754,9 @@ CASELOAD = {"rise": 16, "grow": 11, "rothacs": 24}
 
 
 def _demo_returns(db: Session, story: _Story, oldest: Quarter) -> list[_Event]:
-    """Each ended quarter's return from each provider, sent some days after the quarter ended: every one
-    submitted, except the last quarter's, where one is submitted, one is a draft and one not started.
+    """Each ended quarter's return from each provider, sent some days after the quarter ended (in the
+    first days of a quarter, between its start and now): every one submitted, except the last quarter's,
+    where one is submitted, one is a draft and one not started.
 
     The common KPI set is in force from the first quarter of the demo's history: the demo hub has been
     running since then, as if it was set up with the set (on a fresh instance with no accounts and no
@@ -777,7 +778,7 @@ def _demo_returns(db: Session, story: _Story, oldest: Quarter) -> list[_Event]:
                 "kpi_definition",
                 definition_id,
             )
-    last = Quarter.last_ended()
+    last, now = Quarter.last_ended(), utcnow()
     events = []
     quarter = oldest
     while quarter <= last:
@@ -787,6 +788,8 @@ def _demo_returns(db: Session, story: _Story, oldest: Quarter) -> list[_Event]:
                 continue
             send = _return_step(db, story, quarter, slug, submit=submit)
             moment = _at(quarter.next().first_day + timedelta(days=RETURN_DAYS[slug]), 11 * 60 + number)
+            # In a quarter's first days the last ended quarter's returns are sent already, sooner.
+            moment = min(moment, quarter.ends + (now - quarter.ends) * (number + 1) / 4)
             events.append(_Event(moment, (10_000 + quarter.key, number), send))
         quarter = quarter.next()
     return events

@@ -62,7 +62,12 @@ def shown_states(db: Session) -> Counter[str]:
 
 
 def test_a_fresh_hub_gets_a_referral_in_every_state(db_session: Session) -> None:
-    seed(db_session)
+    said = seed(db_session)
+    oldest = Quarter.current().back(10)[-1]
+    assert (
+        f"Added 78 demo referrals (made-up people) that arrived from {oldest.label} to today "
+        "(the 9 quarters before this one, and this one so far)" in "\n".join(said)
+    )
     referrals = db_session.scalars(select(Referral)).all()
     states = shown_states(db_session)
     assert len(referrals) >= 60
@@ -95,9 +100,11 @@ def test_a_fresh_hub_gets_a_referral_in_every_state(db_session: Session) -> None
     assert decided.all(), "a pair the triage team decided is the same person"
     assert {r.source for r in referrals} == set(ReferralSource)
     assert 2 <= sum(r.under_18 for r in referrals) <= 5, "a few under-18 flags"
-    # Spread over the last eight quarters, none in the future.
+    # As README and seed-demo say: 78, spread over exactly the nine quarters before this one and this
+    # one so far, none in the future.
+    assert len(referrals) == 78
     arrived = {Quarter.of(r.created_at) for r in referrals}
-    assert set(Quarter.current().back(9)) <= arrived and max(r.created_at for r in referrals) < utcnow()
+    assert arrived == set(Quarter.current().back(10)) and max(r.created_at for r in referrals) < utcnow()
 
 
 def test_each_state_came_by_the_moves_the_hub_makes(db_session: Session) -> None:
@@ -147,10 +154,16 @@ def test_eight_quarters_of_returns_from_every_provider_make_the_trend_lines(
 
     found = trends(db_session, last, TREND_QUARTERS, TREND_CODES)
     assert [t.definition.code for t in found] == TREND_CODES
+    # As README says: the default window (eight quarters up to the last ended one) has Rothacs's eight
+    # points and seven for the other two; the window before it has eight for every provider.
+    rothacs = next(p.name for p in providers if p.slug == "rothacs")
     for trend in found:
         assert set(trend.series) == {p.name for p in providers}
         for name, values in trend.series.items():
-            assert sum(v is not None for v in values) >= 7, (trend.definition.code, name, values)
+            points = sum(v is not None for v in values)
+            assert points == (8 if name == rothacs else 7), (trend.definition.code, name, values)
+    for trend in trends(db_session, last.previous(), TREND_QUARTERS, TREND_CODES):
+        assert all(None not in values for values in trend.series.values()), trend.definition.code
     supported = next(t for t in found if t.definition.code == "people_supported")
     assert any(len(set(values)) > 1 for values in supported.series.values()), "the lines are not flat"
 
@@ -339,6 +352,14 @@ def test_seeding_works_whatever_the_day(db_session: Session, moment: str) -> Non
         seed(db_session)
         states = shown_states(db_session)
         assert {"waiting", "overdue", "allocated", "accepted", "in_support", "closed"} <= set(states), states
+        last = Quarter.last_ended().key
+        kinds = {
+            (r.provider_id, r.state)
+            for r in db_session.scalars(select(KpiReturn).where(KpiReturn.quarter == last))
+        }
+        assert sorted(state.value for _, state in kinds) == ["draft", "submitted"], "as README says"
+        full = trends(db_session, Quarter.last_ended().previous(), TREND_QUARTERS, TREND_CODES)
+        assert all(None not in values for t in full for values in t.series.values())
         assert max(e.occurred_at for e in db_session.scalars(select(ReferralEvent))) < utcnow()
         assert max(r.created_at for r in db_session.scalars(select(Referral))) < utcnow() - timedelta(
             minutes=1
