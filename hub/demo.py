@@ -11,9 +11,16 @@ written to a status directly.
 Made-up people look made up: "Demo Person 17", addresses at example.org, phone numbers from the
 range Ofcom keeps for drama (07700 900000 to 900999), no real places.
 
-A rerun adds only what is missing: providers by their short name; the accounts only when the hub
-has none (so real accounts are never touched, and no demo password is made beside them); the
-history only when the hub has no referrals and no returns.
+A rerun adds only what is missing: providers by their short name; the accounts and the history only
+when the hub has no staff accounts at all before the run (and the history only if it has no
+referrals and no returns either). So a hub with any account of its own, real or not, never gets a
+demo password beside it, made-up work in its queue, emails from the made-up history, or its KPI set's
+start moved; seed-demo says so, and what to do instead.
+
+The emails the made-up history queues (allocation notices, decline notices, confirmations to the
+made-up referrers) are dropped from the outbox unsent, through :func:`hub.outbox.drop_unsent`
+(audited): nothing from the history waits to be sent, and only what an evaluator does in the demo
+queues an email.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from datetime import time as clock_time
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from hub import audit, outbox
 from hub.audit import Actor
 from hub.calendar import LOCAL_TIME, Quarter, is_working_day, today
 from hub.db import clock_at, committed, utcnow
@@ -38,6 +46,7 @@ from hub.kpi import returns
 from hub.kpi.models import KpiDefinition, KpiReturn
 from hub.kpi.prefill import prefill
 from hub.kpi.returns import figure_text
+from hub.plurals import counted
 from hub.providers.models import Provider, ProviderCapacity, Serves, Specialism
 from hub.referrals import allocation, cases, consent, duplicates, intake, triage_moves
 from hub.referrals.models import (
@@ -96,8 +105,9 @@ WHAT_THEY_OFFER = {
 }
 
 QUARTERS_OF_HISTORY = 9
-"""Referrals arrive from the start of the quarter this many quarters back; every quarter before the
-last one ended has all three providers' returns, so the commissioners' trends have eight quarters."""
+"""Referrals arrive from the start of the quarter this many quarters back (nine ended quarters, then
+this one so far); every ended quarter has the providers' returns, all three submitted for each but
+the last ended one, so the eight quarters before that one have every provider's return."""
 
 DEMO_NAMES = (  # noqa: SIM905  (a list of words reads best as words)
     "Ash Bailey Cam Dani Eden Frankie Gray Harley Indy Jay Kai Logan Max Nico Ollie Pip Quinn Remy Rory "
@@ -346,9 +356,31 @@ def seed(db: Session) -> list[str]:
     with committed(db):
         said = _demo_providers(db)
         created = _demo_accounts(db, _at(oldest.first_day, 8 * 60))
-        said += _demo_history(db, oldest)
+        said += _demo_history(db, oldest) if created else _left_alone(db)
         said += _authenticators(db, created)
-    return said or ["The demo data is already there; nothing was added."]
+    return said
+
+
+def _left_alone(db: Session) -> list[str]:
+    """What seed-demo says on a hub that had staff accounts before it ran: it added no accounts and no
+    history, and (on a hub that has nothing else yet) what to do instead."""
+    said = [
+        "This hub has staff accounts, so seed-demo added no demo accounts and no made-up history "
+        "(no referrals, returns or emails): it adds those only to a hub with no staff accounts at all."
+    ]
+    if not _has_work(db):
+        said.append(
+            "Its staff would see made-up referrals as real work. To try the demo, run seed-demo on a "
+            "fresh instance of its own (its own HUB_INSTANCE_PATH and database) instead."
+        )
+    return said
+
+
+def _has_work(db: Session) -> bool:
+    return bool(
+        db.scalar(select(func.count()).select_from(Referral))
+        or db.scalar(select(func.count()).select_from(KpiReturn))
+    )
 
 
 def _at(day: date, minutes: int) -> datetime:
@@ -484,11 +516,12 @@ class _Event:
 
 
 def _demo_history(db: Session, oldest: Quarter) -> list[str]:
-    """Two years of referrals and returns, each step made through its service at its own moment."""
-    if db.scalar(select(func.count()).select_from(Referral)) or db.scalar(
-        select(func.count()).select_from(KpiReturn)
-    ):
-        return []
+    """Nine quarters and this one so far of referrals and returns, each step made through its service at
+    its own moment; then the emails the history queued are dropped unsent. Only for a hub whose demo
+    accounts this run made (so it had no staff accounts)."""
+    if _has_work(db):
+        return ["No made-up history was added: this hub has referrals or returns already."]
+    queued_before = outbox.unsent_ids(db)
     story = _Story(db)
     everyone = people(today())
     events = [event for person in everyone for event in story.events_of(person)]
@@ -500,12 +533,17 @@ def _demo_history(db: Session, oldest: Quarter) -> list[str]:
         with clock_at(event.moment):
             event.run()
             db.flush()
+    dropped = outbox.drop_unsent(db, outbox.unsent_ids(db) - queued_before, Actor(id=None, role="operator"))
     states = db.scalars(select(Referral.status).distinct()).all()
+    last = Quarter.last_ended()
     return [
-        f"Added {len(everyone)} demo referrals (made-up people) over {QUARTERS_OF_HISTORY} quarters, "
-        f"in {len(states)} different states.",
-        f"Added the providers' returns from {oldest.label} to {Quarter.last_ended().previous().label}, "
-        f"and for {Quarter.last_ended().label} one submitted, one draft and one not started.",
+        f"Added {len(everyone)} demo referrals (made-up people) that arrived from {oldest.label} "
+        f"to today (the {QUARTERS_OF_HISTORY} quarters before this one, and this one so far), now in "
+        f"{len(states)} different states.",
+        f"Added every provider's return for the {QUARTERS_OF_HISTORY - 1} quarters from {oldest.label} "
+        f"to {last.previous().label}; for {last.label}, one submitted, one draft and one not started.",
+        f"The {counted(dropped, 'email')} the made-up history would have sent were dropped from the "
+        "outbox unsent; only what you do in the demo queues an email.",
     ]
 
 
@@ -716,19 +754,31 @@ CASELOAD = {"rise": 16, "grow": 11, "rothacs": 24}
 
 
 def _demo_returns(db: Session, story: _Story, oldest: Quarter) -> list[_Event]:
-    """Each ended quarter's return from each provider, sent some days after the quarter ended: every one
-    submitted, except the last quarter's, where one is submitted, one is a draft and one not started.
+    """Each ended quarter's return from each provider, sent some days after the quarter ended (in the
+    first days of a quarter, between its start and now): every one submitted, except the last quarter's,
+    where one is submitted, one is a draft and one not started.
 
     The common KPI set is in force from the first quarter of the demo's history: the demo hub has been
-    running since then, as if it was set up with the set (on a fresh instance with no returns, nothing
-    that was made changes its meaning).
+    running since then, as if it was set up with the set (on a fresh instance with no accounts and no
+    returns, nothing that was made changes its meaning). Each definition moved is audited, at the
+    moment the demo's history starts.
     """
-    db.execute(
-        update(KpiDefinition)
-        .where(KpiDefinition.from_quarter > oldest.key, KpiDefinition.until_quarter.is_(None))
-        .values(from_quarter=oldest.key)
-    )
-    last = Quarter.last_ended()
+    moved = db.scalars(
+        select(KpiDefinition.id).where(
+            KpiDefinition.from_quarter > oldest.key, KpiDefinition.until_quarter.is_(None)
+        )
+    ).all()
+    db.execute(update(KpiDefinition).where(KpiDefinition.id.in_(moved)).values(from_quarter=oldest.key))
+    with clock_at(_at(oldest.first_day, 8 * 60)):
+        for definition_id in moved:
+            audit.record_as(
+                db,
+                Actor(id=None, role="operator"),
+                "kpi.definition_start_moved",
+                "kpi_definition",
+                definition_id,
+            )
+    last, now = Quarter.last_ended(), utcnow()
     events = []
     quarter = oldest
     while quarter <= last:
@@ -738,6 +788,8 @@ def _demo_returns(db: Session, story: _Story, oldest: Quarter) -> list[_Event]:
                 continue
             send = _return_step(db, story, quarter, slug, submit=submit)
             moment = _at(quarter.next().first_day + timedelta(days=RETURN_DAYS[slug]), 11 * 60 + number)
+            # In a quarter's first days the last ended quarter's returns are sent already, sooner.
+            moment = min(moment, quarter.ends + (now - quarter.ends) * (number + 1) / 4)
             events.append(_Event(moment, (10_000 + quarter.key, number), send))
         quarter = quarter.next()
     return events

@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -26,6 +27,7 @@ from flask import render_template
 from sqlalchemy import String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from hub import audit
 from hub.db import Base, Created, SealedRowMixin, UTCDateTime, committed, utcnow
 from hub.sealed import Sealed
 
@@ -62,6 +64,30 @@ def queue(
     message.to_address = to
     db.add(message)
     return message
+
+
+def drop_unsent(db: Session, ids: Collection[uuid.UUID], actor: audit.Actor) -> int:
+    """Take the messages with these ids out of the outbox unsent, so that ``outbox send`` never sends
+    them; one already sent stays (it is the record that it went). Each message dropped is audited
+    (``outbox.dropped``, its id only). Returns how many were dropped.
+
+    For ``seed-demo``: the emails its made-up history would have sent are never sent.
+    """
+    if not ids:
+        return 0
+    unsent = db.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(list(ids)), OutboxMessage.sent_at.is_(None))
+    ).all()
+    with committed(db):
+        for message in unsent:
+            audit.record_as(db, actor, "outbox.dropped", "outbox_message", message.id)
+            db.delete(message)
+    return len(unsent)
+
+
+def unsent_ids(db: Session) -> set[uuid.UUID]:
+    """The ids of every message not sent yet (waiting, retrying or given up)."""
+    return set(db.scalars(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))))
 
 
 def _waiting() -> Any:

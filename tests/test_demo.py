@@ -23,8 +23,10 @@ from hub.db import utcnow
 from hub.demo import seed
 from hub.kpi.commissioner_views import TREND_CODES, TREND_QUARTERS
 from hub.kpi.joint import trends
-from hub.kpi.models import KpiReturn, ReturnState
+from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState
+from hub.outbox import OutboxMessage
 from hub.providers.models import Provider
+from hub.referrals import allocation
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
@@ -60,7 +62,12 @@ def shown_states(db: Session) -> Counter[str]:
 
 
 def test_a_fresh_hub_gets_a_referral_in_every_state(db_session: Session) -> None:
-    seed(db_session)
+    said = seed(db_session)
+    oldest = Quarter.current().back(10)[-1]
+    assert (
+        f"Added 78 demo referrals (made-up people) that arrived from {oldest.label} to today "
+        "(the 9 quarters before this one, and this one so far)" in "\n".join(said)
+    )
     referrals = db_session.scalars(select(Referral)).all()
     states = shown_states(db_session)
     assert len(referrals) >= 60
@@ -93,9 +100,11 @@ def test_a_fresh_hub_gets_a_referral_in_every_state(db_session: Session) -> None
     assert decided.all(), "a pair the triage team decided is the same person"
     assert {r.source for r in referrals} == set(ReferralSource)
     assert 2 <= sum(r.under_18 for r in referrals) <= 5, "a few under-18 flags"
-    # Spread over the last eight quarters, none in the future.
+    # As README and seed-demo say: 78, spread over exactly the nine quarters before this one and this
+    # one so far, none in the future.
+    assert len(referrals) == 78
     arrived = {Quarter.of(r.created_at) for r in referrals}
-    assert set(Quarter.current().back(9)) <= arrived and max(r.created_at for r in referrals) < utcnow()
+    assert arrived == set(Quarter.current().back(10)) and max(r.created_at for r in referrals) < utcnow()
 
 
 def test_each_state_came_by_the_moves_the_hub_makes(db_session: Session) -> None:
@@ -145,10 +154,16 @@ def test_eight_quarters_of_returns_from_every_provider_make_the_trend_lines(
 
     found = trends(db_session, last, TREND_QUARTERS, TREND_CODES)
     assert [t.definition.code for t in found] == TREND_CODES
+    # As README says: the default window (eight quarters up to the last ended one) has Rothacs's eight
+    # points and seven for the other two; the window before it has eight for every provider.
+    rothacs = next(p.name for p in providers if p.slug == "rothacs")
     for trend in found:
         assert set(trend.series) == {p.name for p in providers}
         for name, values in trend.series.items():
-            assert sum(v is not None for v in values) >= 7, (trend.definition.code, name, values)
+            points = sum(v is not None for v in values)
+            assert points == (8 if name == rothacs else 7), (trend.definition.code, name, values)
+    for trend in trends(db_session, last.previous(), TREND_QUARTERS, TREND_CODES):
+        assert all(None not in values for values in trend.series.values()), trend.definition.code
     supported = next(t for t in found if t.definition.code == "people_supported")
     assert any(len(set(values)) > 1 for values in supported.series.values()), "the lines are not flat"
 
@@ -200,20 +215,84 @@ def test_the_printed_password_and_key_sign_a_demo_account_in(app: Flask, db_sess
     assert client.get("/provider/cases").status_code == 200
 
 
-def test_a_hub_with_real_accounts_gets_no_demo_accounts_and_its_accounts_are_untouched(
-    db_session: Session,
+@pytest.mark.parametrize(
+    "account",
+    [
+        {"role": Role.ADMIN, "email": "someone@council.example.gov.uk"},
+        {"role": Role.ALLOCATOR, "email": "left@council.example.gov.uk", "disabled": True},
+        # An account made by hand with a demo-looking address is still not one this run made.
+        {"role": Role.ALLOCATOR, "email": "allocator@demo.invalid"},
+    ],
+    ids=["admin", "disabled", "demo-looking"],
+)
+def test_a_hub_with_any_account_gets_no_made_up_work_and_its_account_is_untouched(
+    app: Flask, db_session: Session, account: dict[str, Any]
 ) -> None:
-    real = factories.staff_user(db_session, role=Role.ADMIN, email="someone@council.example.gov.uk")
+    real = factories.staff_user(db_session, **account)
     db_session.commit()
     before = _row(db_session, real)
+    definitions = _definitions(db_session)
+    entries = audit.checkpoint(db_session)["count"]
+
     said = seed(db_session)
+
     assert not demo_accounts(said) and not any("password" in line for line in said)
+    text = "\n".join(said)
+    assert "no demo accounts and no made-up history" in text and "fresh instance" in text
+    assert not any(line.startswith("Added") and "referrals" in line for line in said)
+    for table in (Referral, KpiReturn, OutboxMessage, Allocation):
+        assert db_session.scalars(select(table)).all() == [], table.__name__
+    assert _definitions(db_session) == definitions, "the KPI set's start is not moved"
     [only] = db_session.scalars(select(StaffUser)).all()
     db_session.expire_all()
     assert _row(db_session, only) == before
-    # The history is still made, by the hub's own command rather than by anyone's account.
-    actors = set(db_session.scalars(select(ReferralEvent.actor_id)))
-    assert actors == {None} and len(db_session.scalars(select(Referral)).all()) >= 60
+    assert audit.checkpoint(db_session)["count"] == entries, "nothing was done, so nothing was audited"
+    result = app.test_cli_runner().invoke(args=["outbox", "list"])
+    assert result.exit_code == 0 and "The outbox is empty." in result.output
+
+
+def test_a_hub_with_referrals_but_no_accounts_gets_accounts_and_no_history(db_session: Session) -> None:
+    """A hub that took referrals before anyone had an account: its referrals stay its own."""
+    factories.referral(db_session)
+    factories.outbox_message(db_session)
+    db_session.commit()
+    definitions = _definitions(db_session)
+    said = seed(db_session)
+    assert len(demo_accounts(said)) == 6
+    assert "No made-up history was added: this hub has referrals or returns already." in said
+    assert len(db_session.scalars(select(Referral)).all()) == 1
+    assert db_session.scalars(select(KpiReturn)).all() == []
+    assert len(db_session.scalars(select(OutboxMessage)).all()) == 1, "its own email still waits"
+    assert _definitions(db_session) == definitions
+
+
+def test_the_made_up_history_leaves_nothing_waiting_in_the_outbox(app: Flask, db_session: Session) -> None:
+    """Every email the history queued is dropped unsent and audited; one that was waiting before the run
+    is not the demo's and stays; what an evaluator does afterwards queues its email as usual."""
+    own = factories.outbox_message(db_session)
+    db_session.commit()
+    said = seed(db_session)
+    [line] = [line for line in said if "dropped from the outbox unsent" in line]
+    dropped = int(re.sub(r"\D", "", line.split(" emails ")[0]))
+    assert dropped > 100
+    assert [m.id for m in db_session.scalars(select(OutboxMessage))] == [own.id]
+    actions = Counter(e.action for e in db_session.scalars(select(audit.AuditEntry)))
+    assert actions["outbox.dropped"] == dropped
+    assert audit.verify(db_session).intact
+
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["outbox", "list"]).output
+    assert "1 message shown (1 waiting)" in listed and str(own.id) in listed
+
+    waiting = next(
+        r
+        for r in db_session.scalars(select(Referral).where(Referral.status == S.SUBMITTED))
+        if r.consent_to_share and not r.possible_duplicate and not r.under_18
+    )
+    rothacs = db_session.scalars(select(Provider).where(Provider.slug == "rothacs")).one()
+    allocation.allocate(db_session, waiting.id, rothacs.id, audit.Actor(id=None, role="operator"), "")
+    db_session.commit()
+    assert len(db_session.scalars(select(OutboxMessage)).all()) > 1, "a new offer queues its notice"
 
 
 def test_a_second_run_adds_nothing_and_leaves_an_account_made_since_alone(db_session: Session) -> None:
@@ -225,11 +304,17 @@ def test_a_second_run_adds_nothing_and_leaves_an_account_made_since_alone(db_ses
         t: len(db_session.scalars(select(t)).all()) for t in (Referral, Allocation, KpiReturn, StaffUser)
     }
     entries = audit.checkpoint(db_session)["count"]
-    assert seed(db_session) == ["The demo data is already there; nothing was added."]
+    again = seed(db_session)
+    assert len(again) == 1 and again[0].startswith("This hub has staff accounts, so seed-demo added no")
     assert {t: len(db_session.scalars(select(t)).all()) for t in counts} == counts
     assert audit.checkpoint(db_session)["count"] == entries
     db_session.expire_all()
     assert _row(db_session, real) == before
+
+
+def _definitions(db: Session) -> list[tuple[str, int, int | None]]:
+    query = select(KpiDefinition.code, KpiDefinition.from_quarter, KpiDefinition.until_quarter)
+    return sorted((code, start, until) for code, start, until in db.execute(query))
 
 
 def _row(db: Session, user: StaffUser) -> dict[str, Any]:
@@ -267,6 +352,14 @@ def test_seeding_works_whatever_the_day(db_session: Session, moment: str) -> Non
         seed(db_session)
         states = shown_states(db_session)
         assert {"waiting", "overdue", "allocated", "accepted", "in_support", "closed"} <= set(states), states
+        last = Quarter.last_ended().key
+        kinds = {
+            (r.provider_id, r.state)
+            for r in db_session.scalars(select(KpiReturn).where(KpiReturn.quarter == last))
+        }
+        assert sorted(state.value for _, state in kinds) == ["draft", "submitted"], "as README says"
+        full = trends(db_session, Quarter.last_ended().previous(), TREND_QUARTERS, TREND_CODES)
+        assert all(None not in values for t in full for values in t.series.values())
         assert max(e.occurred_at for e in db_session.scalars(select(ReferralEvent))) < utcnow()
         assert max(r.created_at for r in db_session.scalars(select(Referral))) < utcnow() - timedelta(
             minutes=1

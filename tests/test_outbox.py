@@ -16,8 +16,18 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hub import audit
 from hub.config import Config, ConfigError
-from hub.outbox import MAX_ATTEMPTS, MailSettingsError, OutboxMessage, send_pending, transport_from_url
+from hub.db import utcnow
+from hub.outbox import (
+    MAX_ATTEMPTS,
+    MailSettingsError,
+    OutboxMessage,
+    drop_unsent,
+    send_pending,
+    transport_from_url,
+    unsent_ids,
+)
 
 from . import factories
 from .journeys import professional_journey, reference_and_code
@@ -223,3 +233,22 @@ def test_the_ca_file_setting_is_read_and_checked(tmp_path: Path) -> None:
     assert Config.load(tmp_path, environ=secret).smtp_ca_file is None
     with pytest.raises(ConfigError, match=r"HUB_SMTP_CA_FILE names .* which is not a file"):
         Config.load(tmp_path, environ={**secret, "HUB_SMTP_CA_FILE": "certs/missing.pem"})
+
+
+def test_dropping_takes_only_the_named_unsent_messages_and_audits_each(db_session: Session) -> None:
+    named = factories.outbox_message(db_session)
+    sent = factories.outbox_message(db_session, sent_at=utcnow(), attempts=1)
+    other = factories.outbox_message(db_session)
+    given_up = factories.outbox_message(db_session, attempts=MAX_ATTEMPTS)
+    db_session.commit()
+    assert unsent_ids(db_session) == {named.id, other.id, given_up.id}
+
+    operator = audit.Actor(id=None, role="operator")
+    assert drop_unsent(db_session, {named.id, sent.id, given_up.id}, operator) == 2
+
+    left = {m.id for m in db_session.scalars(select(OutboxMessage))}
+    assert left == {sent.id, other.id}, "a sent message is the record that it went; another is not named"
+    entries = db_session.scalars(select(audit.AuditEntry).where(audit.AuditEntry.action == "outbox.dropped"))
+    assert sorted(e.object_id or "" for e in entries) == sorted([str(named.id), str(given_up.id)])
+    assert drop_unsent(db_session, set(), operator) == 0
+    assert drop_unsent(db_session, {named.id}, operator) == 0, "dropping twice drops nothing more"
