@@ -11,11 +11,11 @@ written to a status directly.
 Made-up people look made up: "Demo Person 17", addresses at example.org, phone numbers from the
 range Ofcom keeps for drama (07700 900000 to 900999), no real places.
 
-A rerun adds only what is missing: providers by their short name; the accounts and the history only
-when the hub has no staff accounts at all before the run (and the history only if it has no
-referrals and no returns either). So a hub with any account of its own, real or not, never gets a
-demo password beside it, made-up work in its queue, emails from the made-up history, or its KPI set's
-start moved; seed-demo says so, and what to do instead.
+Everything is added only to a hub with no staff accounts at all before the run (and the history only
+if it has no referrals and no returns either). So a hub with any account of its own, real or not,
+never gets demo providers on its public pages, a demo password beside its own, made-up work in its
+queue, emails from the made-up history, or its KPI set's start moved; seed-demo says so, and what to
+do instead.
 
 The emails the made-up history queues (allocation notices, decline notices, confirmations to the
 made-up referrers) are dropped from the outbox unsent, through :func:`hub.outbox.drop_unsent`
@@ -353,7 +353,11 @@ def people(on: date) -> list[Person]:
 def seed(db: Session) -> list[str]:
     """Add whatever demo data is missing, all in one transaction: a failure part of the way adds nothing."""
     oldest = Quarter.current().back(QUARTERS_OF_HISTORY + 1)[-1]
+    from hub.auth.models import StaffUser
+
     with committed(db):
+        if db.scalar(select(func.count()).select_from(StaffUser)):
+            return _left_alone(db)
         said = _demo_providers(db)
         created = _demo_accounts(db, _at(oldest.first_day, 8 * 60))
         said += _demo_history(db, oldest) if created else _left_alone(db)
@@ -365,8 +369,9 @@ def _left_alone(db: Session) -> list[str]:
     """What seed-demo says on a hub that had staff accounts before it ran: it added no accounts and no
     history, and (on a hub that has nothing else yet) what to do instead."""
     said = [
-        "This hub has staff accounts, so seed-demo added no demo accounts and no made-up history "
-        "(no referrals, returns or emails): it adds those only to a hub with no staff accounts at all."
+        "This hub has staff accounts, so seed-demo added nothing: no demo providers, accounts or "
+        "made-up history (no referrals, returns or emails). It adds those only to a hub with no staff "
+        "accounts at all."
     ]
     if not _has_work(db):
         said.append(

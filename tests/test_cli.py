@@ -74,7 +74,7 @@ def test_seed_demo_adds_the_three_providers_once(initialised: Flask) -> None:
         }
     second = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert "added no demo accounts and no made-up history" in second.output
+    assert "seed-demo added nothing" in second.output
     assert "password" not in second.output
     with initialised.app_context():
         names = set(db.session().scalars(select(Provider.name)))
