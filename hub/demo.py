@@ -344,7 +344,7 @@ def seed(db: Session) -> list[str]:
     """Add whatever demo data is missing, all in one transaction: a failure part of the way adds nothing."""
     oldest = Quarter.current().back(QUARTERS_OF_HISTORY + 1)[-1]
     with committed(db):
-        said = _demo_providers(db)
+        said = _demo_providers(db, _at(oldest.first_day, 8 * 60))
         created = _demo_accounts(db, _at(oldest.first_day, 8 * 60))
         said += _demo_history(db, oldest)
         said += _authenticators(db, created)
@@ -356,7 +356,8 @@ def _at(day: date, minutes: int) -> datetime:
     return datetime.combine(day, clock_time(), LOCAL_TIME).astimezone(UTC) + timedelta(minutes=minutes)
 
 
-def _demo_providers(db: Session) -> list[str]:
+def _demo_providers(db: Session, since: datetime) -> list[str]:
+    """The demo's providers, added when its history starts: each quarter expects their returns."""
     said: list[str] = []
     specialisms = {s.code: s for s in db.scalars(select(Specialism))}
     for code, label in SPECIALISMS.items():
@@ -370,6 +371,7 @@ def _demo_providers(db: Session) -> list[str]:
         provider = Provider(
             slug=slug,
             name=name,
+            created_at=since,
             summary=summary,
             specialisms=[specialisms[c] for c in offers],
             serves=serves,
