@@ -522,7 +522,8 @@ def test_the_confirmation_warns_of_offers_waiting(app: Flask, db_session: Sessio
     offered = factories.referral(db_session, status=ReferralStatus.ALLOCATED)
     factories.allocation(db_session, referral_id=offered.id, provider_id=provider.id)
     page = " ".join(admin_desk(app, db_session).get(f"/admin/providers/{provider.id}/deactivate")[1].split())
-    assert "1 offer is waiting for its decision. It cannot be deactivated until" in page
+    assert "1 offer is waiting for its decision, so it cannot be deactivated yet." in page
+    assert "govuk-button--warning" not in page, "no button that can only be refused"
 
 
 def test_an_allocation_posted_by_hand_to_a_deactivated_provider_is_refused_and_changes_nothing(
