@@ -358,9 +358,10 @@ def seed(db: Session) -> list[str]:
     with committed(db):
         if db.scalar(select(func.count()).select_from(StaffUser)):
             return _left_alone(db)
-        said = _demo_providers(db)
-        created = _demo_accounts(db, _at(oldest.first_day, 8 * 60))
-        said += _demo_history(db, oldest) if created else _left_alone(db)
+        started = _at(oldest.first_day, 8 * 60)
+        said = _demo_providers(db, started)
+        created = _demo_accounts(db, started)
+        said += _demo_history(db, oldest)
         said += _authenticators(db, created)
     return said
 
@@ -393,7 +394,8 @@ def _at(day: date, minutes: int) -> datetime:
     return datetime.combine(day, clock_time(), LOCAL_TIME).astimezone(UTC) + timedelta(minutes=minutes)
 
 
-def _demo_providers(db: Session) -> list[str]:
+def _demo_providers(db: Session, since: datetime) -> list[str]:
+    """The demo's providers, added when its history starts: each quarter expects their returns."""
     said: list[str] = []
     specialisms = {s.code: s for s in db.scalars(select(Specialism))}
     for code, label in SPECIALISMS.items():
@@ -407,6 +409,7 @@ def _demo_providers(db: Session) -> list[str]:
         provider = Provider(
             slug=slug,
             name=name,
+            created_at=since,
             summary=summary,
             specialisms=[specialisms[c] for c in offers],
             serves=serves,
@@ -436,13 +439,11 @@ class Made:
 
 
 def _demo_accounts(db: Session, when: datetime) -> list[Made]:
-    """One account per role and one per provider, each with a new random password; only on a hub with
-    no accounts at all, so that a hub with real accounts never gets a demo password beside them."""
-    from hub.auth.models import Role, StaffUser
+    """One account per role and one per provider, each with a new random password (``seed`` calls this
+    only on a hub with no accounts, so a hub with real accounts never gets a demo password beside them)."""
+    from hub.auth.models import Role
     from hub.auth.services import create_user
 
-    if db.scalar(select(func.count()).select_from(StaffUser)):
-        return []
     wanted: list[tuple[str, str, Role, int | None]] = [
         ("allocator", "Demo Allocator", Role.ALLOCATOR, None),
         ("commissioner", "Demo Commissioner", Role.COMMISSIONER, None),

@@ -52,6 +52,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A ``postgresql_only`` test is left out of the SQLite run (SQLite runs one writer at a time, so
+    there is no race to try) and runs in the PostgreSQL one: deselected, never skipped."""
+    if config.getoption("--db") == "postgresql":
+        return
+    left_out = [item for item in items if item.get_closest_marker("postgresql_only")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"hub database: {config.getoption('--db')}"
 

@@ -261,3 +261,91 @@ def test_allocators_racing_never_overfill_or_double_allocate(
     finally:
         engine.dispose()
         app.extensions["hub.database"].engine.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_deactivating_while_an_offer_is_being_made_waits_for_it_and_is_refused(
+    fresh_database: Callable[[str], str],
+    session_key_file: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An allocation half made holds the provider's row: deactivating waits for it, then counts the offer
+    and refuses. (SQLite runs one writer at a time, so only PostgreSQL can race.)"""
+    from sqlalchemy import text
+
+    from hub import create_app
+    from hub.config import Config
+    from hub.providers import admin
+    from hub.referrals import allocation
+    from hub.referrals.allocation import open_offers
+
+    url = fresh_database("hub_deactivation_race")
+    app = create_app(
+        Config(
+            secret_key="race-" + "x" * 40,
+            database_url=url,
+            key_file=Path(str(session_key_file)),
+            instance_path=tmp_path,
+        )
+    )
+    engine = make_engine(url, pool_size=4, max_overflow=0)
+    with engine.begin() as connection:
+        upgrade(connection)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    with app.app_context(), factory() as db:
+        provider = Provider(slug="harbour", name="Harbour")
+        referral = Referral(reference="PAS-RACE-0001", source=ReferralSource.SELF, consent_to_share=True)
+        db.add_all([provider, referral])
+        db.commit()
+    inside, go = threading.Event(), threading.Event()
+    told = allocation._tell_provider
+
+    def slowly(db: Session, provider: Provider) -> None:
+        inside.set()  # the provider's row is locked by now, the offer written but not committed
+        go.wait(timeout=60)
+        told(db, provider)
+
+    monkeypatch.setattr(allocation, "_tell_provider", slowly)
+    outcomes: dict[str, str] = {}
+
+    def allocating() -> None:
+        with app.app_context(), factory() as db:
+            allocate(db, referral.id, provider.id, ALLOCATOR, reason="Chosen by the race test.")
+            outcomes["allocate"] = "made"
+
+    def deactivating() -> None:
+        with app.app_context(), factory() as db:
+            try:
+                admin.deactivate(db, provider.id, ALLOCATOR, open_offers)
+                outcomes["deactivate"] = "done"
+            except admin.AdminError as error:
+                outcomes["deactivate"] = str(error)
+
+    first = threading.Thread(target=allocating)
+    first.start()
+    assert inside.wait(timeout=60)
+    second = threading.Thread(target=deactivating)
+    second.start()
+    try:
+        with engine.connect() as watcher:  # until the deactivation waits for a lock, or is done
+            while (
+                second.is_alive()
+                and not watcher.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                ).scalar()
+            ):
+                watcher.rollback()
+        go.set()
+        first.join()
+        second.join()
+        assert outcomes["allocate"] == "made"
+        assert outcomes["deactivate"].startswith("Harbour was not deactivated: 1 offer is waiting")
+        with app.app_context(), factory() as db:
+            found = db.get(Provider, provider.id)
+            assert found is not None and found.active and found.deactivated_at is None
+            assert db.scalar(select(func.count()).select_from(Allocation)) == 1
+    finally:
+        go.set()
+        engine.dispose()
+        app.extensions["hub.database"].engine.dispose()

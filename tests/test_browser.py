@@ -681,6 +681,11 @@ def test_an_administrator_adds_a_provider_that_people_can_choose_and_the_plan_of
     admin.continue_("Add the provider")
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Northern Light is added")
     expect(page.locator("table")).to_contain_text("Group work: 2 new a quarter")
+    admin.follow(page.get_by_role("link", name="Deactivate Northern Light"))  # asks first
+    expect(page.get_by_role("heading", name="Deactivate Northern Light?")).to_be_visible()
+    admin.axe()
+    admin.follow(page.get_by_role("link", name="Cancel"))  # and nothing changed
+    expect(page.locator("table")).to_contain_text("Northern Light")
     assert not admin.problems, "\n".join(admin.problems)
 
     person = new_visit(browser)

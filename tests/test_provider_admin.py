@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
 from hub.providers.models import Provider, Specialism
-from hub.referrals.allocation import CapacityExceeded, allocate, propose_plan, recommend
+from hub.referrals.allocation import AllocationError, CapacityExceeded, allocate, propose_plan, recommend
 from hub.referrals.models import AllocationStatus, Referral, ReferralStatus
 
 from . import factories
@@ -171,7 +171,7 @@ def test_a_retired_specialism_posted_by_hand_is_refused(app: Flask, db_session: 
     desk = admin_desk(app, db_session)
     for path in ("/admin/providers/new", f"/admin/providers/{provider.id}"):
         response = desk.send(path, **details(specialisms=[str(retired.id)]))
-        assert "Choose the specialisms from the list. A retired one cannot be chosen." in response.get_data(
+        assert "Choose the specialisms from the list. A retired one cannot be chosen" in response.get_data(
             as_text=True
         )
     db_session.expire_all()
@@ -442,3 +442,172 @@ def test_a_wrong_limit_for_one_specialism_opens_its_section_and_says_why(
     page = response.get_data(as_text=True)
     assert '<details class="govuk-details" id="specialism-limits" open>' in page
     assert "Enter a whole number from 0 to 10,000, or leave it empty" in page and count(db_session) == 0
+
+
+# -- slugs and codes ------------------------------------------------------------------------------------
+
+LONG = "The Northern Survivors Counselling And Advocacy Partnership"  # its first 40 characters are shared
+
+
+def test_names_that_share_their_first_40_characters_each_get_a_slug_of_their_own(
+    app: Flask, db_session: Session
+) -> None:
+    desk = admin_desk(app, db_session)
+    for n, ending in enumerate((" North", " South", " East", " West")):
+        response = desk.send("/admin/providers/new", **details(name=LONG + ending))
+        assert response.status_code == 303, (n, response.get_data(as_text=True)[-2000:])
+    slugs = sorted(db_session.scalars(select(Provider.slug)))
+    assert len(set(slugs)) == 4 and all(len(slug) <= 40 for slug in slugs)
+    stem = "the-northern-survivors-counselling-and-a"
+    assert slugs == sorted([stem, f"{stem[:38]}-2", f"{stem[:38]}-3", f"{stem[:38]}-4"])
+
+
+@pytest.mark.parametrize("name", ["Help", "None", "  NONE! "])
+def test_a_provider_named_like_a_choice_of_no_provider_gets_another_slug(
+    app: Flask, db_session: Session, name: str, client: Any
+) -> None:
+    desk = admin_desk(app, db_session)
+    assert desk.send("/admin/providers/new", **details(name=name)).status_code == 303
+    added = db_session.scalars(select(Provider)).one()
+    assert added.slug in {"help-2", "none-2"}
+    # Chosen on the public form, it is that provider, never "help me choose" nor "no preference".
+    journey = self_journey(client, provider={"provider": added.slug})
+    journey.answer_all()
+    assert f"You chose {added.name}." in journey.post("check", {}).get_data(as_text=True)
+    assert db_session.scalars(select(Referral)).one().preferred_provider_id == added.id
+
+
+def test_the_forms_words_for_no_provider_are_reserved() -> None:
+    from hub.auth.forms import NO_PROVIDER
+    from hub.providers.models import RESERVED_SLUGS
+
+    assert {NO_PROVIDER, "help"} <= RESERVED_SLUGS
+
+
+def test_specialisms_that_share_their_first_40_characters_or_are_called_none_get_codes_of_their_own(
+    app: Flask, db_session: Session
+) -> None:
+    desk = admin_desk(app, db_session)
+    for label in (LONG + " one", LONG + " two", LONG + " three", "None", "Help"):
+        response = desk.send("/admin/specialisms", label=label, description="")
+        assert response.status_code == 303, (label, response.get_data(as_text=True)[-2000:])
+    codes = sorted(db_session.scalars(select(Specialism.code)))
+    stem = "the_northern_survivors_counselling_and_a"
+    assert codes == sorted([stem, f"{stem[:38]}_2", f"{stem[:38]}_3", "none_2", "help_2"])
+
+
+# -- deactivating asks first, and an allocation cannot slip past it --------------------------------------
+
+
+def test_deactivating_asks_first_and_a_get_changes_nothing(app: Flask, db_session: Session) -> None:
+    provider = factories.provider(db_session, name="Harbour")
+    desk = admin_desk(app, db_session)
+    before = actions(db_session)
+    listed = desk.get("/admin/providers")[1]
+    assert f'href="/admin/providers/{provider.id}/deactivate"' in listed, "a link to ask, not a button"
+    status, page = desk.get(f"/admin/providers/{provider.id}/deactivate")
+    text = " ".join(page.split())
+    assert status == 200 and '<h1 class="govuk-heading-l">Deactivate Harbour?</h1>' in page
+    assert "the triage team is offered it for no new referral" in text
+    assert "no one asking for support can choose it" in text
+    assert "its staff can still sign in to finish the cases they have" in text
+    assert "govuk-button--warning" in page and "Deactivate Harbour" in page
+    db_session.expire_all()
+    assert provider.active and actions(db_session) == before
+    assert desk.get("/admin/providers/999999/deactivate")[0] == 404
+
+
+def test_the_confirmation_warns_of_offers_waiting(app: Flask, db_session: Session) -> None:
+    provider = factories.provider(db_session, name="Harbour")
+    offered = factories.referral(db_session, status=ReferralStatus.ALLOCATED)
+    factories.allocation(db_session, referral_id=offered.id, provider_id=provider.id)
+    page = " ".join(admin_desk(app, db_session).get(f"/admin/providers/{provider.id}/deactivate")[1].split())
+    assert "1 offer is waiting for its decision, so it cannot be deactivated yet." in page
+    assert "govuk-button--warning" not in page, "no button that can only be refused"
+
+
+def test_an_allocation_posted_by_hand_to_a_deactivated_provider_is_refused_and_changes_nothing(
+    app: Flask, db_session: Session
+) -> None:
+    from .test_eligibility import counts
+    from .test_referral_page import Desk as TriageDesk
+    from .test_referral_page import shown_plan
+
+    harbour = factories.provider(db_session, name="Harbour")
+    waiting = factories.referral(db_session, status=ReferralStatus.SUBMITTED)
+    db_session.commit()
+    allocator = TriageDesk(signed_in(app, db_session, Role.ALLOCATOR)[0])
+    _page, offer, pairs = shown_plan(allocator)  # shown while Harbour was still active
+    assert pairs == [f"{waiting.id}:{harbour.id}"]
+    assert admin_desk(app, db_session).send(f"/admin/providers/{harbour.id}/deactivate").status_code == 303
+    before = counts(db_session)
+
+    response = allocator.send(
+        f"/triage/referrals/{waiting.id}/allocate", provider=str(harbour.id), reason="They asked for it"
+    )
+    assert response.status_code == 200 and "<title>Error: " in response.get_data(as_text=True)
+    allocator.send("/triage/plan", pairs=pairs, offer=offer)
+    banner = allocator.get("/triage/plan")[1]
+    assert f"{waiting.reference}: Harbour is no longer taking referrals: it was deactivated." in banner
+    with pytest.raises(AllocationError, match="Harbour is no longer taking referrals"):
+        allocate(db_session, waiting.id, harbour.id, TRS, reason="They asked for it")
+    assert counts(db_session) == before
+    db_session.expire_all()
+    assert db_session.get(Referral, waiting.id).status is ReferralStatus.SUBMITTED  # type: ignore[union-attr]
+
+
+# -- editing keeps what the form does not show -----------------------------------------------------------
+
+
+def test_editing_only_the_description_keeps_a_limit_for_a_retired_specialism(
+    app: Flask, db_session: Session
+) -> None:
+    group = specialism(db_session, "Group work", "group")
+    desk = admin_desk(app, db_session)
+    desk.send(
+        "/admin/providers/new",
+        **details(name="Harbour", specialisms=[str(group.id)], **{f"limit_{group.id}": "3"}),
+    )
+    provider = db_session.scalars(select(Provider)).one()
+    desk.send(f"/admin/specialisms/{group.id}/retire")
+    before = actions(db_session)
+    response = desk.send(f"/admin/providers/{provider.id}", **details(name="Harbour", summary="New words."))
+    assert response.status_code == 303
+    assert "Harbour is saved. Changed: description." in desk.get("/admin/providers")[1]
+    db_session.expire_all()
+    assert provider.limit_for(group.id) == 3 and [s.code for s in provider.specialisms] == ["group"]
+    assert actions(db_session) == [*before, "provider.description_changed"], "no capacity_changed"
+
+
+def test_saving_the_same_capacity_twice_writes_one_entry(app: Flask, db_session: Session) -> None:
+    provider = factories.provider(db_session, new_starts=10, max_active=20)
+    staff = Desk(signed_in(app, db_session, Role.PROVIDER_STAFF, provider_id=provider.id)[0])
+    desk = admin_desk(app, db_session)
+    desk.send(f"/admin/providers/{provider.id}", **details(new_starts_per_quarter="4", max_active="9"))
+    for _ in range(2):
+        staff.send("/provider/capacity", new_starts_per_quarter="5", max_active="9")
+    desk.send(f"/admin/providers/{provider.id}", **details(new_starts_per_quarter="5", max_active="9"))
+    db_session.expire_all()
+    assert provider.capacity and (provider.capacity.new_starts_per_quarter, provider.capacity.max_active) == (
+        5,
+        9,
+    )
+    assert actions(db_session).count("provider.capacity_changed") == 2  # the admin's first, staff's first
+
+
+# -- banners read as the accounts' do -------------------------------------------------------------------
+
+
+def test_a_refusal_reads_as_one_sentence_in_a_banner_and_without_a_stop_in_an_error_summary(
+    app: Flask, db_session: Session
+) -> None:
+    from .test_referral_page import error_summary
+
+    factories.provider(db_session, name="Harbour")
+    desk = admin_desk(app, db_session)
+    desk.send("/admin/specialisms/999999/retire")
+    page = desk.get("/admin/specialisms")[1]
+    assert "That specialism does not exist. Choose one from the list." in page and "list.." not in page
+    response = desk.send("/admin/providers/new", **details(name="harbour"))
+    found = error_summary(response.get_data(as_text=True))
+    assert found == [("#name", "A provider called Harbour already exists. Give this one a different name")]

@@ -1,6 +1,9 @@
 """The commissioners' joint view: one quarter with the providers side by side, totals, the triage
 team's own figures, each return's state, and trends across quarters.
 
+Each quarter shows the providers whose returns it expects (hub/kpi/expected.py): a provider deactivated
+since keeps its figures in the quarters it was active, and one added since is not missing from before.
+
 Figures are opened here, in the service layer, from each provider's latest submitted version;
 drafts are never shown to commissioners. Nothing opened is stored anywhere.
 """
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hub.calendar import Quarter
 from hub.keyring import CryptoError
+from hub.kpi.expected import expected, expected_in_any
 from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
 from hub.kpi.prefill import TRS_LABELS, Prefilled, trs_figures
 from hub.kpi.returns import definitions, figure_text, state_of
@@ -89,10 +93,6 @@ def _latest_submitted(history: list[KpiReturn]) -> KpiReturn | None:
     return submitted[-1] if submitted else None
 
 
-def providers(db: Session) -> list[Provider]:
-    return list(db.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.name)))
-
-
 Opened = dict[tuple[int, int], dict[str, Any]]
 
 
@@ -101,7 +101,7 @@ def joint_quarter(db: Session, quarter: Quarter, opened: Opened | None = None) -
     returns = _returns_by_provider(db, [quarter.key])
     opened = opened if opened is not None else submitted_figures(db, [quarter.key])
     columns = []
-    for provider in providers(db):
+    for provider in expected(db, quarter):
         history = returns.get((provider.id, quarter.key), [])
         shown = _latest_submitted(history)
         columns.append(
@@ -172,7 +172,7 @@ def trends(
     """Each chosen figure over ``count`` quarters up to ``last`` (submitted returns only)."""
     quarters = quarters_up_to(last, count)
     opened = opened if opened is not None else submitted_figures(db, [q.key for q in quarters])
-    everyone = providers(db)
+    everyone = expected_in_any(db, quarters)
     separate = len(everyone) <= MOST_LINES if each_provider is None else each_provider
     wanted = {d.code: d for d in definitions(db, last) if d.code in codes}
     found = []

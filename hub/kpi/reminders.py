@@ -1,7 +1,9 @@
 """Reminders for returns not yet submitted: ``flask --app hub kpi remind``, run daily from cron.
 
-Once ``HUB_RETURN_REMINDER_DAYS`` days have passed since a quarter ended, each active provider with
-no submitted return for it is emailed once: its team mailbox, or else each of its staff accounts.
+Once ``HUB_RETURN_REMINDER_DAYS`` days have passed since a quarter ended, each provider whose return
+the quarter expects (hub/kpi/expected.py: one deactivated since is still reminded about a quarter it was
+active in; one added since is not reminded about a quarter before it existed) with no submitted return
+for it is emailed once: its team mailbox, or else each of its staff accounts.
 The email names the quarter and links to the return; it holds no figures.
 """
 
@@ -17,6 +19,7 @@ from hub.auth.models import Role
 from hub.auth.services import notice_addresses
 from hub.calendar import Quarter
 from hub.db import committed
+from hub.kpi.expected import expected
 from hub.kpi.models import KpiReminder, KpiReturn, ReturnState
 from hub.providers.models import Provider
 
@@ -32,7 +35,7 @@ def send_reminders(db: Session, today: date, after_days: int) -> list[str]:
 
 
 def _due(db: Session, quarter: Quarter) -> list[Provider]:
-    """Active providers with no submitted return for the quarter, not yet reminded about it."""
+    """Providers the quarter expects a return from, with none submitted, not yet reminded about it."""
     submitted = set(
         db.scalars(
             select(KpiReturn.provider_id).where(
@@ -41,8 +44,7 @@ def _due(db: Session, quarter: Quarter) -> list[Provider]:
         )
     )
     reminded = set(db.scalars(select(KpiReminder.provider_id).where(KpiReminder.quarter == quarter.key)))
-    active = db.scalars(select(Provider).where(Provider.active.is_(True)).order_by(Provider.name))
-    return [p for p in active if p.id not in submitted and p.id not in reminded]
+    return [p for p in expected(db, quarter) if p.id not in submitted and p.id not in reminded]
 
 
 def _remind(db: Session, provider: Provider, quarter: Quarter) -> str:

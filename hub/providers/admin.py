@@ -22,22 +22,26 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub import audit
 from hub.audit import Actor
-from hub.db import committed
+from hub.db import committed, utcnow
 from hub.providers.models import (
+    RESERVED_SLUGS,
     Provider,
-    ProviderCapacity,
     Serves,
     Specialism,
     SpecialismCapacity,
 )
 from hub.providers.models import provider_specialism as link
+from hub.providers.services import write_capacity
 
 OpenOffers = Callable[[Session, int], int]
 """How many offers wait for one provider's decision (the referrals side knows; the app passes it in)."""
 
 
 class AdminError(Exception):
-    """Nothing was changed; the message says why, for the administrator, as a sentence."""
+    """Nothing was changed; the message says why, for the administrator.
+
+    Like :class:`hub.auth.services.AccountError`, a message has no full stop at its end: an error summary
+    shows it as it is, and a banner adds the full stop (``admin_views._refused``)."""
 
 
 @dataclass(frozen=True)
@@ -78,14 +82,21 @@ def slug_of(name: str, max_length: int = 40, separator: str = "-") -> str:
     return separator.join(words)[:max_length].strip(separator) or "item"
 
 
-def _unused(db: Session, column: Any, base: str, separator: str) -> str:
-    taken = set(db.scalars(select(column).where(column.like(f"{base}%"))))
+def _unused(db: Session, column: Any, base: str, separator: str, max_length: int = 40) -> str:
+    """``base``, or else ``base`` cut short enough to end in "-2", "-3"… (each one still ``max_length``
+    characters at most), whichever is first not taken and not a word the forms use for no choice."""
+    stem_length = max_length - 10  # every candidate starts with this much of base (suffixes are short)
+    taken = set(db.scalars(select(column).where(column.like(f"{base[:stem_length]}%"))))
+    taken |= RESERVED_SLUGS
     if base not in taken:
         return base
     n = 2
-    while f"{base[:36]}{separator}{n}" in taken:
+    while True:
+        suffix = f"{separator}{n}"
+        candidate = base[: max_length - len(suffix)].rstrip(separator) + suffix
+        if candidate not in taken:
+            return candidate
         n += 1
-    return f"{base[:36]}{separator}{n}"
 
 
 def create_provider(db: Session, details: ProviderDetails, actor: Actor) -> Provider:
@@ -95,7 +106,6 @@ def create_provider(db: Session, details: ProviderDetails, actor: Actor) -> Prov
         provider = Provider(
             slug=_unused(db, Provider.slug, slug_of(details.name), "-"), name=details.name, active=True
         )
-        provider.capacity = ProviderCapacity()
         db.add(provider)
         _apply(db, provider, details)
         db.flush()
@@ -153,7 +163,7 @@ def _described(provider: Provider) -> dict[str, object]:
 def _apply(db: Session, provider: Provider, details: ProviderDetails) -> None:
     """Set the provider's fields from the form, after checking what a form alone cannot."""
     if details.min_age is not None and details.max_age is not None and details.max_age < details.min_age:
-        raise AdminError("The oldest age it serves must be the same as or more than the youngest.")
+        raise AdminError("The oldest age it serves must be the same as or more than the youngest")
     chosen = _offerable(db, details.specialism_ids)
     # Retired specialisms are not on the form; a provider that offered one keeps it for old referrals.
     kept = [s for s in provider.specialisms if s.retired]
@@ -163,13 +173,17 @@ def _apply(db: Session, provider: Provider, details: ProviderDetails) -> None:
     provider.min_age, provider.max_age = details.min_age, details.max_age
     provider.referrals_email = details.referrals_email or None
     provider.specialisms = sorted({s.id: s for s in [*chosen, *kept]}.values(), key=lambda s: s.label)
-    if provider.capacity is None:
-        provider.capacity = ProviderCapacity()
-    provider.capacity.new_starts_per_quarter = details.new_starts_per_quarter
-    provider.capacity.max_active = details.max_active
-    offered = {s.id for s in provider.specialisms}
-    limits = {sid: n for sid, n in details.specialism_limits.items() if sid in offered}
+    write_capacity(provider, details.new_starts_per_quarter, details.max_active)
+    _apply_limits(provider, details.specialism_limits, {s.id for s in kept})
+
+
+def _apply_limits(provider: Provider, posted: dict[int, int], retired: set[int]) -> None:
+    """Each offered specialism's own limit as posted. A retired specialism has no box on the form, so
+    the limit it had is kept as it was (as the specialism itself is), never read as emptied."""
     existing = {limit.specialism_id: limit for limit in provider.specialism_limits}
+    offered = {s.id for s in provider.specialisms} - retired
+    limits = {sid: n for sid, n in posted.items() if sid in offered}
+    limits |= {sid: limit.new_starts_per_quarter for sid, limit in existing.items() if sid in retired}
     for specialism_id, limit in existing.items():
         if specialism_id not in limits:
             provider.specialism_limits.remove(limit)
@@ -185,10 +199,10 @@ def _apply(db: Session, provider: Provider, details: ProviderDetails) -> None:
 def _offerable(db: Session, ids: Sequence[int]) -> list[Specialism]:
     found = list(db.scalars(select(Specialism).where(Specialism.id.in_(list(ids))))) if ids else []
     if len(found) != len(set(ids)):
-        raise AdminError("One of the specialisms chosen does not exist. Choose from the list.")
+        raise AdminError("One of the specialisms chosen does not exist. Choose from the list")
     retired = sorted(s.label for s in found if s.retired)
     if retired:
-        raise AdminError(f"{retired[0]} is retired, so it cannot be chosen. Choose from the list.")
+        raise AdminError(f"{retired[0]} is retired, so it cannot be chosen. Choose from the list")
     return found
 
 
@@ -196,7 +210,7 @@ def _provider(db: Session, provider_id: int, *, lock: bool = False) -> Provider:
     query = select(Provider).where(Provider.id == provider_id)
     provider = db.scalar(query.with_for_update() if lock else query)
     if provider is None:
-        raise AdminError("That provider does not exist. Choose one from the list.")
+        raise AdminError("That provider does not exist. Choose one from the list")
     return provider
 
 
@@ -205,7 +219,7 @@ def _check_name(db: Session, model: Any, column: Any, name: str, own_id: int | N
     wanted = " ".join(name.split()).casefold()
     for other_id, other in db.execute(select(model.id, column)):
         if other_id != own_id and " ".join(other.split()).casefold() == wanted:
-            raise AdminError(f"{what} called {other} already exists. Give this one a different name.")
+            raise AdminError(f"{what} called {other} already exists. Give this one a different name")
 
 
 def deactivate(db: Session, provider_id: int, actor: Actor, open_offers: OpenOffers) -> Provider:
@@ -221,9 +235,9 @@ def deactivate(db: Session, provider_id: int, actor: Actor, open_offers: OpenOff
             offers = "1 offer is" if waiting == 1 else f"{waiting} offers are"
             raise AdminError(
                 f"{provider.name} was not deactivated: {offers} waiting for its decision. "
-                "Ask the provider to accept or decline them, then deactivate it."
+                "Ask the provider to accept or decline them, then deactivate it"
             )
-        provider.active = False
+        provider.active, provider.deactivated_at = False, utcnow()
         audit.record_as(db, actor, "provider.deactivated", "provider", provider.id)
     return provider
 
@@ -232,7 +246,7 @@ def reactivate(db: Session, provider_id: int, actor: Actor) -> Provider:
     with committed(db):
         provider = _provider(db, provider_id, lock=True)
         if not provider.active:
-            provider.active = True
+            provider.active, provider.deactivated_at = True, None
             audit.record_as(db, actor, "provider.reactivated", "provider", provider.id)
     return provider
 
@@ -298,5 +312,5 @@ def set_retired(db: Session, specialism_id: int, retired: bool, actor: Actor) ->
 def _specialism(db: Session, specialism_id: int) -> Specialism:
     specialism = db.scalar(select(Specialism).where(Specialism.id == specialism_id).with_for_update())
     if specialism is None:
-        raise AdminError("That specialism does not exist. Choose one from the list.")
+        raise AdminError("That specialism does not exist. Choose one from the list")
     return specialism

@@ -26,6 +26,12 @@ def _back(endpoint: str, message: str, category: str = "message") -> Response:
     return redirect(url_for(endpoint), code=303)
 
 
+def _refused(endpoint: str, error: admin.AdminError) -> Response:
+    """Back to the list with why nothing changed (the message ends without a full stop, as the error
+    summary shows it; a banner is a sentence, as the accounts' banners are)."""
+    return _back(endpoint, f"{error}.", "problem")
+
+
 @bp.get("/admin/providers")
 @roles_required(Role.ADMIN)
 def provider_list() -> str:
@@ -110,18 +116,25 @@ def _details(form: ProviderForm) -> admin.ProviderDetails:
     )
 
 
-@bp.post("/admin/providers/<int:provider_id>/deactivate")
+@bp.route("/admin/providers/<int:provider_id>/deactivate", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
-def deactivate(provider_id: int) -> Response:
-    open_offers: admin.OpenOffers = current_app.extensions["hub.open_offers"]
+def deactivate(provider_id: int) -> str | Response:
+    """Ask first: says what deactivating does; the warning button does it."""
+    provider = db.session().get(Provider, provider_id) or abort(404)
+    form, open_offers = StaffForm(), current_app.extensions["hub.open_offers"]
+    if not form.validate_on_submit():
+        waiting = open_offers(db.session(), provider.id)
+        return render_template(
+            "admin/provider_deactivate.html", form=form, provider=provider, waiting=waiting
+        )
     try:
-        provider = admin.deactivate(db.session(), provider_id, current_actor(), open_offers)
+        admin.deactivate(db.session(), provider.id, current_actor(), open_offers)
     except admin.AdminError as error:
-        return _back("provider_admin.provider_list", str(error), "problem")
+        return _refused("provider_admin.provider_list", error)
     return _back(
         "provider_admin.provider_list",
         f"{provider.name} is deactivated. It is offered no new referrals and no one can choose it. "
-        "Its staff can still sign in to finish the cases they have.",
+        "Its staff can still sign in to finish the cases they have and make their returns.",
     )
 
 
@@ -131,7 +144,7 @@ def reactivate(provider_id: int) -> Response:
     try:
         provider = admin.reactivate(db.session(), provider_id, current_actor())
     except admin.AdminError as error:
-        return _back("provider_admin.provider_list", str(error), "problem")
+        return _refused("provider_admin.provider_list", error)
     return _back(
         "provider_admin.provider_list", f"{provider.name} is active again and can be offered referrals."
     )
@@ -202,7 +215,7 @@ def _set_retired(specialism_id: int, retired: bool) -> Response:
     try:
         specialism = admin.set_retired(db.session(), specialism_id, retired, current_actor())
     except admin.AdminError as error:
-        return _back("provider_admin.specialism_list", str(error), "problem")
+        return _refused("provider_admin.specialism_list", error)
     done = (
         "is retired. It is not offered for new choices, and stays on every record that has it."
         if retired

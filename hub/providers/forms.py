@@ -115,7 +115,7 @@ class ProviderForm(StaffForm):
 
     def validate_specialisms(self, field: SelectMultipleField) -> None:
         if any(value not in self.offered_ids for value in field.data or []):
-            raise ValidationError("Choose the specialisms from the list. A retired one cannot be chosen.")
+            raise ValidationError("Choose the specialisms from the list. A retired one cannot be chosen")
 
     def validate_max_age(self, field: WholeNumberField) -> None:
         if field.data is not None and self.min_age.data is not None and field.data < self.min_age.data:

@@ -6,11 +6,16 @@ Administrators add and change them (hub/providers/admin.py); a provider is deact
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Column, Enum, ForeignKey, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, Created, Updated
+
+RESERVED_SLUGS = frozenset({"help", "none"})
+"""Never a provider's slug nor a specialism's code: the forms send these for no choice ("Help me choose",
+"No preference", "Not provider staff"), so a provider called "Help" gets ``help-2``."""
 
 provider_specialism = Table(
     "provider_specialism",
@@ -56,6 +61,9 @@ class Provider(Base):
     name: Mapped[str] = mapped_column(String(120))
     summary: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # When it was last deactivated (None while active): with created_at, it says which quarters' returns
+    # are expected from it (hub/kpi/expected.py). Reactivating clears it.
+    deactivated_at: Mapped[datetime | None]
     # The team mailbox told when a referral is allocated (no personal data is ever in the email).
     # When it is not set, each of the provider's active staff accounts is told instead.
     referrals_email: Mapped[str | None] = mapped_column(String(254))

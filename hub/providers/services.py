@@ -45,18 +45,41 @@ def offered_specialisms(db: Session) -> Sequence[Specialism]:
     ).all()
 
 
+def write_capacity(provider: Provider, new_starts_per_quarter: int | None, max_active: int | None) -> bool:
+    """The one place a provider's own limits are written (its staff's capacity page and the
+    administrators' provider form both come here); None leaves a limit open. Returns whether either
+    changed. It neither audits nor commits: its caller does both, under ``provider.capacity_changed``."""
+    if provider.capacity is None:
+        provider.capacity = ProviderCapacity()
+    capacity = provider.capacity
+    changed = (capacity.new_starts_per_quarter, capacity.max_active) != (new_starts_per_quarter, max_active)
+    capacity.new_starts_per_quarter = new_starts_per_quarter
+    capacity.max_active = max_active
+    return changed
+
+
 def set_capacity(
     db: Session, provider_id: int, new_starts_per_quarter: int | None, max_active: int | None, actor: Actor
-) -> ProviderCapacity:
-    """Record what the provider can take on (None leaves a limit open); audited, and committed."""
+) -> bool:
+    """Record what the provider can take on (None leaves a limit open); audited when it changed, and
+    committed; returns whether it changed. The provider's row is locked first, as allocating and the
+    administrators' form lock it."""
     with committed(db):
-        capacity = db.scalar(
-            select(ProviderCapacity).where(ProviderCapacity.provider_id == provider_id).with_for_update()
+        provider = db.scalar(
+            select(Provider)
+            .where(Provider.id == provider_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
-        if capacity is None:
-            capacity = ProviderCapacity(provider_id=provider_id)
-            db.add(capacity)
-        capacity.new_starts_per_quarter = new_starts_per_quarter
-        capacity.max_active = max_active
-        audit.record_as(db, actor, "provider.capacity_changed", "provider", provider_id)
-    return capacity
+        if provider is None:
+            raise LookupError(f"There is no provider {provider_id}.")
+        db.scalar(
+            select(ProviderCapacity)
+            .where(ProviderCapacity.provider_id == provider_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        changed = write_capacity(provider, new_starts_per_quarter, max_active)
+        if changed:
+            audit.record_as(db, actor, "provider.capacity_changed", "provider", provider_id)
+    return changed

@@ -6,10 +6,10 @@ asked for that kind of support). Allocations waiting for the provider's decision
 them, as do accepted ones; declined and cancelled ones do not. This module counts them all
 (:func:`headrooms`); the eligibility rule (``planning.why_not``) and the plan read only the counts.
 
-Safety under concurrency: :func:`allocate` locks the referral's row and the provider's capacity row
-(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite runs one writer at a time), checks again, writes, and
-commits once. Two allocators at once can never push a provider past its capacity or allocate one
-referral twice; the one who loses gets a typed error with a plain message.
+Safety under concurrency: :func:`allocate` locks the referral's row, the provider's row (as deactivating
+it does) and its capacity row (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite runs one writer at a
+time), checks again, writes, and commits once. Two allocators at once can never push a provider past
+its capacity or allocate one referral twice; the one who loses gets a typed error with a plain message.
 """
 
 from __future__ import annotations
@@ -251,7 +251,7 @@ def allocate(
 
 
 def _lock_for_offer(db: Session, referral_id: uuid.UUID, provider_id: int) -> tuple[Referral, Provider]:
-    """Lock the referral, then the provider's capacity, and refuse unless this offer can be made now."""
+    """Lock the referral, the provider, then its capacity, and refuse unless this offer can be made now."""
     referral = db.scalar(select(Referral).where(Referral.id == referral_id).with_for_update())
     if referral is None or not states.allowed(EventKind.ALLOCATED, referral.status):
         raise AlreadyAllocated(
@@ -259,9 +259,20 @@ def _lock_for_offer(db: Session, referral_id: uuid.UUID, provider_id: int) -> tu
         )
     if not referral.consent_to_share:
         raise ConsentNeeded(CONSENT_MESSAGE)
-    provider = db.get(Provider, provider_id)
-    if provider is None or not provider.active:
-        raise AllocationError("That provider is not taking referrals.")
+    # Locked as deactivating locks it: a provider deactivated meanwhile is refused here, and one that
+    # is being deactivated waits for this offer, then counts it and is not deactivated.
+    provider = db.scalar(
+        select(Provider)
+        .where(Provider.id == provider_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if provider is None:
+        raise AllocationError("That provider does not exist. Choose another provider.")
+    if not provider.active:
+        raise AllocationError(
+            f"{provider.name} is no longer taking referrals: it was deactivated. Choose another provider."
+        )
     capacity = db.scalar(
         select(ProviderCapacity).where(ProviderCapacity.provider_id == provider_id).with_for_update()
     )

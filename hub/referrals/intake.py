@@ -23,7 +23,7 @@ from hub import audit, calendar, outbox
 from hub.db import committed, utcnow
 from hub.keyring import Keyring
 from hub.normalise import normalise_email, normalise_name, normalise_phone
-from hub.providers.models import Provider, Specialism
+from hub.providers.models import RESERVED_SLUGS, Provider, Specialism
 from hub.referrals import consent, duplicates, states
 from hub.referrals.models import (
     AccessNeeds,
@@ -305,7 +305,7 @@ NO_LONGER_TAKING = (
 
 def _provider(db: Session, slug: Any, page: str) -> Provider | None:
     """The active provider chosen; refused (nothing is sent) when it stopped taking referrals since."""
-    if not slug or slug in {"help", "none"}:
+    if not slug or slug in RESERVED_SLUGS:
         return None
     provider = db.scalar(select(Provider).where(Provider.slug == slug, Provider.active.is_(True)))
     if provider is None:
