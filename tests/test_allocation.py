@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from flask import Flask
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.audit import Actor, AuditEntry, verify
@@ -187,26 +188,33 @@ def test_a_fair_share_breaks_ties(db_session: Session) -> None:
     assert [r.provider.name for r in ranked] == ["Quiet", "Busy"]
 
 
-def test_allocators_racing_never_overfill_or_double_allocate(
-    fresh_database: Callable[[str], str], session_key_file: object, tmp_path: Path
-) -> None:
-    """8 threads, hundreds of tries, on a committed database: capacity and one-allocation both hold."""
+def racing_hub(
+    url: str, key_file: object, instance: Path, connections: int
+) -> tuple[Flask, Engine, sessionmaker[Session]]:
+    """A hub on its own committed database, migrated, its engine, and sessions for ``connections`` threads
+    to race in."""
     from hub import create_app
     from hub.config import Config
 
-    url = fresh_database("hub_allocation_race")
     app = create_app(
         Config(
             secret_key="race-" + "x" * 40,
             database_url=url,
-            key_file=Path(str(session_key_file)),
-            instance_path=tmp_path,
+            key_file=Path(str(key_file)),
+            instance_path=instance,
         )
     )
-    engine = make_engine(url, pool_size=8, max_overflow=0)
+    engine = make_engine(url, pool_size=connections, max_overflow=0)
     with engine.begin() as connection:
         upgrade(connection)
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    return app, engine, sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def test_allocators_racing_never_overfill_or_double_allocate(
+    fresh_database: Callable[[str], str], session_key_file: object, tmp_path: Path
+) -> None:
+    """8 threads, hundreds of tries, on a committed database: capacity and one-allocation both hold."""
+    app, engine, factory = racing_hub(fresh_database("hub_allocation_race"), session_key_file, tmp_path, 8)
     with app.app_context(), factory() as db:
         providers = [Provider(slug=f"p{n}", name=f"P{n}") for n in range(2)]
         for provider in providers:
@@ -274,25 +282,11 @@ def test_deactivating_while_an_offer_is_being_made_waits_for_it_and_is_refused(
     and refuses. (SQLite runs one writer at a time, so only PostgreSQL can race.)"""
     from sqlalchemy import text
 
-    from hub import create_app
-    from hub.config import Config
     from hub.providers import admin
     from hub.referrals import allocation
     from hub.referrals.allocation import open_offers
 
-    url = fresh_database("hub_deactivation_race")
-    app = create_app(
-        Config(
-            secret_key="race-" + "x" * 40,
-            database_url=url,
-            key_file=Path(str(session_key_file)),
-            instance_path=tmp_path,
-        )
-    )
-    engine = make_engine(url, pool_size=4, max_overflow=0)
-    with engine.begin() as connection:
-        upgrade(connection)
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    app, engine, factory = racing_hub(fresh_database("hub_deactivation_race"), session_key_file, tmp_path, 4)
     with app.app_context(), factory() as db:
         provider = Provider(slug="harbour", name="Harbour")
         referral = Referral(reference="PAS-RACE-0001", source=ReferralSource.SELF, consent_to_share=True)

@@ -31,7 +31,7 @@ from hub.providers.models import (
     SpecialismCapacity,
 )
 from hub.providers.models import provider_specialism as link
-from hub.providers.services import write_capacity
+from hub.providers.services import locked, write_capacity
 
 OpenOffers = Callable[[Session, int], int]
 """How many offers wait for one provider's decision (the referrals side knows; the app passes it in)."""
@@ -207,8 +207,7 @@ def _offerable(db: Session, ids: Sequence[int]) -> list[Specialism]:
 
 
 def _provider(db: Session, provider_id: int, *, lock: bool = False) -> Provider:
-    query = select(Provider).where(Provider.id == provider_id)
-    provider = db.scalar(query.with_for_update() if lock else query)
+    provider = locked(db, provider_id) if lock else db.get(Provider, provider_id)
     if provider is None:
         raise AdminError("That provider does not exist. Choose one from the list")
     return provider

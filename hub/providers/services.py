@@ -13,6 +13,18 @@ from hub.db import committed
 from hub.providers.models import Provider, ProviderCapacity, Specialism, SpecialismCapacity
 
 
+def locked(db: Session, provider_id: int) -> Provider | None:
+    """The provider's row, locked and read afresh, for a change that depends on it: allocating to it,
+    changing its capacity, deactivating it. Whoever locks it second waits and then sees the first's
+    change."""
+    return db.scalar(
+        select(Provider)
+        .where(Provider.id == provider_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def active_providers(db: Session) -> Sequence[Provider]:
     query = (
         select(Provider)
@@ -65,12 +77,7 @@ def set_capacity(
     committed; returns whether it changed. The provider's row is locked first, as allocating and the
     administrators' form lock it."""
     with committed(db):
-        provider = db.scalar(
-            select(Provider)
-            .where(Provider.id == provider_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        provider = locked(db, provider_id)
         if provider is None:
             raise LookupError(f"There is no provider {provider_id}.")
         db.scalar(

@@ -32,6 +32,7 @@ from hub.db import committed, utcnow
 from hub.plurals import counted
 from hub.providers.models import Provider, ProviderCapacity, Specialism
 from hub.providers.services import active_providers
+from hub.providers.services import locked as locked_provider
 from hub.referrals import states, timeline
 from hub.referrals.models import (
     Allocation,
@@ -261,12 +262,7 @@ def _lock_for_offer(db: Session, referral_id: uuid.UUID, provider_id: int) -> tu
         raise ConsentNeeded(CONSENT_MESSAGE)
     # Locked as deactivating locks it: a provider deactivated meanwhile is refused here, and one that
     # is being deactivated waits for this offer, then counts it and is not deactivated.
-    provider = db.scalar(
-        select(Provider)
-        .where(Provider.id == provider_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    provider = locked_provider(db, provider_id)
     if provider is None:
         raise AllocationError("That provider does not exist. Choose another provider.")
     if not provider.active:
