@@ -15,7 +15,9 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from hub.posted import WholeNumberField
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
@@ -76,6 +78,20 @@ INSTRUCTIONS = frozenset(
     {"Tell", "Say", "Enter", "Choose", "Select", "Give", "What", "Who", "When", "Why", "How"}
 )
 """A label starting with one of these is a question or an instruction, not a name."""
+
+
+def whole_number(label: str, most: int, wrong: str, *, width: int, hint: str = "") -> WholeNumberField:
+    """An optional whole number from 0 to ``most``; ``wrong`` says what to enter instead of anything
+    else (letters, a negative, too large), and what was typed is kept to show again."""
+    return WholeNumberField(
+        label,
+        message=wrong,
+        too_big=wrong,
+        validators=[Optional(), NumberRange(min=0, max=most, message=wrong)],
+        description=hint,
+        widget=TextInput(),
+        render_kw={"inputmode": "numeric", "spellcheck": "false", "class": f"govuk-input--width-{width}"},
+    )
 
 
 def line(

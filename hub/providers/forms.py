@@ -9,9 +9,9 @@ from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput
 from wtforms import SelectMultipleField, ValidationError
-from wtforms.validators import NumberRange, Optional, Regexp
+from wtforms.validators import Optional, Regexp
 
-from hub.forms import StaffForm, TextInput, line, options, radios, required, text
+from hub.forms import StaffForm, line, options, radios, required, text, whole_number
 from hub.posted import WholeNumberField
 from hub.providers.models import SERVES_LABELS, Serves, Specialism
 
@@ -19,18 +19,8 @@ LIMIT = 10_000
 
 
 def _limit(label: str, hint: str) -> WholeNumberField:
-    too_big = f"Enter a whole number from 0 to {LIMIT:,}, or leave it empty"
-    return WholeNumberField(
-        label,
-        message=too_big,
-        too_big=too_big,
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=LIMIT, message=too_big),
-        ],
-        description=hint,
-        widget=TextInput(),
-        render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-5"},
+    return whole_number(
+        label, LIMIT, f"Enter a whole number from 0 to {LIMIT:,}, or leave it empty", width=5, hint=hint
     )
 
 
@@ -56,14 +46,7 @@ MAILBOX = Regexp(
 
 def _age(label: str, which: str) -> WholeNumberField:
     wrong = f"Enter the {which} age as a whole number from 0 to {AGE_LIMIT}, or leave it empty"
-    return WholeNumberField(
-        label,
-        message=wrong,
-        too_big=wrong,
-        validators=[Optional(), NumberRange(min=0, max=AGE_LIMIT, message=wrong)],
-        widget=TextInput(),
-        render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-3"},
-    )
+    return whole_number(label, AGE_LIMIT, wrong, width=3)
 
 
 class ProviderForm(StaffForm):

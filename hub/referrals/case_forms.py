@@ -6,9 +6,9 @@ from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from wtforms import Field, RadioField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
-from hub.forms import YES_NO, StaffForm, TextInput, options
+from hub.forms import YES_NO, StaffForm, options, whole_number
 from hub.posted import WholeNumberField
 from hub.referrals.intake_forms import day_so_far
 from hub.referrals.models import ContactMethod, DeclineReason, Outcome, SafeContact
@@ -92,15 +92,7 @@ def _yes_no(value: Any) -> bool | None:
 
 
 def _count(label: str) -> WholeNumberField:
-    in_range = f"Enter a whole number from 0 to {SESSIONS_MAX:,}"
-    return WholeNumberField(
-        label,
-        message=in_range,
-        too_big=in_range,
-        validators=[Optional(), NumberRange(min=0, max=SESSIONS_MAX, message=in_range)],
-        widget=TextInput(),
-        render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-4"},
-    )
+    return whole_number(label, SESSIONS_MAX, f"Enter a whole number from 0 to {SESSIONS_MAX:,}", width=4)
 
 
 class MeasuresForm(StaffForm):
