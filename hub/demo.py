@@ -47,7 +47,7 @@ from hub.kpi.models import KpiDefinition, KpiReturn
 from hub.kpi.prefill import prefill
 from hub.kpi.returns import figure_text
 from hub.plurals import counted
-from hub.providers.models import Provider, ProviderCapacity, Serves, Specialism
+from hub.providers.models import HELP_CHOOSING, NO_PREFERENCE, Provider, ProviderCapacity, Serves, Specialism
 from hub.referrals import allocation, cases, consent, duplicates, intake, triage_moves
 from hub.referrals.models import (
     Allocation,
@@ -151,7 +151,7 @@ class Person:
     share: bool = True
     specialisms: tuple[str, ...] = ()
     methods: tuple[str, ...] = ("email",)
-    choice: str = "help"
+    choice: str = HELP_CHOOSING
     email: str | None = None
     phone: str | None = None
 
@@ -743,7 +743,7 @@ def _professional_pages(
         "support": {
             "specialisms": list(person.specialisms),
             "support_wanted": wanted,
-            "preferred_provider": "none",
+            "preferred_provider": NO_PREFERENCE,
         },
         "risks": {"current_risks": risks, "children_in_household": "no", "other_agencies": ""},
         "access": {"language": "", "interpreter": "no", "bsl": "no", "adjustments": ""},

@@ -9,6 +9,7 @@ from wtforms import PasswordField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from hub.forms import StaffForm, TextInput, too_long
+from hub.providers.models import NO_PREFERENCE
 
 
 class SignInForm(StaffForm):
@@ -116,7 +117,7 @@ class ResetPasswordForm(StaffForm):
     )
 
 
-NO_PROVIDER = "none"
+NO_PROVIDER = NO_PREFERENCE  # reserved: never a provider's slug
 
 
 class RoleForm(StaffForm):

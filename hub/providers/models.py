@@ -13,7 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, Created, Updated
 
-RESERVED_SLUGS = frozenset({"help", "none"})
+HELP_CHOOSING = "help"
+NO_PREFERENCE = "none"
+RESERVED_SLUGS = frozenset({HELP_CHOOSING, NO_PREFERENCE})
 """Never a provider's slug nor a specialism's code: the forms send these for no choice ("Help me choose",
 "No preference", "Not provider staff"), so a provider called "Help" gets ``help-2``."""
 

@@ -23,7 +23,7 @@ from hub import audit, calendar, outbox
 from hub.db import committed, utcnow
 from hub.keyring import Keyring
 from hub.normalise import normalise_email, normalise_name, normalise_phone
-from hub.providers.models import RESERVED_SLUGS, Provider, Specialism
+from hub.providers.models import HELP_CHOOSING, RESERVED_SLUGS, Provider, Specialism
 from hub.referrals import consent, duplicates, states
 from hub.referrals.models import (
     AccessNeeds,
@@ -277,7 +277,7 @@ def _apply_self(db: Session, referral: Referral, answers: Mapping[str, Mapping[s
         referral, {**about, **{k: contact.get(k) for k in ("email", "phone", "address", "postcode")}}
     )
     choice = answers["provider"].get("provider")
-    referral.help_choosing = choice == "help"
+    referral.help_choosing = choice == HELP_CHOOSING
     referral.preferred_provider = _provider(db, choice, "provider")
     support = answers["support"]
     referral.support_wanted = _text(support.get("support_wanted"))

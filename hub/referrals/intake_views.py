@@ -17,6 +17,7 @@ from hub import db
 from hub.extensions import configured_limit, limiter
 from hub.forms import options
 from hub.keyring import current_keyring
+from hub.providers.models import HELP_CHOOSING, NO_PREFERENCE
 from hub.providers.services import active_providers, offered_specialisms, provider_choices
 from hub.referrals import intake, intake_forms
 from hub.referrals.consent import SELF_V1, WORDINGS
@@ -195,9 +196,9 @@ def _fill_choices(form: intake_forms.PublicForm, journey: Journey) -> None:
         form.specialisms.choices = options([(s.code, s.label) for s in offered_specialisms(db.session())])
     if isinstance(form, intake_forms.SupportForm):
         providers = provider_choices(db.session())
-        form.preferred_provider.choices = options([*providers, ("none", "No preference")])
+        form.preferred_provider.choices = options([*providers, (NO_PREFERENCE, "No preference")])
     if isinstance(form, intake_forms.ProviderChoiceForm):
-        form.provider.choices = options([*provider_choices(db.session()), ("help", HELP_ME_CHOOSE)])
+        form.provider.choices = options([*provider_choices(db.session()), (HELP_CHOOSING, HELP_ME_CHOOSE)])
 
 
 HELP_ME_CHOOSE = "Help me choose"
@@ -225,8 +226,8 @@ def _provider_items(form: intake_forms.PublicForm) -> list[dict[str, Any]] | Non
     ]
     if items:
         items.append({"divider": "or"})
-    help_item = {"value": "help", "text": HELP_ME_CHOOSE, "hint": {"text": HELP_ME_CHOOSE_HINT}}
-    return [*items, {**help_item, "checked": form.provider.data == "help"}]
+    help_item = {"value": HELP_CHOOSING, "text": HELP_ME_CHOOSE, "hint": {"text": HELP_ME_CHOOSE_HINT}}
+    return [*items, {**help_item, "checked": form.provider.data == HELP_CHOOSING}]
 
 
 def _url(journey: Journey, slug: str, **args: Any) -> str:
@@ -325,7 +326,7 @@ def _shown(field: Any) -> str | list[str]:
         return field.data.strftime("%-d %B %Y") if field.data else "Not given"
     if field.data in (None, ""):
         return "Not given"
-    if field.name == "provider" and field.data == "help":
+    if field.name == "provider" and field.data == HELP_CHOOSING:
         return ASKED_FOR_HELP
     if field.name in {"provider", "preferred_provider"} and field.data not in choices:
         return "An organisation that is no longer taking referrals. Change this to choose again."
