@@ -28,7 +28,8 @@ from . import factories
 from .journeys import TOKEN
 from .staff import signed_in
 
-PERSONAS = ("anonymous", "allocator", "provider_a", "provider_b", "commissioner", "admin")
+# "dpo": an administrator who also holds the data-protection duty (hub.privacy).
+PERSONAS = ("anonymous", "allocator", "provider_a", "provider_b", "commissioner", "admin", "dpo")
 STAFF = PERSONAS[1:]
 EVERYONE = dict.fromkeys(PERSONAS, "ok")
 SIGNED_IN = {"anonymous": "login", **dict.fromkeys(STAFF, "ok")}
@@ -40,7 +41,8 @@ PROVIDERS_ONLY = {
     "provider_b": "ok",
 }
 COMMISSIONER_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "commissioner": "ok"}
-ADMIN_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "admin": "ok"}
+ADMIN_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "admin": "ok", "dpo": "ok"}
+DATA_PROTECTION_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "dpo": "ok"}
 
 MATRIX: dict[str, dict[str, str]] = {
     "public.start": EVERYONE,
@@ -155,17 +157,18 @@ def doubled_classes(response: TestResponse) -> list[str]:
 def visitors(app: Flask, db_session: Session) -> Iterator[dict[str, FlaskClient]]:
     provider_a = factories.provider(db_session, name="Provider A")
     provider_b = factories.provider(db_session, name="Provider B")
-    roles: dict[str, tuple[Role, Any]] = {
-        "allocator": (Role.ALLOCATOR, None),
-        "provider_a": (Role.PROVIDER_STAFF, provider_a.id),
-        "provider_b": (Role.PROVIDER_STAFF, provider_b.id),
-        "commissioner": (Role.COMMISSIONER, None),
-        "admin": (Role.ADMIN, None),
+    roles: dict[str, dict[str, Any]] = {
+        "allocator": {"role": Role.ALLOCATOR},
+        "provider_a": {"role": Role.PROVIDER_STAFF, "provider_id": provider_a.id},
+        "provider_b": {"role": Role.PROVIDER_STAFF, "provider_id": provider_b.id},
+        "commissioner": {"role": Role.COMMISSIONER},
+        "admin": {"role": Role.ADMIN},
+        "dpo": {"role": Role.ADMIN, "data_protection": True},
     }
     clients = {"anonymous": app.test_client()}
     with time_machine.travel("2026-11-02 09:00:00+00:00", tick=False):
-        for persona, (role, provider_id) in roles.items():
-            clients[persona], _ = signed_in(app, db_session, role, provider_id=provider_id)
+        for persona, fields in roles.items():
+            clients[persona], _ = signed_in(app, db_session, **fields)
         yield clients
 
 

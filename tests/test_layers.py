@@ -1,5 +1,6 @@
 """Dependencies point one way: the core knows no feature, ``auth`` and ``providers`` know nothing of
-referrals or KPIs, referrals know nothing of KPIs, ``workplace`` (the staff's navigation and home pages)
+referrals or KPIs, referrals know nothing of KPIs, ``privacy`` (a person's rights and retention) may
+read referrals but nothing below it knows ``privacy``, ``workplace`` (the staff's navigation and home pages)
 sits above them all and nothing but the app factory knows it, and nothing but the app factory reaches
 into views.
 
@@ -24,11 +25,12 @@ COMPOSITION = {
 }
 
 FORBIDDEN = {
-    "core": ("hub.referrals", "hub.kpi", "hub.auth", "hub.providers", "hub.workplace"),
-    "hub.auth": ("hub.referrals", "hub.kpi", "hub.workplace"),
-    "hub.providers": ("hub.referrals", "hub.kpi", "hub.workplace"),
-    "hub.referrals": ("hub.kpi", "hub.workplace"),
-    "hub.kpi": ("hub.workplace",),
+    "core": ("hub.referrals", "hub.kpi", "hub.auth", "hub.providers", "hub.privacy", "hub.workplace"),
+    "hub.auth": ("hub.referrals", "hub.kpi", "hub.privacy", "hub.workplace"),
+    "hub.providers": ("hub.referrals", "hub.kpi", "hub.privacy", "hub.workplace"),
+    "hub.referrals": ("hub.kpi", "hub.privacy", "hub.workplace"),
+    "hub.kpi": ("hub.privacy", "hub.workplace"),
+    "hub.privacy": ("hub.kpi", "hub.workplace"),
     "hub.workplace": (),
 }
 
@@ -66,7 +68,7 @@ def imports_in(name: str, source: str, *, is_package: bool = False) -> set[str]:
 
 
 def part_of(name: str) -> str:
-    for part in ("hub.auth", "hub.providers", "hub.referrals", "hub.kpi", "hub.workplace"):
+    for part in ("hub.auth", "hub.providers", "hub.referrals", "hub.kpi", "hub.privacy", "hub.workplace"):
         if name == part or name.startswith(part + "."):
             return part
     return "core"

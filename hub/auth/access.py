@@ -154,3 +154,21 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def data_protection_required(view: F) -> F:
+    """For an administrator who holds the data-protection duty (``StaffUser.data_protection``) only;
+    anyone else, other administrators included, gets a 403 page."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated or not holds_data_protection_duty(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    wrapper.allowed_roles = frozenset({Role.ADMIN})  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def holds_data_protection_duty(user: StaffUser) -> bool:
+    return user.role is Role.ADMIN and user.data_protection and not user.disabled

@@ -50,6 +50,9 @@ class StaffUser(SealedRowMixin, Base):
     password_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[Created]
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The data-protection duty, held only by an administrator: subject access and other requests
+    # about a person's rights, legal holds and erasure (hub.privacy).
+    data_protection: Mapped[bool] = mapped_column(default=False)
 
     email = Sealed(str)
     display_name = Sealed(str)
