@@ -78,6 +78,7 @@ OPTIONAL_SETTINGS = (
     "public_url",
     "brand_colour",
     "mash_contact",
+    "data_protection_contact",
     "ratelimit_storage_uri",
     "form_rate_limit",
     "public_form_rate_limit",
@@ -115,6 +116,8 @@ class Config:
     public_url: str = "http://127.0.0.1:5000"
     brand_colour: str = "#0b0c0c"
     mash_contact: str = "the council's Multi Agency Safeguarding Hub (MASH)"
+    # How a person reaches the council's data protection officer, in the privacy notice's words.
+    data_protection_contact: str = "the council's data protection officer, through the council's website"
     ratelimit_storage_uri: str = "memory://"
     # Staff sign-in posts per address.
     form_rate_limit: str = "30 per minute;300 per hour"

@@ -133,6 +133,12 @@ CHECKS: list[Callable[[Config], Finding]] = [
         lambda c: c.mash_contact,
         "how to reach your Multi Agency Safeguarding Hub, shown to referrals about under-18s",
     ),
+    _given(
+        "HUB_DATA_PROTECTION_CONTACT",
+        "Data protection contact",
+        lambda c: c.data_protection_contact,
+        "how a person reaches your data protection officer, shown in the privacy notice",
+    ),
     _secure_cookies,
     _key_file,
     _secret_key,

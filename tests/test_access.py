@@ -47,6 +47,8 @@ DATA_PROTECTION_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"
 MATRIX: dict[str, dict[str, str]] = {
     "public.start": EVERYONE,
     "public.safety": EVERYONE,
+    "privacy_notice.current": EVERYONE,
+    "privacy_notice.earlier": EVERYONE,
     "public.brand_css": EVERYONE,
     "public.healthz": EVERYONE,
     "intake.refer_start": EVERYONE,
@@ -119,6 +121,7 @@ def routes(app: Flask) -> dict[str, tuple[str, str]]:
 
 EXAMPLES: dict[str, str | dict[str, str]] = {
     "slug": {"intake.refer_page": "referrer", "intake.self_page": "about"},
+    "version": "2026-12",
     "user_id": "00000000-0000-4000-8000-000000000000",
     "referral_id": "00000000-0000-4000-8000-000000000001",
     "action": {"triage.move": "request-information", "cases.case_action": "accept"},

@@ -27,10 +27,19 @@ READY = {
     "council_name": "Harbourside Borough Council",
     "public_url": "https://referrals.harbourside.example",
     "mash_contact": "Harbourside MASH on 01632 960000",
+    "data_protection_contact": "dpo@harbourside.example or 01632 960001",
     "secure_cookies": True,
     "secret_key": "q8Zr1Jm4Vb7Xc2Lp9Hs6Tn3Wd0Ky5Fg-Ue_Oa8Ri2Mx",
     "database_url": "postgresql+psycopg://hub@db.internal/hub",
-    "given": frozenset({"HUB_COUNCIL_NAME", "HUB_PUBLIC_URL", "HUB_MASH_CONTACT", "HUB_SMTP_URL"}),
+    "given": frozenset(
+        {
+            "HUB_COUNCIL_NAME",
+            "HUB_PUBLIC_URL",
+            "HUB_MASH_CONTACT",
+            "HUB_DATA_PROTECTION_CONTACT",
+            "HUB_SMTP_URL",
+        }
+    ),
 }
 
 
@@ -68,6 +77,7 @@ def test_check_passes_when_everything_for_go_live_is_set(app: Flask) -> None:
         "Council name",
         "Public address",
         "MASH contact",
+        "Data protection contact",
         "Secure cookies",
         "Key file",
         "Secret key",
@@ -102,6 +112,7 @@ def test_check_names_each_missing_setting_and_where_and_fails(app: Flask) -> Non
         "Council name": "set HUB_COUNCIL_NAME in the environment or instance/config.py",
         "Public address": "HUB_PUBLIC_URL must start https://",
         "MASH contact": "set HUB_MASH_CONTACT",
+        "Data protection contact": "set HUB_DATA_PROTECTION_CONTACT",
         "Secure cookies": "HUB_SECURE_COOKIES is off",
         "Key file": f"chmod 600 {config.key_file}",
         "Secret key": "HUB_SECRET_KEY looks like a placeholder",
@@ -109,7 +120,7 @@ def test_check_names_each_missing_setting_and_where_and_fails(app: Flask) -> Non
     }
     for what, named in expected.items():
         assert found[what].startswith("MISSING ") and named in found[what], (what, found[what])
-    assert "9 things to set before go-live" in result.output
+    assert "10 things to set before go-live" in result.output
 
 
 def test_check_reads_one_missing_thing_in_the_singular_and_a_broken_mail_url(app: Flask) -> None:

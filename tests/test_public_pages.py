@@ -16,8 +16,11 @@ from hub.templating import GOVUK_FRONTEND_FOR_MACROS
 
 from . import factories
 
-PUBLIC_BLUEPRINTS = {"public", "intake"}
-EXAMPLE_ARGUMENTS = {"slug": {"intake.refer_page": "referrer", "intake.self_page": "about"}}
+PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice"}
+EXAMPLE_ARGUMENTS = {
+    "slug": {"intake.refer_page": "referrer", "intake.self_page": "about"},
+    "version": {"privacy_notice.earlier": "2026-12"},
+}
 REDIRECTS = {"public.exit_page"}
 
 
@@ -43,6 +46,8 @@ def test_the_public_surface_is_the_expected_list(app: Flask) -> None:
         "intake.self_page",
         "intake.self_start",
         "intake.status",
+        "privacy_notice.current",
+        "privacy_notice.earlier",
         "public.brand_css",
         "public.exit_page",
         "public.healthz",

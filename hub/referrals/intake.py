@@ -24,7 +24,7 @@ from hub.db import committed, utcnow
 from hub.keyring import Keyring
 from hub.normalise import normalise_email, normalise_name, normalise_phone
 from hub.providers.models import HELP_CHOOSING, RESERVED_SLUGS, Provider, Specialism
-from hub.referrals import consent, duplicates, states
+from hub.referrals import consent, duplicates, notice, states
 from hub.referrals.models import (
     AccessNeeds,
     ContactMethod,
@@ -216,7 +216,12 @@ def _referral_from(
     db: Session, keyring: Keyring, draft: Draft, answers: Mapping[str, Mapping[str, Any]]
 ) -> tuple[Referral, str | None]:
     """The referral the answers describe, with its flags, blind indexes and consent records, added."""
-    referral = Referral(reference=_unused_reference(db), source=draft.source, status=states.ARRIVES)
+    referral = Referral(
+        reference=_unused_reference(db),
+        source=draft.source,
+        status=states.ARRIVES,
+        privacy_notice=notice.CURRENT,  # the check page and the consent page link to this version
+    )
     if draft.source is ReferralSource.PROFESSIONAL:
         _apply_professional(db, referral, answers)
     else:

@@ -404,6 +404,9 @@ class Referral(SealedRowMixin, Base):
 
     # For the status page: a hash of the secret code shown once to a person who refers themselves.
     status_secret_hash: Mapped[str | None] = mapped_column(String(200))
+    # The privacy notice shown when the referral was sent (hub.referrals.notice); None: sent before
+    # the hub had one.
+    privacy_notice: Mapped[str | None] = mapped_column(String(16))
 
     # The survivor.
     full_name = Sealed(str)
