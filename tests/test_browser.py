@@ -283,12 +283,62 @@ def test_the_public_pages_have_no_serious_accessibility_problems(browser: Browse
         "/refer",
         "/self-refer",
         "/self-refer/check",
+        "/privacy",
+        "/privacy/2026-12",
+        "/privacy/no-such-version",
         "/no-such-page",
         "/login",
     ):
         visit.page.goto(live_hub.url + path)
         visit.axe()
     assert not visit.problems, "\n".join(visit.problems)
+
+
+PUBLIC_PAGES = (
+    "/",
+    "/safety",
+    "/status",
+    "/refer",
+    "/refer/referrer",
+    "/refer/consent",
+    "/self-refer",
+    "/self-refer/about",
+    "/self-refer/check",
+    "/privacy",
+    "/privacy/2026-12",
+    "/privacy/no-such-version",
+    "/no-such-page",
+)
+
+
+def test_every_public_page_leads_to_the_privacy_notice_which_has_exit_this_page(
+    browser: Browser, live_hub: LiveHub, neutral_site: str
+) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    notice = page.get_by_role("heading", name="Privacy notice: how we use your information")
+    for path in PUBLIC_PAGES:
+        page.goto(live_hub.url + path)
+        visit.follow(page.get_by_role("contentinfo").get_by_role("link", name="Privacy notice"))
+        expect(page).to_have_url(live_hub.url + "/privacy")
+        expect(notice).to_be_visible()
+        expect(page.get_by_role("heading", name="Your rights")).to_be_visible()
+        expect(page.get_by_role("button", name="Exit this page")).to_be_visible()
+    visit.axe()
+    # Beside what the person agrees to, the notice opens in a new tab, so nothing typed is lost.
+    page.goto(live_hub.url + "/refer/consent")
+    page.get_by_label("They agree to be referred to this service").check()
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="privacy notice (opens in new tab)").click()
+    tab = Visit(opened.value)
+    tab.page.wait_for_load_state()
+    expect(tab.page.get_by_role("heading", name="How to complain")).to_be_visible()
+    tab.axe()
+    expect(page.get_by_label("They agree to be referred to this service")).to_be_checked()
+    tab.page.get_by_role("button", name="Exit this page").click()
+    tab.page.wait_for_url(neutral_site)
+    problems = visit.problems + tab.problems
+    assert not problems, "\n".join(problems)
 
 
 def first_sign_in(visit: Visit, live_hub: LiveHub, email: str) -> None:
