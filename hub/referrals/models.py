@@ -405,6 +405,10 @@ class Referral(SealedRowMixin, Base):
     # For the status page: a hash of the secret code shown once to a person who refers themselves.
     status_secret_hash: Mapped[str | None] = mapped_column(String(200))
 
+    # When the person's details were erased (hub.privacy.erasure), and why, in words; None until then.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erasure_note = Sealed(str)
+
     # The survivor.
     full_name = Sealed(str)
     preferred_name = Sealed(str)
