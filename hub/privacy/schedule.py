@@ -210,16 +210,15 @@ def change(db: Session, kind: Kind, amount: int | None, unit: Unit | None, reaso
         if row is None:
             row = RetentionRule(kind=kind.value, reason="")
             db.add(row)
-        changed = []
-        if (row.amount, row.unit) != (amount, unit.value if unit else None):
-            row.amount, row.unit = amount, unit.value if unit else None
-            changed.append("retention.period_changed")
-        if row.reason != reason:
+        period = (amount, unit.value if unit else None)
+        changed = [(row.amount, row.unit) != period, row.reason != reason]
+        if changed[0]:
+            row.amount, row.unit = period
+            audit.record_as(db, actor, "retention.period_changed", "retention_rule", kind.value)
+        if changed[1]:
             row.reason = reason
-            changed.append("retention.reason_changed")
-        if changed:
+            audit.record_as(db, actor, "retention.reason_changed", "retention_rule", kind.value)
+        if any(changed):
             row.changed_at = utcnow()
             row.changed_by = uuid.UUID(actor.id) if actor.id else None
-            for action in changed:
-                audit.record_as(db, actor, action, "retention_rule", kind.value)
-    return bool(changed)
+    return any(changed)
