@@ -22,6 +22,7 @@ class RuleForm(StaffForm):
     amount = line(
         "How many",
         6,
+        lambda form, field: None,  # not Optional: an empty box is checked against the unit chosen
         called="The number",
         hint="A whole number, such as 7. Leave it empty if they are kept.",
         inputmode="numeric",
