@@ -118,6 +118,7 @@ def test_shortening_asks_first_and_says_how_many_records_become_due(
     asked = admin.send("/admin/retention/referral_answers", amount="1", unit="years", reason="Shorter.")
     page = asked.get_data(as_text=True)
     assert asked.status_code == 200 and "Shorten how long referral answers are kept?" in page
+    assert "From 7 years to 1 year, counted from when the referral was closed" in text_of(page)
     assert "1 record is due now" in text_of(page)
     assert schedule.rule(db_session, Kind.REFERRAL_ANSWERS).amount == 7  # nothing changed yet
     done = admin.send(

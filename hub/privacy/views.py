@@ -64,8 +64,10 @@ def change_rule(kind: str) -> str | Response:
     if not current.fixed and form.validate_on_submit():
         amount, unit = form.period
         if schedule.shortens(current, amount, unit) and form.confirm.data != "yes":
-            made_due = _made_due(current, amount, unit)
-            return render_template("privacy/rule_confirm.html", form=form, rule=current, made_due=made_due)
+            made_due, words = _made_due(current, amount, unit), schedule.period_words(amount, unit).lower()
+            return render_template(
+                "privacy/rule_confirm.html", form=form, rule=current, made_due=made_due, new=words
+            )
         try:
             return _save_rule(current, form)
         except schedule.ScheduleError as error:
