@@ -4,6 +4,7 @@ nothing more. Time is frozen (tests/clock.py): "today" is 3 November 2026."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.audit import Actor, AuditEntry
-from hub.auth.models import StaffUser
+from hub.auth.models import Role, StaffUser
 from hub.calendar import Quarter
 from hub.demo import seed
 from hub.kpi.prefill import prefill, trs_figures
@@ -37,6 +38,7 @@ from hub.referrals.models import (
 
 from . import factories
 from .clock import MIDDAY, Clock
+from .staff import signed_in
 
 OPERATOR = Actor(id=None, role="operator")
 SEVEN_YEARS_AGO = datetime(2019, 11, 3, 15, 0, tzinfo=UTC)  # the same UK day, 7 years before "today"
@@ -198,6 +200,12 @@ def test_a_disabled_account_loses_its_name_and_email_after_its_period(
     gone = db_session.get(StaffUser, old.id)
     assert gone is not None and (gone.email, gone.display_name) == (None, None)
     assert recent.email and active.email  # read again after expire_all
+
+    client, _ = signed_in(app, db_session, Role.ADMIN)
+    for path in ("/admin/users", f"/admin/users/{old.id}"):
+        response = client.get(path)
+        assert response.status_code == 200 and "A former member of staff (name erased)" in response.text
+    assert re.search(r"Work email\s*</dt>\s*<dd[^>]*>\s*Erased", client.get(f"/admin/users/{old.id}").text)
 
 
 def test_a_held_referral_refuses_the_eraser_and_changes_nothing(db_session: Session) -> None:

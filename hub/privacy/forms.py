@@ -31,7 +31,9 @@ class RuleForm(StaffForm):
     )
     unit = radios("Of what", UNITS, required("Choose hours, days, months or years, or keep them"))
     reason = text(
-        "Why they are kept this long", required("Say why they are kept this long"), called="The reason"
+        "Why they are kept this long",
+        required("Say why they are kept this long"),
+        called="The reason they are kept this long",
     )
     confirm = HiddenField()
 
@@ -72,7 +74,9 @@ class HoldForm(StaffForm):
 
 class LiftForm(StaffForm):
     reason = text(
-        "Why the hold can be lifted", required("Say why the hold can be lifted"), called="The reason"
+        "Why the hold can be lifted",
+        required("Say why the hold can be lifted"),
+        called="The reason the hold can be lifted",
     )
 
 
@@ -80,7 +84,7 @@ DECISIONS = [("erase", "Erase the person's details now"), ("refuse", "Refuse: an
 
 
 class ErasureForm(StaffForm):
-    decision = radios("Your decision", DECISIONS, required("Choose whether to erase or refuse"))
+    decision = radios("Your decision", DECISIONS, required("Choose a decision, to erase or to refuse"))
     exemption = radios(
         "If you refuse, the exemption that applies", list(EXEMPTIONS.items()), hint="Only when you refuse."
     )
