@@ -151,3 +151,26 @@ class Quarter:
 
     def previous(self) -> Quarter:
         return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
+
+# -- retention periods ----------------------------------------------------------------------------
+
+
+def midnight_before(day: date) -> datetime:
+    """The moment ``day`` begins in the UK, in UTC."""
+    return datetime.combine(day, time(), LOCAL_TIME).astimezone(UTC)
+
+
+def months_earlier(day: date, months: int) -> date:
+    """The same date ``months`` calendar months before ``day``; the month's last day where it is shorter
+    (31 March less one month is 28 or 29 February), so a period counted from it is never cut short."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def as_of_moment(day: date) -> datetime:
+    """The moment a question "as on ``day``" is judged at: now for today, else the end of that day."""
+    return min(utcnow(), midnight_before(day + timedelta(days=1)))

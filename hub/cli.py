@@ -262,13 +262,50 @@ def _uk(moment: Any) -> str:
     return f"{calendar.local(moment):%Y-%m-%d %H:%M}"
 
 
-@retention_cli.command("purge", help="Remove unsent form answers more than 24 hours old.")
-def retention_purge_command() -> None:
-    from hub.referrals.intake import purge_expired_drafts
+@retention_cli.command(
+    "purge", help="Erase what the retention schedule says is due, keeping what the KPIs count. Asks nothing."
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Judge what is due as on this day (YYYY-MM-DD), today or earlier. Default: today.",
+)
+@click.option("--dry-run", is_flag=True, help="Change nothing; say what would be erased.")
+def retention_purge_command(as_of: Any, dry_run: bool) -> None:
+    from hub.audit import Actor
+    from hub.privacy.purge import due, purge
 
-    removed = purge_expired_drafts(db.session())
-    pages = counted(removed, "page of unsent answers", "pages of unsent answers")
-    click.echo(f"Removed {pages} past their 24 hours.")
+    day = as_of.date() if as_of else calendar.today()
+    if day > calendar.today():
+        raise click.ClickException(
+            f"{day:%-d %B %Y} is after today. Erasing early cannot be undone, "
+            "so --as-of must be today or earlier."
+        )
+    found = due(db.session(), day)
+    if dry_run:
+        _say_erased("Would erase", found.records, found.held)
+        click.echo("Nothing was changed (--dry-run).")
+        return
+    total = sum(len(ids) for ids in found.ids.values())
+    with _progress(total, f"Erasing {counted(found.total, 'record')}") as step:
+        erased = purge(db.session(), found, Actor(id=None, role="operator"), lambda kind, n: step(n))
+    _say_erased("Erased", erased, found.held)
+
+
+RETENTION_NOUNS = {
+    "referral_answers": ("referral's answers", "referrals' answers"),
+    "case_records": ("case record", "case records"),
+    "sent_emails": ("sent email", "sent emails"),
+    "form_drafts": ("page of unsent answers", "pages of unsent answers"),
+    "staff_accounts": ("disabled staff account", "disabled staff accounts"),
+}
+
+
+def _say_erased(verb: str, records: dict[Any, int], held: int) -> None:
+    for kind, (one, many) in RETENTION_NOUNS.items():
+        click.echo(f"{verb} {counted(records.get(kind, 0), one, many)}.")
+    click.echo(f"Skipped {counted(held, 'referral')} under a legal hold.")
 
 
 @audit_cli.command("verify", help="Recompute the audit log's hash chain and say where it first breaks.")

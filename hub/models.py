@@ -4,6 +4,7 @@ from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffSession, StaffUser
 from hub.kpi.models import KpiDefinition, KpiReminder, KpiReturn
 from hub.outbox import OutboxMessage
+from hub.privacy.models import ErasureDecision, LegalHold, RetentionRule
 from hub.providers.models import (
     Provider,
     ProviderCapacity,
@@ -18,15 +19,18 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "DraftPage",
+    "ErasureDecision",
     "KpiDefinition",
     "KpiReminder",
     "KpiReturn",
+    "LegalHold",
     "OutboxMessage",
     "Provider",
     "ProviderCapacity",
     "RecoveryCode",
     "Referral",
     "ReferralEvent",
+    "RetentionRule",
     "Specialism",
     "SpecialismCapacity",
     "StaffSession",

@@ -48,6 +48,9 @@ class OutboxMessage(SealedRowMixin, Base):
     # not say we may name the service).
     sender_name: Mapped[str | None] = mapped_column(String(80))
 
+    # When the retention schedule emptied the body and the address of this sent message.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     to_address = Sealed(str)
 
 

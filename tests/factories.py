@@ -19,6 +19,7 @@ from hub.db import utcnow
 from hub.keyring import current_keyring
 from hub.kpi.models import KpiReturn, return_id
 from hub.outbox import OutboxMessage
+from hub.privacy.models import ErasureDecision, LegalHold
 from hub.providers.models import Provider, ProviderCapacity, Specialism
 from hub.referrals.models import (
     Allocation,
@@ -177,6 +178,28 @@ def kpi_return(db: Session, **fields: Any) -> KpiReturn:
     return item
 
 
+def legal_hold(db: Session, **fields: Any) -> LegalHold:
+    item = LegalHold(referral_id=fields.pop("referral_id", None) or referral(db).id)
+    item.reason = fields.pop("reason", "Needed for a court case")
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
+def erasure_decision(db: Session, **fields: Any) -> ErasureDecision:
+    item = ErasureDecision(
+        referral_id=fields.pop("referral_id", None) or referral(db).id, erased=fields.pop("erased", False)
+    )
+    item.basis = fields.pop("basis", "Article 17(3)(e): needed for a legal claim")
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
 def store_as_before(row: Any, name: str, stored: Any) -> None:
     """Put ``stored`` in a sealed attribute as an older version of the hub may have left it (any JSON),
     around the model's checks: the way to test that old rows still read."""
@@ -200,6 +223,8 @@ BUILDERS: dict[type, Callable[..., Any]] = {
     KpiReturn: kpi_return,
     OutboxMessage: outbox_message,
     StaffUser: staff_user,
+    LegalHold: legal_hold,
+    ErasureDecision: erasure_decision,
 }
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""
 

@@ -99,6 +99,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin.account": ADMIN_ONLY,
     "admin.change_role": ADMIN_ONLY,
     "admin.inactive": ADMIN_ONLY,
+    "privacy.retention_schedule": ADMIN_ONLY,
+    "privacy.change_rule": ADMIN_ONLY,
+    "privacy.holds_page": DATA_PROTECTION_ONLY,
+    "privacy.lift_hold": DATA_PROTECTION_ONLY,
+    "privacy.find_for_erasure": DATA_PROTECTION_ONLY,
+    "privacy.erasure_request": DATA_PROTECTION_ONLY,
     # These end the visit, so they run last. Signing out works even when already signed out.
     "auth.sign_out_everywhere": SIGNED_IN,
     "auth.sign_out": EVERYONE,
@@ -131,6 +137,8 @@ EXAMPLES: dict[str, str | dict[str, str]] = {
     "definition_id": "1",
     "provider_id": "424242",
     "specialism_id": "434343",
+    "kind": "sent_emails",
+    "hold_id": "00000000-0000-4000-8000-000000000003",
 }
 
 
@@ -192,8 +200,10 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
     case = factories.allocation(db_session, referral_id=offered.id, provider_id=provider_a.id)
     specialism = Specialism(code="access_check", label="Access check")
     db_session.add(specialism)
+    hold = factories.legal_hold(db_session, referral_id=offered.id)
     db_session.commit()
     examples = {
+        "hold_id": str(hold.id),
         "user_id": str(target.id),
         "referral_id": str(referral.id),
         "case_id": str(case.id),

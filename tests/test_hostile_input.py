@@ -116,6 +116,7 @@ class Ready:
     numbers: tuple[str, ...] = ()  # fields that take a whole number
     number_in: str = "{}"  # how a number is written in those fields
     takes_answers: bool = True  # False for a bare button (accept, sign out): any body is its answer
+    data_protection: bool = False  # an administrator who holds the data-protection duty
 
 
 def _referral_ready(db: Session) -> Any:
@@ -269,6 +270,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
             Ready(Role.ADMIN, f"/admin/kpi/{definition.id}/retire", {"starts": ""}, ("starts",))
         ],
         **_admin_ready(provider, specialism),
+        **_privacy_ready(db, referral),
     }, provider
 
 
@@ -304,6 +306,34 @@ def _admin_ready(provider: Any, specialism: Specialism) -> dict[str, list[Ready]
         "provider_admin.edit_specialism": [Ready(Role.ADMIN, here, {"label": "Renamed", "description": ""})],
         "provider_admin.retire_specialism": [Ready(Role.ADMIN, f"{here}/retire", {}, takes_answers=False)],
         "provider_admin.restore_specialism": [Ready(Role.ADMIN, f"{here}/restore", {}, takes_answers=False)],
+    }
+
+
+def _privacy_ready(db: Session, referral: Any) -> dict[str, list[Ready]]:
+    held = factories.referral(db, status=ReferralStatus.CLOSED)
+    hold = factories.legal_hold(db, referral_id=held.id)
+    rule = {"amount": "10", "unit": "years", "reason": "Longer for records of abuse."}
+    erase = {"decision": "erase", "exemption": "", "basis": "Article 17(1)(a)", "confirm": "yes"}
+    refuse = {"decision": "refuse", "exemption": "legal_claims", "basis": "A claim is expected"}
+    return {
+        "privacy.change_rule": [Ready(Role.ADMIN, "/admin/retention/referral_answers", rule, ("amount",))],
+        "privacy.holds_page": [
+            Ready(
+                Role.ADMIN,
+                "/admin/holds",
+                {"reference": referral.reference, "reason": "A court case"},
+                data_protection=True,
+            )
+        ],
+        "privacy.lift_hold": [
+            Ready(
+                Role.ADMIN, f"/admin/holds/{hold.id}/lift", {"reason": "The case ended"}, data_protection=True
+            )
+        ],
+        "privacy.erasure_request": [
+            Ready(Role.ADMIN, f"/admin/referrals/{referral.id}/erasure", erase, data_protection=True),
+            Ready(Role.ADMIN, f"/admin/referrals/{referral.id}/erasure", refuse, data_protection=True),
+        ],
     }
 
 
@@ -343,6 +373,10 @@ FORM_ROUTES = [
     "provider_admin.edit_specialism",
     "provider_admin.retire_specialism",
     "provider_admin.restore_specialism",
+    "privacy.change_rule",
+    "privacy.holds_page",
+    "privacy.lift_hold",
+    "privacy.erasure_request",
 ]
 
 
@@ -360,10 +394,13 @@ def snapshot(db: Session) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def _client_for(app: Flask, db: Session, role: Role | None, provider: Any) -> FlaskClient:
+def _client_for(
+    app: Flask, db: Session, role: Role | None, provider: Any, data_protection: bool = False
+) -> FlaskClient:
     if role is None:
         return app.test_client()
-    fields = {"provider_id": provider.id} if role is Role.PROVIDER_STAFF else {}
+    fields: dict[str, Any] = {"provider_id": provider.id} if role is Role.PROVIDER_STAFF else {}
+    fields |= {"data_protection": True} if data_protection else {}
     client, _user = signed_in(app, db, role, **fields)
     return client
 
@@ -396,7 +433,7 @@ def test_no_hostile_body_breaks_or_changes_any_form_route(
     routes, provider = ready_routes(db_session)
     db_session.commit()
     for ready in routes[endpoint]:
-        client = _client_for(app, db_session, ready.role, provider)
+        client = _client_for(app, db_session, ready.role, provider, ready.data_protection)
         token = _token(client, ready.role)
         before = snapshot(db_session)
 

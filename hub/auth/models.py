@@ -43,6 +43,9 @@ class StaffUser(SealedRowMixin, Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(default=1)
     disabled: Mapped[bool] = mapped_column(default=False)
+    # When it was last disabled (None while enabled, or disabled before this was kept): the retention
+    # schedule's staff accounts rule runs from it.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when someone else chose the password (a new account, a reset): every staff page waits
     # until the person chooses their own.
     must_change_password: Mapped[bool] = mapped_column(default=False)

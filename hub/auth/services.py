@@ -332,6 +332,7 @@ def set_disabled(db: Session, user: StaffUser, disabled: bool, actor: Actor) -> 
         if disabled and user.role is Role.ADMIN:
             _keep_an_administrator(db, user)
         user.disabled = disabled
+        user.disabled_at = utcnow() if disabled else None
         _end_sessions(db, user)
         _account_changed(db, "account.disabled" if disabled else "account.enabled", user, actor)
 
@@ -404,6 +405,7 @@ def disable_inactive(
                 left += 1
                 continue
             user.disabled = True
+            user.disabled_at = utcnow()
             _end_sessions(db, user)
             _account_changed(db, "account.disabled_inactive", user, actor)
             disabled += 1

@@ -158,13 +158,6 @@ def forget_draft(db: Session, draft_id: Any) -> None:
         db.execute(delete(DraftPage).where(_of_draft(key)))
 
 
-def purge_expired_drafts(db: Session) -> int:
-    """Remove every page saved more than 24 hours ago; returns how many pages were removed."""
-    with committed(db):
-        result = db.execute(delete(DraftPage).where(DraftPage.saved_at <= utcnow() - DRAFT_LIFETIME))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
 def answers_of(draft: Draft | None) -> dict[str, dict[str, Any]]:
     return dict(draft.answers) if draft is not None else {}
 

@@ -408,6 +408,10 @@ class Referral(SealedRowMixin, Base):
     # the hub had one.
     privacy_notice: Mapped[str | None] = mapped_column(String(16))
 
+    # When the person's details were erased (hub.privacy.erasure), and why, in words; None until then.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erasure_note = Sealed(str)
+
     # The survivor.
     full_name = Sealed(str)
     preferred_name = Sealed(str)

@@ -35,6 +35,7 @@ SECTIONS: dict[Role, tuple[Section, ...]] = {
         Section("Providers", "/admin/providers"),
         Section("Specialisms", "/admin/specialisms"),
         Section("KPI definitions", "/admin/kpi"),
+        Section("Retention", "/admin/retention"),
     ),
 }
 
