@@ -22,7 +22,14 @@ from hub.audit import Actor
 from hub.auth.models import StaffUser
 from hub.db import utcnow
 from hub.referrals import states
-from hub.referrals.models import Allocation, AllocationStatus, EventKind, Referral, ReferralEvent
+from hub.referrals.models import (
+    CORRECTABLE,
+    Allocation,
+    AllocationStatus,
+    EventKind,
+    Referral,
+    ReferralEvent,
+)
 
 ROLE_NAMES = {
     "allocator": "Trauma and Resilience Service",
@@ -108,6 +115,7 @@ class Entry:
     who: str
     when: datetime
     why: str | None = None
+    before: str | None = None  # a correction's old answer, for the triage team only
 
 
 def entries(db: Session, referral: Referral, *, for_provider: int | None = None) -> list[Entry]:
@@ -144,8 +152,13 @@ def entries(db: Session, referral: Referral, *, for_provider: int | None = None)
             continue
         if event.provider is not None:
             what = f"{what}: {event.provider.name}"
+        correction = event.correction if event.kind is EventKind.CORRECTED else None
+        if correction is not None and correction.answer in CORRECTABLE:
+            what = f"{what}: {CORRECTABLE[correction.answer][1].lower()}"
         name = names.get(event.actor_id) if event.actor_id is not None else None
-        found.append(Entry(what, f"{name} ({role})" if name else role, event.occurred_at, event.note))
+        who = f"{name} ({role})" if name else role
+        before = (correction.before or "Not given") if correction is not None else None
+        found.append(Entry(what, who, event.occurred_at, event.note, before))
     received_from = "the person themselves" if referral.source.value == "self" else "a professional"
     found.append(Entry("Referral received", f"Sent by {received_from}", referral.created_at))
     return found
