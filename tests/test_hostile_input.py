@@ -116,6 +116,7 @@ class Ready:
     numbers: tuple[str, ...] = ()  # fields that take a whole number
     number_in: str = "{}"  # how a number is written in those fields
     takes_answers: bool = True  # False for a bare button (accept, sign out): any body is its answer
+    duty: bool = False  # an administrator who holds the data-protection duty
 
 
 def _referral_ready(db: Session) -> Any:
@@ -218,6 +219,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
                 {"duplicates-other": str(not_shared.id), "duplicates-same_person": "yes"},
             )
         ],
+        **_rights_ready(referral),
         "triage.plan_page": [
             Ready(
                 Role.ALLOCATOR,
@@ -270,6 +272,26 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         ],
         **_admin_ready(provider, specialism),
     }, provider
+
+
+def _rights_ready(referral: Any) -> dict[str, list[Ready]]:
+    """Correcting an answer (the triage team), restricting a referral (a data-protection officer)."""
+    correct = f"/triage/referrals/{referral.id}/correct"
+    born = {"value-day": "1", "value-month": "2", "value-year": "1990", "reason": ""}
+    safe = {"methods": "text", "voicemail": "no", "say_who": "no", "safe_times": "", "reason": ""}
+    here = f"/admin/restrictions/{referral.id}"
+    return {
+        "triage.correct_answer": [
+            Ready(Role.ALLOCATOR, f"{correct}/email", {"value": "new@example.org", "reason": ""}),
+            Ready(Role.ALLOCATOR, f"{correct}/date-of-birth", born, ("value-day", "value-year")),
+            Ready(Role.ALLOCATOR, f"{correct}/safe-contact", safe),
+        ],
+        "restriction.restrictions": [
+            Ready(Role.ADMIN, "/admin/restrictions", {"reference": "PAS-7KQ4-M2XD"}, duty=True)
+        ],
+        "restriction.restrict": [Ready(Role.ADMIN, f"{here}/restrict", {"basis": ""}, duty=True)],
+        "restriction.lift": [Ready(Role.ADMIN, f"{here}/lift", {"basis": ""}, duty=True)],
+    }
 
 
 def _admin_ready(provider: Any, specialism: Specialism) -> dict[str, list[Ready]]:
@@ -330,6 +352,10 @@ FORM_ROUTES = [
     "triage.withdraw_consent",
     "triage.decide_duplicate",
     "triage.plan_page",
+    "triage.correct_answer",
+    "restriction.restrictions",
+    "restriction.restrict",
+    "restriction.lift",
     "cases.case_action",
     "providers.capacity",
     "kpi.return_page",
@@ -360,10 +386,12 @@ def snapshot(db: Session) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def _client_for(app: Flask, db: Session, role: Role | None, provider: Any) -> FlaskClient:
+def _client_for(app: Flask, db: Session, role: Role | None, provider: Any, duty: bool = False) -> FlaskClient:
     if role is None:
         return app.test_client()
-    fields = {"provider_id": provider.id} if role is Role.PROVIDER_STAFF else {}
+    fields: dict[str, Any] = {"provider_id": provider.id} if role is Role.PROVIDER_STAFF else {}
+    if duty:
+        fields["data_protection"] = True
     client, _user = signed_in(app, db, role, **fields)
     return client
 
@@ -396,7 +424,7 @@ def test_no_hostile_body_breaks_or_changes_any_form_route(
     routes, provider = ready_routes(db_session)
     db_session.commit()
     for ready in routes[endpoint]:
-        client = _client_for(app, db_session, ready.role, provider)
+        client = _client_for(app, db_session, ready.role, provider, ready.duty)
         token = _token(client, ready.role)
         before = snapshot(db_session)
 
