@@ -33,7 +33,7 @@ class CorrectionForm(StaffForm):
         "Why is the answer being corrected?",
         "For example, who told you and how. The person may ask to see this.",
         REASON_NEEDED,
-        called="The reason",
+        called="The reason for the correction",
     )
 
     def given(self) -> Value:

@@ -124,7 +124,8 @@ def entries(db: Session, referral: Referral, *, for_provider: int | None = None)
     For a provider's staff (``for_provider``), only what is theirs and what the triage team wrote
     for them: events by or about their own provider in full (with the triage team's reason for
     allocating to them); the triage team's own moves (no provider) as a plain line, without the
-    note or the name of who made them; another provider's events (an earlier offer, its decline,
+    note or the name of who made them (a correction says only that an answer was corrected; the triage
+    team reads which answer and the answer before); another provider's events (an earlier offer, its decline,
     the note written for it, its staff) and the triage team's internal checks (:data:`TRIAGE_ONLY`)
     not at all.
     """
