@@ -71,6 +71,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "triage.record_consent": ALLOCATOR_ONLY,
     "triage.withdraw_consent": ALLOCATOR_ONLY,
     "triage.decide_duplicate": ALLOCATOR_ONLY,
+    "triage.correct_answer": ALLOCATOR_ONLY,
     "providers.capacity": PROVIDERS_ONLY,
     "cases.case_list": PROVIDERS_ONLY,
     "kpi.return_list": PROVIDERS_ONLY,
@@ -105,6 +106,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "privacy.lift_hold": DATA_PROTECTION_ONLY,
     "privacy.find_for_erasure": DATA_PROTECTION_ONLY,
     "privacy.erasure_request": DATA_PROTECTION_ONLY,
+    # Restriction (hub.privacy): a data-protection officer's only; a plain administrator gets 403.
+    "restriction.restrictions": DATA_PROTECTION_ONLY,
+    "restriction.referral": DATA_PROTECTION_ONLY,
+    "restriction.restrict": DATA_PROTECTION_ONLY,
+    "restriction.lift": DATA_PROTECTION_ONLY,
     # These end the visit, so they run last. Signing out works even when already signed out.
     "auth.sign_out_everywhere": SIGNED_IN,
     "auth.sign_out": EVERYONE,
@@ -131,6 +137,7 @@ EXAMPLES: dict[str, str | dict[str, str]] = {
     "user_id": "00000000-0000-4000-8000-000000000000",
     "referral_id": "00000000-0000-4000-8000-000000000001",
     "action": {"triage.move": "request-information", "cases.case_action": "accept"},
+    "answer": "email",
     "case_id": "00000000-0000-4000-8000-000000000002",
     "year": "2026",
     "number": "3",

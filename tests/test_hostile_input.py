@@ -219,6 +219,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
                 {"duplicates-other": str(not_shared.id), "duplicates-same_person": "yes"},
             )
         ],
+        **_rights_ready(referral),
         "triage.plan_page": [
             Ready(
                 Role.ALLOCATOR,
@@ -272,6 +273,26 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         **_admin_ready(provider, specialism),
         **_privacy_ready(db, referral),
     }, provider
+
+
+def _rights_ready(referral: Any) -> dict[str, list[Ready]]:
+    """Correcting an answer (the triage team), restricting a referral (a data-protection officer)."""
+    correct = f"/triage/referrals/{referral.id}/correct"
+    born = {"value-day": "1", "value-month": "2", "value-year": "1990", "reason": ""}
+    safe = {"methods": "text", "voicemail": "no", "say_who": "no", "safe_times": "", "reason": ""}
+    here = f"/admin/restrictions/{referral.id}"
+    return {
+        "triage.correct_answer": [
+            Ready(Role.ALLOCATOR, f"{correct}/email", {"value": "new@example.org", "reason": ""}),
+            Ready(Role.ALLOCATOR, f"{correct}/date-of-birth", born, ("value-day", "value-year")),
+            Ready(Role.ALLOCATOR, f"{correct}/safe-contact", safe),
+        ],
+        "restriction.restrictions": [
+            Ready(Role.ADMIN, "/admin/restrictions", {"reference": "PAS-7KQ4-M2XD"}, data_protection=True)
+        ],
+        "restriction.restrict": [Ready(Role.ADMIN, f"{here}/restrict", {"basis": ""}, data_protection=True)],
+        "restriction.lift": [Ready(Role.ADMIN, f"{here}/lift", {"basis": ""}, data_protection=True)],
+    }
 
 
 def _admin_ready(provider: Any, specialism: Specialism) -> dict[str, list[Ready]]:
@@ -360,6 +381,10 @@ FORM_ROUTES = [
     "triage.withdraw_consent",
     "triage.decide_duplicate",
     "triage.plan_page",
+    "triage.correct_answer",
+    "restriction.restrictions",
+    "restriction.restrict",
+    "restriction.lift",
     "cases.case_action",
     "providers.capacity",
     "kpi.return_page",

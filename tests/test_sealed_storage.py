@@ -22,6 +22,7 @@ from hub.referrals.models import (
     AccessNeeds,
     Allocation,
     ContactMethod,
+    Correction,
     Measures,
     Referral,
     Risks,
@@ -49,6 +50,7 @@ KNOWN_SHAPES: dict[type[Shape], Callable[[str], Shape]] = {
         language=marker, interpreter="yes", bsl="no", adjustments="Ramps"
     ),
     Measures: lambda marker: Measures(**dict.fromkeys(Measures.names(), KNOWN_COUNT)),
+    Correction: lambda marker: Correction(answer="email", before=marker),
 }
 """A full value of each sealed shape, with the field's marker in it where the shape holds text."""
 

@@ -50,6 +50,7 @@ def test_every_sealed_object_is_a_shape_or_a_mapping_with_its_value_kinds_named(
         "referral.access_needs",
         "referral.risks",
         "allocation.measures",
+        "referral_event.correction",
     }
     assert {field_id(f) for f in MAPPINGS} == {
         "intake_draft_page.answers",

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
+from hub.keyring import current_keyring
 from hub.providers.models import Provider
-from hub.referrals import cases, consent, duplicates, states, timeline, triage_moves
+from hub.referrals import cases, consent, duplicates, rectification, states, timeline, triage_moves
 from hub.referrals.allocation import AllocationError, allocate
 from hub.referrals.models import (
     WAITING,
@@ -76,6 +77,9 @@ EXPECTED: dict[
     EventKind.CONSENT_WITHDRAWN: ("allocator", OPEN, S.WITHDRAWN, {}, {A.PENDING: A.CANCELLED}),
     EventKind.DUPLICATE_SAME_PERSON: ("allocator", set(S), None, {}, {}),
     EventKind.DUPLICATE_NOT_SAME: ("allocator", set(S), None, {}, {}),
+    EventKind.CORRECTED: ("allocator", set(S), None, {}, {}),
+    EventKind.RESTRICTED: ("admin", set(S), None, {}, {}),
+    EventKind.RESTRICTION_LIFTED: ("admin", set(S), None, {}, {}),
     EventKind.ACCEPTED: ("provider_staff", {S.ALLOCATED}, S.ACCEPTED, {A.PENDING: A.ACCEPTED}, {}),
     EventKind.DECLINED: (
         "provider_staff",
@@ -199,6 +203,10 @@ def triage_move(
         consent.record_share(db, referral.id, TRS, from_whom="Sam", on=TODAY, method=ConsentMethod.PHONE)
     elif kind is EventKind.CONSENT_WITHDRAWN:
         consent.withdraw(db, referral.id, TRS, on=TODAY, method=ConsentMethod.PHONE, note="Asked to stop.")
+    elif kind is EventKind.CORRECTED:
+        rectification.correct(
+            db, current_keyring(), referral.id, "postcode", "S60 1AE", TRS, reason="They moved house."
+        )
     else:
         duplicates.decide(db, referral.id, other.id, kind is EventKind.DUPLICATE_SAME_PERSON, TRS)
 

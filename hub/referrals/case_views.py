@@ -17,7 +17,7 @@ from hub import audit, db
 from hub.auth.access import current_actor, owned_or_404, roles_required
 from hub.auth.models import Role
 from hub.forms import StaffForm
-from hub.referrals import case_forms, cases, states, timeline
+from hub.referrals import case_forms, cases, restriction, states, timeline
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
@@ -148,6 +148,52 @@ def _act(allocation: Allocation, action: str, form: Any) -> None:
         )
 
 
+def _forms(
+    allocation: Allocation, failed: str | None, failed_form: Any, leave_out: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The actions the table of moves allows from here (the service checks again when one is used)."""
+    moves = states.moves_from(allocation.referral.status, Role.PROVIDER_STAFF, allocation.status)
+    forms = {}
+    for slug, action in ACTIONS.items():
+        if action.kind not in moves or slug in leave_out:
+            continue
+        if failed == slug:
+            forms[slug] = (action, failed_form)
+        else:
+            data = (allocation.measures or Measures()).stored() if slug == "measures" else {}
+            forms[slug] = (action, _form(action, slug, allocation, formdata=None, data=data))
+    return forms
+
+
+def _show_restricted(
+    allocation: Allocation, failed: str | None, failed_form: Any, problem: str | None
+) -> str:
+    """A restricted referral: its reference, status and dates, the actions that need nothing the person
+    told us, and the timeline without its notes. Nothing the person told us, so the view is not audited."""
+    forms = _forms(allocation, failed, failed_form, leave_out=frozenset(restriction.PROVIDER_CANNOT))
+    held_back = {
+        ACTIONS[slug].title: message
+        for slug, message in restriction.PROVIDER_CANNOT.items()
+        if ACTIONS[slug].kind
+        in states.moves_from(allocation.referral.status, Role.PROVIDER_STAFF, allocation.status)
+    }
+    return render_template(
+        "cases/restricted.html",
+        allocation=allocation,
+        referral=allocation.referral,
+        notice=restriction.FOR_PROVIDERS,
+        forms=forms,
+        held_back=held_back,
+        failed=failed,
+        failed_form=failed_form,
+        problem=problem,
+        contact_actions=CONTACT_ACTIONS,
+        timeline=restriction.without_notes(
+            timeline.entries(db.session(), allocation.referral, for_provider=allocation.provider_id)
+        ),
+    )
+
+
 def _show(
     allocation: Allocation, failed: str | None = None, failed_form: Any = None, problem: str | None = None
 ) -> str:
@@ -158,18 +204,11 @@ def _show(
     if not referral.consent_to_share:
         # No consent to share (never given, or withdrawn): the reference and nothing the person told us.
         return render_template("cases/no_consent.html", allocation=allocation, referral=referral)
+    if restriction.hides_details(referral):
+        return _show_restricted(allocation, failed, failed_form, problem)
     session = db.session()
     audit.viewed(session, current_actor(), "referral.viewed", "referral", referral.id)
-    # The actions the table of moves allows from here (the service checks again when one is used).
-    moves = states.moves_from(referral.status, Role.PROVIDER_STAFF, allocation.status)
-    offered = [slug for slug, action in ACTIONS.items() if action.kind in moves]
-    forms = {}
-    for slug in offered:
-        if failed == slug:
-            forms[slug] = (ACTIONS[slug], failed_form)
-        else:
-            data = (allocation.measures or Measures()).stored() if slug == "measures" else {}
-            forms[slug] = (ACTIONS[slug], _form(ACTIONS[slug], slug, allocation, formdata=None, data=data))
+    forms = _forms(allocation, failed, failed_form)
     safe = SafeContact.of(referral)
     return render_template(
         "cases/case.html",

@@ -26,7 +26,7 @@ from hub.auth.models import Role
 from hub.auth.services import notice_addresses
 from hub.config import current_config
 from hub.db import committed, utcnow
-from hub.referrals import states, timeline
+from hub.referrals import restriction, states, timeline
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
@@ -74,6 +74,10 @@ class Contradiction(BadDetails):
     """The record would contradict itself (or what is already recorded)."""
 
 
+class DetailsRestricted(CaseError):
+    """The person's details are restricted (``hub.referrals.restriction``): this needs them."""
+
+
 class NoConsentToShare(CaseError):
     """The person has not agreed (or no longer agrees) to their details being shared with the provider."""
 
@@ -107,6 +111,11 @@ def _check_move(kind: EventKind, allocation: Allocation, referral: Referral, wha
             f"You cannot {what} now: the case is “{referral.status.label}”. "
             "Someone may have acted on it already."
         )
+
+
+def _check_not_restricted(referral: Referral, action: str) -> None:
+    if restriction.hides_details(referral):
+        raise DetailsRestricted(restriction.PROVIDER_CANNOT[action])
 
 
 def accept(db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor) -> Allocation:
@@ -175,6 +184,7 @@ def record_first_contact(
     with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
         _check_move(EventKind.FIRST_CONTACT, allocation, referral, "record a first contact")
+        _check_not_restricted(referral, "first-contact")
         method = _method(channel)
         safe = SafeContact.of(referral)
         if not safe.allows(method):
@@ -246,6 +256,7 @@ def record_measures(
     with committed(db):
         allocation, referral = _case(db, allocation_id, provider_id)
         _check_move(EventKind.MEASURES_RECORDED, allocation, referral, "record sessions for this case")
+        _check_not_restricted(referral, "measures")
         measures = Measures.read(values)
         # Reading changes a value only if it is not a whole number, 0 or more (nor left blank).
         if measures.stored() != {name: values.get(name) for name in Measures.names()}:
@@ -350,10 +361,12 @@ def case_list(db: Session, provider_id: int, group: str, risk_only: bool = False
     """One group of the provider's own cases (no personal data is listed), with every group's count.
 
     Whether risks were reported is a fact the person told us, so it counts (for the filter and the
-    order) only for a case whose referral they agreed to share.
+    order) only for a case whose referral they agreed to share and that is not restricted.
     """
     group = group if group in GROUPS else "decision"
-    risk = and_(Referral.risk_flagged.is_(True), Referral.consent_to_share.is_(True))
+    risk = and_(
+        Referral.risk_flagged.is_(True), Referral.consent_to_share.is_(True), Referral.restricted_at.is_(None)
+    )
     mine = select().select_from(Allocation).join(Referral).where(Allocation.provider_id == provider_id)
     if risk_only:
         mine = mine.where(risk)

@@ -9,6 +9,7 @@ possible duplicate while any of its matches is undecided.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
@@ -32,12 +33,12 @@ class Match:
 
 
 def mark(db: Session, referral: Referral) -> bool:
-    """At intake: flag earlier referrals that share a name and date of birth, an email or a phone
-    number; true if there were any, so the new referral is flagged too."""
+    """At intake (and after a correction): flag the other referrals that share a name and date of
+    birth, an email or a phone number; true if there were any, so this referral is flagged too."""
     conditions = _matching(referral)
     if not conditions:
         return False
-    same_person = or_(*conditions)
+    same_person = and_(or_(*conditions), Referral.id != referral.id)
     if db.scalar(select(Referral.id).where(same_person).limit(1)) is None:
         return False
     db.execute(
@@ -46,6 +47,14 @@ def mark(db: Session, referral: Referral) -> bool:
         .values(possible_duplicate=True)
     )
     return True
+
+
+def mark_again(db: Session, referral: Referral, matched_before: Sequence[Referral]) -> None:
+    """After a correction changed the referral's identifiers: flag what it matches now (:func:`mark`),
+    and let this referral and each it matched before keep the flag only while a match is undecided."""
+    mark(db, referral)
+    for one in {referral, *matched_before}:
+        one.possible_duplicate = _still_possible(db, one)
 
 
 def _matching(referral: Referral) -> list[ColumnElement[bool]]:

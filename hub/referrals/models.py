@@ -75,6 +75,10 @@ class EventKind(enum.StrEnum):
     CONSENT_WITHDRAWN = "consent_withdrawn"
     DUPLICATE_SAME_PERSON = "duplicate_same_person"
     DUPLICATE_NOT_SAME = "duplicate_not_same"
+    # A person's rights (issue 14).
+    CORRECTED = "corrected"
+    RESTRICTED = "restricted"
+    RESTRICTION_LIFTED = "restriction_lifted"
 
     @property
     def label(self) -> str:
@@ -97,6 +101,10 @@ EVENT_LABELS = {
     EventKind.CONSENT_WITHDRAWN: "Consent withdrawn, referral closed",
     EventKind.DUPLICATE_SAME_PERSON: "Possible duplicate checked: the same person",
     EventKind.DUPLICATE_NOT_SAME: "Possible duplicate checked: not the same person",
+    # A person's rights (issue 14).
+    EventKind.CORRECTED: "An answer was corrected",
+    EventKind.RESTRICTED: "Details restricted: providers see the reference only",
+    EventKind.RESTRICTION_LIFTED: "Restriction lifted",
 }
 
 
@@ -346,6 +354,36 @@ class Measures(Shape):
         return cls(**{name: _count(stored.get(name)) for name in cls.names()})
 
 
+CORRECTABLE = {
+    "full-name": ("full_name", "Full name"),
+    "preferred-name": ("preferred_name", "Name to use"),
+    "date-of-birth": ("date_of_birth", "Date of birth"),
+    "email": ("email", "Email"),
+    "phone": ("phone", "Phone"),
+    "address": ("address", "Address"),
+    "postcode": ("postcode", "Postcode"),
+    "safe-contact": ("safe_contact", "Safe-contact answers"),
+}
+"""The answers about the person the triage team may correct (hub.referrals.rectification): for each,
+the attribute of :class:`Referral` that holds it, and its name on the staff pages."""
+
+
+@dataclass(frozen=True)
+class Correction(Shape):
+    """Which answer the triage team corrected and what it was before: ``ReferralEvent.correction``.
+
+    ``answer`` is a key of :data:`CORRECTABLE`; ``before`` is the old answer in
+    words ("" when none was given). Sealed, because the old answer is the person's data.
+    """
+
+    answer: str = ""
+    before: str = ""
+
+    @classmethod
+    def read_fields(cls, stored: Mapping[str, Any]) -> Correction:
+        return cls(answer=_text(stored.get("answer")), before=_text(stored.get("before")))
+
+
 def _enum(kind: type[enum.StrEnum]) -> Enum:
     """Stored as text (no native type), so a new state never needs an ALTER TYPE."""
     return Enum(kind, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
@@ -411,6 +449,12 @@ class Referral(SealedRowMixin, Base):
     # When the person's details were erased (hub.privacy.erasure), and why, in words; None until then.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erasure_note = Sealed(str)
+
+    # Restricted by a data-protection officer (hub.referrals.restriction): providers see the reference
+    # only. None when not restricted; the legal basis is sealed.
+    restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    restricted_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    restriction_basis = Sealed(str)
 
     # The survivor.
     full_name = Sealed(str)
@@ -492,6 +536,8 @@ class ReferralEvent(SealedRowMixin, Base):
     to_status: Mapped[ReferralStatus | None] = mapped_column(_enum(ReferralStatus))
 
     note = Sealed(str)
+    # For a correction: which answer, and the answer before it (the reason is the note).
+    correction = Sealed(Correction)
 
     provider: Mapped[Provider | None] = relationship()
 

@@ -6,13 +6,14 @@ Only staff pages use this, and each of them audits the view. Nothing is shown th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from hub import calendar
 from hub.referrals.models import (
+    CORRECTABLE,
     AccessNeeds,
     Allocation,
     AllocationStatus,
@@ -41,22 +42,46 @@ def _text(value: Any) -> str | Sequence[str]:
     return str(WORDS.get(value, value)) if isinstance(value, str) else str(value)
 
 
-def _section(title: str, rows: list[tuple[str, Any]], key: str) -> dict[str, Any]:
-    return {
-        "title": title,
-        "key": key,
-        "rows": [{"key": {"text": label}, "value": summary_value(_text(value))} for label, value in rows],
-    }
+Link = Callable[[str], str] | None
+"""Where to correct an answer (a key of ``CORRECTABLE``), on the triage team's page only."""
 
 
-def answer_sections(referral: Referral) -> list[dict[str, Any]]:
-    sections = [_safe_contact(referral), _person(referral), _support(referral)]
+def _section(title: str, rows: list[tuple[str, Any]], key: str, correct: Link = None) -> dict[str, Any]:
+    found = []
+    for label, value in rows:
+        row: dict[str, Any] = {"key": {"text": label}, "value": summary_value(_text(value))}
+        answer = CORRECTED_FROM.get(label)
+        if correct is not None and answer is not None:
+            what = CORRECTABLE[answer][1].lower()
+            row["actions"] = {
+                "items": [{"href": correct(answer), "text": "Correct", "visuallyHiddenText": what}]
+            }
+        found.append(row)
+    return {"title": title, "key": key, "rows": found}
+
+
+def answer_sections(referral: Referral, correct: Link = None) -> list[dict[str, Any]]:
+    """Every answer; with ``correct``, each answer the triage team may correct has a link to do it."""
+    sections = [_safe_contact(referral, correct), _person(referral, correct), _support(referral)]
     if referral.source is ReferralSource.PROFESSIONAL:
         sections += _from_a_professional(referral)
     return sections
 
 
-def _safe_contact(referral: Referral) -> dict[str, Any]:
+CORRECTED_FROM = {
+    "Safe ways to contact": "safe-contact",
+    "Phone": "phone",
+    "Email": "email",
+    "Address": "address",
+    "Postcode": "postcode",
+    "Name to use": "preferred-name",
+    "Full name": "full-name",
+    "Date of birth": "date-of-birth",
+}
+"""The rows about the person (in the first two sections) that link to their correction."""
+
+
+def _safe_contact(referral: Referral, correct: Link) -> dict[str, Any]:
     safe = SafeContact.of(referral)
     return _section(
         "Contacting them safely",
@@ -71,10 +96,11 @@ def _safe_contact(referral: Referral) -> dict[str, Any]:
             ("Safe times and other advice", safe.safe_times),
         ],
         "safe-contact",
+        correct,
     )
 
 
-def _person(referral: Referral) -> dict[str, Any]:
+def _person(referral: Referral, correct: Link) -> dict[str, Any]:
     return _section(
         "About the person",
         [
@@ -83,6 +109,7 @@ def _person(referral: Referral) -> dict[str, Any]:
             ("Date of birth", referral.date_of_birth),
         ],
         "person",
+        correct,
     )
 
 

@@ -23,6 +23,8 @@ from hub.referrals.models import AllocationStatus, EventKind, ReferralStatus
 
 S, A = ReferralStatus, AllocationStatus
 TRS, PROVIDER = Role.ALLOCATOR, Role.PROVIDER_STAFF
+DPO = Role.ADMIN
+"""Restriction is a data-protection officer's: an administrator who holds the duty (the views check it)."""
 OPERATOR = "operator"
 """The hub's own commands (``seed-demo``) may make any move the table allows, whoever it is for."""
 
@@ -69,6 +71,10 @@ TABLE = (
     Move(EventKind.CONSENT_WITHDRAWN, TRS, OPEN, S.WITHDRAWN, open_offers={A.PENDING: A.CANCELLED}),
     Move(EventKind.DUPLICATE_SAME_PERSON, TRS, frozenset(S)),
     Move(EventKind.DUPLICATE_NOT_SAME, TRS, frozenset(S)),
+    # A person's rights: an answer corrected, details restricted or the restriction lifted, at any stage.
+    Move(EventKind.CORRECTED, TRS, frozenset(S)),
+    Move(EventKind.RESTRICTED, DPO, frozenset(S)),
+    Move(EventKind.RESTRICTION_LIFTED, DPO, frozenset(S)),
     # The provider, on its own offer.
     Move(EventKind.ACCEPTED, PROVIDER, frozenset({S.ALLOCATED}), S.ACCEPTED, offer={A.PENDING: A.ACCEPTED}),
     Move(
@@ -132,7 +138,7 @@ def with_provider(status: ReferralStatus) -> bool:
 
 # -- the table in words, for docs/TRIAGE.md ------------------------------------------------------
 
-WHO = {TRS: "Triage team", PROVIDER: "Provider"}
+WHO = {TRS: "Triage team", PROVIDER: "Provider", DPO: "Data-protection officer"}
 
 
 def _statuses(found: frozenset[ReferralStatus]) -> str:

@@ -22,7 +22,14 @@ from hub.audit import Actor
 from hub.auth.models import StaffUser
 from hub.db import utcnow
 from hub.referrals import states
-from hub.referrals.models import Allocation, AllocationStatus, EventKind, Referral, ReferralEvent
+from hub.referrals.models import (
+    CORRECTABLE,
+    Allocation,
+    AllocationStatus,
+    EventKind,
+    Referral,
+    ReferralEvent,
+)
 
 ROLE_NAMES = {
     "allocator": "Trauma and Resilience Service",
@@ -108,6 +115,7 @@ class Entry:
     who: str
     when: datetime
     why: str | None = None
+    before: str | None = None  # a correction's old answer, for the triage team only
 
 
 def entries(db: Session, referral: Referral, *, for_provider: int | None = None) -> list[Entry]:
@@ -116,7 +124,8 @@ def entries(db: Session, referral: Referral, *, for_provider: int | None = None)
     For a provider's staff (``for_provider``), only what is theirs and what the triage team wrote
     for them: events by or about their own provider in full (with the triage team's reason for
     allocating to them); the triage team's own moves (no provider) as a plain line, without the
-    note or the name of who made them; another provider's events (an earlier offer, its decline,
+    note or the name of who made them (a correction says only that an answer was corrected; the triage
+    team reads which answer and the answer before); another provider's events (an earlier offer, its decline,
     the note written for it, its staff) and the triage team's internal checks (:data:`TRIAGE_ONLY`)
     not at all.
     """
@@ -144,8 +153,13 @@ def entries(db: Session, referral: Referral, *, for_provider: int | None = None)
             continue
         if event.provider is not None:
             what = f"{what}: {event.provider.name}"
+        correction = event.correction if event.kind is EventKind.CORRECTED else None
+        if correction is not None and correction.answer in CORRECTABLE:
+            what = f"{what}: {CORRECTABLE[correction.answer][1].lower()}"
         name = names.get(event.actor_id) if event.actor_id is not None else None
-        found.append(Entry(what, f"{name} ({role})" if name else role, event.occurred_at, event.note))
+        who = f"{name} ({role})" if name else role
+        before = (correction.before or "Not given") if correction is not None else None
+        found.append(Entry(what, who, event.occurred_at, event.note, before))
     received_from = "the person themselves" if referral.source.value == "self" else "a professional"
     found.append(Entry("Referral received", f"Sent by {received_from}", referral.created_at))
     return found

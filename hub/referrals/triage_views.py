@@ -18,9 +18,20 @@ from hub.auth.models import Role
 from hub.config import current_config
 from hub.db import utcnow
 from hub.forms import StaffForm, options
+from hub.keyring import current_keyring
 from hub.plurals import counted
 from hub.providers.services import active_providers, all_specialisms
-from hub.referrals import consent, consent_forms, duplicates, states, timeline, triage_forms, triage_moves
+from hub.referrals import (
+    consent,
+    consent_forms,
+    duplicates,
+    rectification,
+    rectification_forms,
+    states,
+    timeline,
+    triage_forms,
+    triage_moves,
+)
 from hub.referrals.allocation import (
     CONSENT_MESSAGE,
     STALE_PLAN,
@@ -34,7 +45,7 @@ from hub.referrals.allocation import (
     recommend,
     sign_offer,
 )
-from hub.referrals.models import ConsentMethod, EventKind, Referral, ReferralSource
+from hub.referrals.models import CORRECTABLE, ConsentMethod, EventKind, Referral, ReferralSource
 from hub.referrals.presenting import answer_sections, returned_because
 from hub.referrals.triage import Filters, QueuePage, overdue_before, queue
 
@@ -231,7 +242,10 @@ def _show(
     return render_template(
         "triage/referral.html",
         referral=referral,
-        sections=answer_sections(referral),
+        sections=answer_sections(
+            referral,
+            correct=lambda answer: url_for(".correct_answer", referral_id=referral.id, answer=answer),
+        ),
         returned=returned_because(referral),
         ranked=ranked,
         recommended=best,
@@ -357,6 +371,44 @@ def decide_duplicate(referral_id: str) -> str | Response:
         f"Your decision about the possible duplicate of {referral.reference} is recorded.",
         url_for("triage.referral_page", referral_id=referral.id),
     )
+
+
+# -- correcting an answer ------------------------------------------------------------------------
+
+
+@bp.route("/triage/referrals/<referral_id>/correct/<answer>", methods=["GET", "POST"])
+@roles_required(Role.ALLOCATOR)
+def correct_answer(referral_id: str, answer: str) -> str | Response:
+    if answer not in CORRECTABLE:
+        abort(404)
+    referral = owned_or_404(Referral, referral_id)
+    form = rectification_forms.form_for(answer, referral, posted=request.method == "POST")
+    if form.validate_on_submit() and _corrected(referral, answer, form):
+        flash(f"{CORRECTABLE[answer][1]} is corrected for {referral.reference}. The old answer is kept.")
+        return redirect(url_for(".referral_page", referral_id=referral.id, _anchor="timeline"), code=303)
+    audit.viewed(db.session(), current_actor(), "referral.viewed", "referral", referral.id)
+    held = rectification.in_words(rectification.current(referral, answer))
+    return render_template(
+        "triage/correct.html", referral=referral, label=CORRECTABLE[answer][1], form=form, held=held
+    )
+
+
+def _corrected(referral: Referral, answer: str, form: rectification_forms.CorrectionForm) -> bool:
+    """Make the correction; when it is refused, say why on the field it is about."""
+    try:
+        rectification.correct(
+            db.session(),
+            current_keyring(),
+            referral.id,
+            answer,
+            form.given(),
+            current_actor(),
+            reason=form.reason.data or "",
+        )
+    except rectification.CorrectionRefused as error:
+        form[error.field].errors = [str(error)]
+        return False
+    return True
 
 
 # -- the whole-queue plan -----------------------------------------------------------------------
