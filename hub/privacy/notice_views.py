@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from hub import db
 from hub.config import current_config
+from hub.privacy import schedule
+from hub.privacy.schedule import Kind
 from hub.providers.services import active_providers
 from hub.referrals import notice
 from hub.referrals.intake import TRS_NAME
@@ -24,21 +26,31 @@ class HowLong:
     period: str
 
 
-def retention_periods(db: Session) -> list[HowLong]:
-    """How long each kind of record is kept, as the notice says it.
+# The kinds of record the notice tells a person about, in their words: what is kept, and the event
+# its period runs from. Staff accounts and the audit log are not about them.
+ABOUT_YOU = {
+    Kind.REFERRAL_ANSWERS: ("Your answers on the referral form", "after your referral is closed"),
+    Kind.CASE_RECORDS: ("Notes about your referral and your support", "after your referral is closed"),
+    Kind.SENT_EMAILS: ("The words of emails we send, and the address they went to", "after they are sent"),
+    Kind.FORM_DRAFTS: ("Answers to a form you started but did not send", "after you last saved a page"),
+}
 
-    The one source of these periods for the notice: the hub's default schedule, in words.
-    """
-    del db  # the periods are the defaults until the schedule is held as data
-    return [
-        HowLong("Answers to a form you started but did not send", "24 hours after you last saved a page"),
-        HowLong("The words of emails we send", "30 days after they are sent"),
-        HowLong("Your answers and notes about your support", "7 years after your referral is closed"),
+
+def retention_periods(db: Session) -> list[HowLong]:
+    """How long each kind of record about the person is kept, read from the live retention schedule
+    (``/admin/retention``), so the notice always says what the hub does."""
+    periods = [
+        HowLong(ABOUT_YOU[rule.kind][0], "kept" if rule.kept else f"{rule.period} {ABOUT_YOU[rule.kind][1]}")
+        for rule in schedule.rules(db)
+        if rule.kind in ABOUT_YOU
+    ]
+    periods.append(
         HowLong(
             "The facts we count, like dates, which organisation and how support ended",
             "kept, without your name or anything else that says who you are",
-        ),
-    ]
+        )
+    )
+    return periods
 
 
 @bp.get("/privacy")
