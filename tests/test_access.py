@@ -96,6 +96,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin.reset_password": ADMIN_ONLY,
     "admin.account": ADMIN_ONLY,
     "admin.change_role": ADMIN_ONLY,
+    "admin.data_protection": ADMIN_ONLY,
     "admin.inactive": ADMIN_ONLY,
     # These end the visit, so they run last. Signing out works even when already signed out.
     "auth.sign_out_everywhere": SIGNED_IN,

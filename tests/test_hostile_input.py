@@ -175,6 +175,11 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
             )
         ],
         "admin.inactive": [Ready(Role.ADMIN, "/admin/users/inactive", {"accounts": str(other.id)})],
+        "admin.data_protection": [
+            Ready(
+                Role.ADMIN, f"/admin/users/{other.id}/data-protection", {"holds": "yes"}, takes_answers=False
+            )
+        ],
         "triage.allocate_referral": [
             Ready(Role.ALLOCATOR, f"/triage/referrals/{referral.id}/allocate", {"provider": "", "reason": ""})
         ],
@@ -324,6 +329,7 @@ FORM_ROUTES = [
     "admin.reset_password",
     "admin.change_role",
     "admin.inactive",
+    "admin.data_protection",
     "triage.allocate_referral",
     "triage.move",
     "triage.record_consent",
