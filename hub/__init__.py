@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from hub.kpi.admin_views import bp as kpi_admin_bp
     from hub.kpi.commissioner_views import bp as commissioner_bp
     from hub.kpi.views import bp as kpi_bp
+    from hub.privacy.views import bp as privacy_bp
     from hub.providers.admin_views import bp as provider_admin_bp
     from hub.providers.capacity_views import bp as providers_bp
     from hub.referrals.case_views import bp as cases_bp
@@ -88,5 +89,6 @@ def _register_blueprints(app: Flask) -> None:
         kpi_bp,
         commissioner_bp,
         kpi_admin_bp,
+        privacy_bp,
     ):
         app.register_blueprint(blueprint)

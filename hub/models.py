@@ -4,6 +4,7 @@ from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffSession, StaffUser
 from hub.kpi.models import KpiDefinition, KpiReminder, KpiReturn
 from hub.outbox import OutboxMessage
+from hub.privacy.models import RequestReferral, RightsRequest
 from hub.providers.models import (
     Provider,
     ProviderCapacity,
@@ -27,6 +28,8 @@ __all__ = [
     "RecoveryCode",
     "Referral",
     "ReferralEvent",
+    "RequestReferral",
+    "RightsRequest",
     "Specialism",
     "SpecialismCapacity",
     "StaffSession",

@@ -97,6 +97,15 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin.account": ADMIN_ONLY,
     "admin.change_role": ADMIN_ONLY,
     "admin.data_protection": ADMIN_ONLY,
+    "privacy.request_list": DATA_PROTECTION_ONLY,
+    "privacy.new_request": DATA_PROTECTION_ONLY,
+    "privacy.request_page": DATA_PROTECTION_ONLY,
+    "privacy.search": DATA_PROTECTION_ONLY,
+    "privacy.link": DATA_PROTECTION_ONLY,
+    "privacy.unlink": DATA_PROTECTION_ONLY,
+    "privacy.extend": DATA_PROTECTION_ONLY,
+    "privacy.close": DATA_PROTECTION_ONLY,
+    "privacy.pack": DATA_PROTECTION_ONLY,
     "admin.inactive": ADMIN_ONLY,
     # These end the visit, so they run last. Signing out works even when already signed out.
     "auth.sign_out_everywhere": SIGNED_IN,
@@ -129,6 +138,7 @@ EXAMPLES: dict[str, str | dict[str, str]] = {
     "definition_id": "1",
     "provider_id": "424242",
     "specialism_id": "434343",
+    "request_id": "00000000-0000-4000-8000-000000000003",
 }
 
 
@@ -190,6 +200,7 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
     case = factories.allocation(db_session, referral_id=offered.id, provider_id=provider_a.id)
     specialism = Specialism(code="access_check", label="Access check")
     db_session.add(specialism)
+    rights_request = factories.rights_request(db_session)
     db_session.commit()
     examples = {
         "user_id": str(target.id),
@@ -197,6 +208,7 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
         "case_id": str(case.id),
         "provider_id": str(provider_a.id),
         "specialism_id": str(specialism.id),
+        "request_id": str(rights_request.id),
     }
     table = routes(app)
     order = [e for e in MATRIX if e not in ENDS_THE_VISIT] + list(ENDS_THE_VISIT)

@@ -116,6 +116,7 @@ class Ready:
     numbers: tuple[str, ...] = ()  # fields that take a whole number
     number_in: str = "{}"  # how a number is written in those fields
     takes_answers: bool = True  # False for a bare button (accept, sign out): any body is its answer
+    data_protection: bool = False  # an administrator who holds the data-protection duty
 
 
 def _referral_ready(db: Session) -> Any:
@@ -274,7 +275,69 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
             Ready(Role.ADMIN, f"/admin/kpi/{definition.id}/retire", {"starts": ""}, ("starts",))
         ],
         **_admin_ready(provider, specialism),
+        **_privacy_ready(db, referral),
     }, provider
+
+
+def _privacy_ready(db: Session, referral: Any) -> dict[str, list[Ready]]:
+    here = f"/admin/requests/{factories.rights_request(db).id}"
+    born = {"born-day": "14", "born-month": "3", "born-year": "1994"}
+    search = {"name": "Robin Quill", **born, "email": "robin@example.org", "phone": "07700 900123"}
+    numbers = ("born-day", "born-month", "born-year")
+    new = {
+        "kind": "access",
+        "person_name": "Robin Quill",
+        "asker": "person",
+        "asker_name": "",
+        "identity_check": "Saw a passport",
+        "received-day": "2",
+        "received-month": "11",
+        "received-year": "2026",
+        "details": "",
+    }
+    on = {"on-day": "2", "on-month": "11", "on-year": "2026"}
+    return {
+        "privacy.new_request": [
+            Ready(
+                Role.ADMIN,
+                "/admin/requests/new",
+                new,
+                ("received-day", "received-year"),
+                data_protection=True,
+            )
+        ],
+        "privacy.search": [Ready(Role.ADMIN, f"{here}/search", search, numbers, data_protection=True)],
+        "privacy.link": [
+            Ready(
+                Role.ADMIN,
+                f"{here}/link",
+                {**search, "referrals": str(referral.id)},
+                numbers,
+                data_protection=True,
+            )
+        ],
+        "privacy.unlink": [
+            Ready(Role.ADMIN, f"{here}/unlink", {"referral": str(referral.id)}, data_protection=True)
+        ],
+        "privacy.extend": [
+            Ready(
+                Role.ADMIN,
+                f"{here}/extend",
+                {"further": "1", "reason": "Complex"},
+                ("further",),
+                data_protection=True,
+            )
+        ],
+        "privacy.close": [
+            Ready(
+                Role.ADMIN,
+                f"{here}/close",
+                {"result": "refused", **on, "outcome": "Manifestly unfounded"},
+                ("on-day", "on-year"),
+                data_protection=True,
+            )
+        ],
+    }
 
 
 def _admin_ready(provider: Any, specialism: Specialism) -> dict[str, list[Ready]]:
@@ -349,6 +412,12 @@ FORM_ROUTES = [
     "provider_admin.edit_specialism",
     "provider_admin.retire_specialism",
     "provider_admin.restore_specialism",
+    "privacy.new_request",
+    "privacy.search",
+    "privacy.link",
+    "privacy.unlink",
+    "privacy.extend",
+    "privacy.close",
 ]
 
 
@@ -366,10 +435,14 @@ def snapshot(db: Session) -> dict[str, list[tuple[Any, ...]]]:
     }
 
 
-def _client_for(app: Flask, db: Session, role: Role | None, provider: Any) -> FlaskClient:
+def _client_for(
+    app: Flask, db: Session, role: Role | None, provider: Any, data_protection: bool = False
+) -> FlaskClient:
     if role is None:
         return app.test_client()
-    fields = {"provider_id": provider.id} if role is Role.PROVIDER_STAFF else {}
+    fields: dict[str, Any] = {"provider_id": provider.id} if role is Role.PROVIDER_STAFF else {}
+    if data_protection:
+        fields["data_protection"] = True
     client, _user = signed_in(app, db, role, **fields)
     return client
 
@@ -402,7 +475,7 @@ def test_no_hostile_body_breaks_or_changes_any_form_route(
     routes, provider = ready_routes(db_session)
     db_session.commit()
     for ready in routes[endpoint]:
-        client = _client_for(app, db_session, ready.role, provider)
+        client = _client_for(app, db_session, ready.role, provider, ready.data_protection)
         token = _token(client, ready.role)
         before = snapshot(db_session)
 
