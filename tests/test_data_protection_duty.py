@@ -101,3 +101,20 @@ def test_a_role_change_away_from_administrator_takes_the_duty(
     admin.send(f"/admin/users/{officer.id}/role", role="admin", provider="none")
     back = reread(db_session, officer)
     assert back.role is Role.ADMIN and not back.data_protection
+
+
+def test_the_duty_adds_the_requests_section_to_the_navigation(
+    app: Flask, db_session: Session, clock: Clock
+) -> None:
+    officer = Desk(signed_in(app, db_session, Role.ADMIN, data_protection=True)[0])
+    admin = Desk(signed_in(app, db_session, Role.ADMIN)[0])
+    assert 'href="/admin/requests"' in officer.get("/staff")[1]
+    assert 'href="/admin/requests"' not in admin.get("/staff")[1]
+
+
+def test_the_demo_administrator_holds_the_duty(app: Flask, db_session: Session) -> None:
+    from hub.demo import seed
+
+    seed(db_session)
+    (admin,) = db_session.scalars(select(StaffUser).where(StaffUser.role == Role.ADMIN))
+    assert admin.data_protection
