@@ -163,8 +163,15 @@ def _contents(db: Session, referrals: list[Referral], actor: Actor) -> dict[str,
     }
 
 
+SAID = {"yes": "Yes", "no": "No", "unsure": "Not sure", "unknown": "Not known"}
+
+
 def _item(field: str, question: str, answer: Any) -> dict[str, Any]:
-    return {"field": field, "question": question, "answer": answer}
+    return {
+        "field": field,
+        "question": question,
+        "answer": SAID.get(answer, answer) if isinstance(answer, str) else answer,
+    }
 
 
 def _referral(db: Session, referral: Referral) -> dict[str, Any]:
@@ -289,7 +296,8 @@ def _consent(record: ConsentRecord) -> dict[str, Any]:
         "happened_on": _day(record.happened_on),
         "recorded_at": _moment(record.recorded_at),
         "recorded_by_role": _role(record.recorded_by_role),
-        "from_whom": record.from_whom or "",
+        # Often the referrer, or someone else who passed the consent on: someone else's data.
+        "from_whom": {"for_review_before_release": True, "value": record.from_whom or ""},
         "note": record.note or "",
     }
 
