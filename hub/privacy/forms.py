@@ -16,7 +16,7 @@ NAME_MAX = 200
 class NewRequestForm(StaffForm):
     kind = RadioField(
         "What did they ask for?",
-        validators=[InputRequired("Choose what they asked for")],
+        validators=[InputRequired("Choose what they ask for")],
         choices=options([(k.value, label) for k, label in KIND_LABELS.items()]),
         widget=GovRadioInput(),
     )
@@ -99,7 +99,7 @@ class ExtendForm(StaffForm):
 
 class CloseForm(StaffForm):
     result = RadioField(
-        "How did it end?",
+        "Was the request done or refused?",
         validators=[InputRequired("Choose whether the request was done or refused")],
         choices=options([("done", "Done"), ("refused", "Refused")]),
         widget=GovRadioInput(),
