@@ -172,7 +172,7 @@ def test_due_dates_and_the_register_lists_open_requests_first_with_overdue_in_wo
 ) -> None:
     late = factories.rights_request(db_session, person_name="Late Person", received_on=date(2026, 10, 1))
     factories.rights_request(
-        db_session, person_name="Closed Person", status=RequestStatus.DONE, closed_on=date(2026, 11, 2)
+        db_session, person_name="Closed Person", state=RequestStatus.DONE, closed_on=date(2026, 11, 2)
     )
     db_session.commit()
     here = new_request(officer)

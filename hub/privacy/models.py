@@ -85,9 +85,7 @@ class RightsRequest(SealedRowMixin, Base):
     # One calendar month after it was received (hub.calendar.answer_due), later when extended.
     due_on: Mapped[date] = mapped_column(index=True)
     extended: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[RequestStatus] = mapped_column(
-        _enum(RequestStatus), default=RequestStatus.OPEN, index=True
-    )
+    state: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), default=RequestStatus.OPEN, index=True)
     closed_on: Mapped[date | None]
     created_at: Mapped[Created]
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)

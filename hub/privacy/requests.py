@@ -76,7 +76,7 @@ def _account(actor: Actor) -> uuid.UUID | None:
 
 def _still_open(db: Session, request: RightsRequest) -> None:
     db.refresh(request, with_for_update=True)
-    if request.status is not RequestStatus.OPEN:
+    if request.state is not RequestStatus.OPEN:
         raise RequestRefused("This request is already closed, so it cannot be changed")
 
 
@@ -109,7 +109,7 @@ def close(db: Session, request: RightsRequest, *, done: bool, on: date, outcome:
         raise RequestRefused("The date it was answered must be between the day it was received and today")
     with committed(db):
         _still_open(db, request)
-        request.status = RequestStatus.DONE if done else RequestStatus.REFUSED
+        request.state = RequestStatus.DONE if done else RequestStatus.REFUSED
         request.closed_on = on
         request.outcome = outcome
         action = "privacy.request_done" if done else "privacy.request_refused"
@@ -169,16 +169,16 @@ class Listed:
 
 def register(db: Session) -> list[Listed]:
     """Every request: the open ones first, soonest due first; then the closed ones, newest first."""
-    still_open = case((RightsRequest.status == RequestStatus.OPEN, 0), else_=1)
+    still_open = case((RightsRequest.state == RequestStatus.OPEN, 0), else_=1)
     query = select(RightsRequest).order_by(
         still_open,
-        case((RightsRequest.status == RequestStatus.OPEN, RightsRequest.due_on), else_=None),
+        case((RightsRequest.state == RequestStatus.OPEN, RightsRequest.due_on), else_=None),
         RightsRequest.closed_on.desc(),
         RightsRequest.received_on.desc(),
         RightsRequest.id,
     )
     today = calendar.today()
     return [
-        Listed(one, one.status is RequestStatus.OPEN and one.due_on < today, (one.due_on - today).days)
+        Listed(one, one.state is RequestStatus.OPEN and one.due_on < today, (one.due_on - today).days)
         for one in db.scalars(query)
     ]

@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("extended", sa.Boolean(), nullable=False),
         sa.Column(
-            "status",
+            "state",
             sa.Enum("open", "done", "refused", name="requeststatus", native_enum=False, length=32),
             nullable=False,
         ),
@@ -65,7 +65,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rights_request", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rights_request_due_on"), ["due_on"], unique=False)
-        batch_op.create_index(batch_op.f("ix_rights_request_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_rights_request_state"), ["state"], unique=False)
 
     op.create_table(
         "rights_request_referral",
@@ -113,7 +113,7 @@ def downgrade() -> None:
 
     op.drop_table("rights_request_referral")
     with op.batch_alter_table("rights_request", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_rights_request_status"))
+        batch_op.drop_index(batch_op.f("ix_rights_request_state"))
         batch_op.drop_index(batch_op.f("ix_rights_request_due_on"))
 
     op.drop_table("rights_request")
