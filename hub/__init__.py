@@ -68,8 +68,9 @@ def _register_blueprints(app: Flask) -> None:
     from hub.kpi.commissioner_views import bp as commissioner_bp
     from hub.kpi.views import bp as kpi_bp
     from hub.privacy.notice_views import bp as privacy_notice_bp
-    from hub.privacy.views import bp as privacy_bp
+    from hub.privacy.request_views import bp as requests_bp
     from hub.privacy.restriction_views import bp as restriction_bp
+    from hub.privacy.views import bp as privacy_bp
     from hub.providers.admin_views import bp as provider_admin_bp
     from hub.providers.capacity_views import bp as providers_bp
     from hub.referrals.case_views import bp as cases_bp
@@ -94,5 +95,6 @@ def _register_blueprints(app: Flask) -> None:
         kpi_admin_bp,
         privacy_bp,
         restriction_bp,
+        requests_bp,
     ):
         app.register_blueprint(blueprint)

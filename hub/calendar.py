@@ -59,6 +59,30 @@ def working_days_between(start: date, end: date) -> int:
     return days
 
 
+def next_working_day(day: date) -> date:
+    """``day`` itself when it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def months_later(day: date, months: int) -> date:
+    """The same date ``months`` calendar months later; when that month is too short for it, that
+    month's last day (31 January, one month later: 28 or 29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    last = following - timedelta(days=1)
+    return date(year, month, min(day.day, last.day))
+
+
+def answer_due(received: date, months: int = 1) -> date:
+    """When a request about a person's data must be answered (the ICO's rule): ``months`` calendar
+    months after the day it was received, moved to the next working day when that is a weekend or
+    a bank holiday. One month at first; an extension counts from the same day, up to three."""
+    return next_working_day(months_later(received, months))
+
+
 MONTHS = ("January", "April", "July", "October")
 LAST_MONTHS = ("March", "June", "September", "December")
 

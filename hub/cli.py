@@ -8,9 +8,12 @@ through ``hub.plurals.counted``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -31,6 +34,7 @@ outbox_cli = AppGroup("outbox", help="Send the emails waiting in the outbox, or 
 retention_cli = AppGroup("retention", help="Remove what is past its retention period.")
 audit_cli = AppGroup("audit", help="Check the audit log's hash chain.")
 kpi_cli = AppGroup("kpi", help="Quarterly KPI returns.")
+subject_access_cli = AppGroup("subject-access", help="Everything held about one person, for a request.")
 
 
 def init_app(app: Flask) -> None:
@@ -39,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(retention_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(kpi_cli)
+    app.cli.add_command(subject_access_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(reset_password_command)
@@ -403,3 +408,52 @@ def kpi_remind_command() -> None:
 
     names = send_reminders(db.session(), calendar.today(), current_config().return_reminder_days)
     click.echo(f"Reminded {counted(len(names), 'provider')}." + (f" ({', '.join(names)})" if names else ""))
+
+
+@subject_access_cli.command(
+    "export",
+    help="Write the subject-access pack (HTML and JSON in one zip) for the referrals that match into DIR. "
+    "Match by --email, --phone, or --name with --dob; asks nothing; exits 1 when nothing matches.",
+)
+@click.option("--email", default="", help="The person's email address.")
+@click.option("--phone", default="", help="The person's phone number.")
+@click.option("--name", default="", help="The person's full name (with --dob).")
+@click.option("--dob", default="", metavar="YYYY-MM-DD", help="The person's date of birth (with --name).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, writable=True, path_type=Path),
+    help="The folder to write the zip into.",
+)
+def subject_access_export_command(email: str, phone: str, name: str, dob: str, out_dir: Path) -> None:
+    from hub.audit import Actor
+    from hub.privacy import subject_access
+
+    search = subject_access.Search(name.strip(), _birth_date(dob), email.strip(), phone.strip())
+    operator = Actor(id=None, role="operator")
+    try:
+        found = subject_access.find(db.session(), current_keyring(), search)
+    except subject_access.SearchRefused as error:
+        raise click.UsageError(f"{error} (--name with --dob, --email or --phone).") from None
+    subject_access.searched(db.session(), operator, None)
+    if not found:
+        click.echo("No referral matches. Nothing was written.", err=True)
+        raise SystemExit(1)
+    body, references = subject_access.pack(db.session(), [one.id for one in found], operator)
+    target = out_dir / subject_access.file_name(references)
+    with os.fdopen(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as written:
+        written.write(body)
+    click.echo(f"Wrote {target} ({counted(len(references), 'referral')}): {', '.join(references)}.")
+    click.echo("The referrer's details in it are marked for review before release.")
+
+
+def _birth_date(typed: str) -> date | None:
+    if not typed:
+        return None
+    try:
+        return date.fromisoformat(typed.strip())
+    except ValueError:
+        raise click.BadParameter(
+            "give the date of birth as YYYY-MM-DD, like 1994-03-14", param_hint="--dob"
+        ) from None

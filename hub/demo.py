@@ -442,7 +442,7 @@ def _demo_accounts(db: Session, when: datetime) -> list[Made]:
     """One account per role and one per provider, each with a new random password (``seed`` calls this
     only on a hub with no accounts, so a hub with real accounts never gets a demo password beside them)."""
     from hub.auth.models import Role
-    from hub.auth.services import create_user
+    from hub.auth.services import create_user, set_data_protection
 
     wanted: list[tuple[str, str, Role, int | None]] = [
         ("allocator", "Demo Allocator", Role.ALLOCATOR, None),
@@ -465,6 +465,8 @@ def _demo_accounts(db: Session, when: datetime) -> list[Made]:
                 provider_id=provider_id,
                 actor=Actor(id=None, role="operator"),
             )
+            if role is Role.ADMIN:  # so the pages of the data-protection duty can be tried
+                set_data_protection(db, user, True, Actor(id=None, role="operator"))
             made.append(Made(user.id, email, password, role.label))
     return made
 

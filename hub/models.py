@@ -4,7 +4,7 @@ from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffSession, StaffUser
 from hub.kpi.models import KpiDefinition, KpiReminder, KpiReturn
 from hub.outbox import OutboxMessage
-from hub.privacy.models import ErasureDecision, LegalHold, RetentionRule
+from hub.privacy.models import ErasureDecision, LegalHold, RequestReferral, RetentionRule, RightsRequest
 from hub.providers.models import (
     Provider,
     ProviderCapacity,
@@ -30,7 +30,9 @@ __all__ = [
     "RecoveryCode",
     "Referral",
     "ReferralEvent",
+    "RequestReferral",
     "RetentionRule",
+    "RightsRequest",
     "Specialism",
     "SpecialismCapacity",
     "StaffSession",

@@ -28,7 +28,9 @@ from sqlalchemy import String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hub import audit
-from hub.db import Base, Created, SealedRowMixin, UTCDateTime, committed, utcnow
+from hub.db import Base, BlindIndex, Created, SealedRowMixin, UTCDateTime, committed, utcnow
+from hub.keyring import current_keyring
+from hub.normalise import normalise_email
 from hub.sealed import Sealed
 
 MAX_ATTEMPTS = 5
@@ -52,6 +54,9 @@ class OutboxMessage(SealedRowMixin, Base):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     to_address = Sealed(str)
+    # A keyed hash of the address (as ``Referral.email_index``), so a subject-access export finds the
+    # emails sent to a person without opening every address. Messages queued before it was kept have none.
+    to_index: Mapped[BlindIndex]
 
 
 def queue(
@@ -65,6 +70,7 @@ def queue(
         sender_name=sender_name,
     )
     message.to_address = to
+    message.to_index = current_keyring().blind_index("email", normalise_email(to))
     db.add(message)
     return message
 

@@ -19,7 +19,7 @@ from hub.db import utcnow
 from hub.keyring import current_keyring
 from hub.kpi.models import KpiReturn, return_id
 from hub.outbox import OutboxMessage
-from hub.privacy.models import ErasureDecision, LegalHold
+from hub.privacy.models import Asker, ErasureDecision, LegalHold, RequestKind, RightsRequest
 from hub.providers.models import Provider, ProviderCapacity, Specialism
 from hub.referrals.models import (
     Allocation,
@@ -214,6 +214,23 @@ def stored_json(row: Any, name: str) -> Any:
     return json.loads(current_keyring().unseal(getattr(row, sealed.column), sealed.binding(row.id)))
 
 
+def rights_request(db: Session, **fields: Any) -> RightsRequest:
+    received = fields.pop("received_on", None) or calendar.today()
+    item = RightsRequest(
+        kind=fields.pop("kind", RequestKind.ACCESS),
+        asker=fields.pop("asker", Asker.PERSON),
+        received_on=received,
+        due_on=fields.pop("due_on", None) or calendar.answer_due(received),
+    )
+    item.person_name = fields.pop("person_name", "Test Person")
+    item.identity_check = fields.pop("identity_check", "Saw a passport")
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
 BUILDERS: dict[type, Callable[..., Any]] = {
     Referral: referral,
     Allocation: allocation,
@@ -225,6 +242,7 @@ BUILDERS: dict[type, Callable[..., Any]] = {
     StaffUser: staff_user,
     LegalHold: legal_hold,
     ErasureDecision: erasure_decision,
+    RightsRequest: rights_request,
 }
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""
 

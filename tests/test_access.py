@@ -99,6 +99,16 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin.reset_password": ADMIN_ONLY,
     "admin.account": ADMIN_ONLY,
     "admin.change_role": ADMIN_ONLY,
+    "admin.data_protection": ADMIN_ONLY,
+    "requests.request_list": DATA_PROTECTION_ONLY,
+    "requests.new_request": DATA_PROTECTION_ONLY,
+    "requests.request_page": DATA_PROTECTION_ONLY,
+    "requests.search": DATA_PROTECTION_ONLY,
+    "requests.link": DATA_PROTECTION_ONLY,
+    "requests.unlink": DATA_PROTECTION_ONLY,
+    "requests.extend": DATA_PROTECTION_ONLY,
+    "requests.close": DATA_PROTECTION_ONLY,
+    "requests.pack": DATA_PROTECTION_ONLY,
     "admin.inactive": ADMIN_ONLY,
     "privacy.retention_schedule": ADMIN_ONLY,
     "privacy.change_rule": ADMIN_ONLY,
@@ -146,6 +156,7 @@ EXAMPLES: dict[str, str | dict[str, str]] = {
     "specialism_id": "434343",
     "kind": "sent_emails",
     "hold_id": "00000000-0000-4000-8000-000000000003",
+    "request_id": "00000000-0000-4000-8000-000000000003",
 }
 
 
@@ -208,6 +219,7 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
     specialism = Specialism(code="access_check", label="Access check")
     db_session.add(specialism)
     hold = factories.legal_hold(db_session, referral_id=offered.id)
+    rights_request = factories.rights_request(db_session)
     db_session.commit()
     examples = {
         "hold_id": str(hold.id),
@@ -216,6 +228,7 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
         "case_id": str(case.id),
         "provider_id": str(provider_a.id),
         "specialism_id": str(specialism.id),
+        "request_id": str(rights_request.id),
     }
     table = routes(app)
     order = [e for e in MATRIX if e not in ENDS_THE_VISIT] + list(ENDS_THE_VISIT)

@@ -752,3 +752,37 @@ def test_an_administrator_adds_a_provider_that_people_can_choose_and_the_plan_of
     expect(trs.page.locator("body")).to_contain_text("Group work: 2 new starts left")
     trs.axe()
     assert not trs.problems, "\n".join(trs.problems)
+
+
+def test_the_data_protection_officer_records_a_request_and_links_the_persons_referral(
+    browser: Browser, live_hub: LiveHub
+) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    sign_in(visit, live_hub, "admin@demo.invalid")  # the demo administrator holds the duty
+    visit.follow(sections(page).get_by_role("link", name="Requests"))
+    expect(page.get_by_role("heading", name="Requests about a person's data")).to_be_visible()
+    visit.axe()
+    visit.follow(page.get_by_role("button", name="Record a request"))
+    visit.axe()
+    page.get_by_label("A copy of their data (subject access)").check()
+    page.get_by_label("The full name of the person the request is about").fill("Demo Person 10")
+    page.get_by_label("The person themselves").check()
+    page.get_by_label("How did you check who they are?").fill("Saw a passport")
+    page.get_by_label("Day").fill("2")
+    page.get_by_label("Month").fill("11")
+    page.get_by_label("Year").fill("2030")
+    visit.continue_("Record the request")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("must be today or in the past")
+    page.get_by_label("Year").fill("2020")
+    visit.continue_("Record the request")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("The request is recorded")
+    expect(page.locator("body")).to_contain_text("Overdue")
+    page.get_by_label("Email address").fill("cam.10@example.org")
+    visit.continue_("Search")
+    expect(page.get_by_text("1 referral matches")).to_be_visible()
+    page.locator("input[name=referrals]").check()
+    visit.continue_("Link to this request")
+    expect(page.get_by_role("button", name="Download the pack (zip)")).to_be_visible()
+    assert "cam.10" not in page.url
+    assert not visit.problems, "\n".join(visit.problems)

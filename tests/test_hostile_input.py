@@ -176,6 +176,11 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
             )
         ],
         "admin.inactive": [Ready(Role.ADMIN, "/admin/users/inactive", {"accounts": str(other.id)})],
+        "admin.data_protection": [
+            Ready(
+                Role.ADMIN, f"/admin/users/{other.id}/data-protection", {"holds": "yes"}, takes_answers=False
+            )
+        ],
         "triage.allocate_referral": [
             Ready(Role.ALLOCATOR, f"/triage/referrals/{referral.id}/allocate", {"provider": "", "reason": ""})
         ],
@@ -272,6 +277,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         ],
         **_admin_ready(provider, specialism),
         **_privacy_ready(db, referral),
+        **_requests_ready(db, referral),
     }, provider
 
 
@@ -292,6 +298,67 @@ def _rights_ready(referral: Any) -> dict[str, list[Ready]]:
         ],
         "restriction.restrict": [Ready(Role.ADMIN, f"{here}/restrict", {"basis": ""}, data_protection=True)],
         "restriction.lift": [Ready(Role.ADMIN, f"{here}/lift", {"basis": ""}, data_protection=True)],
+    }
+
+
+def _requests_ready(db: Session, referral: Any) -> dict[str, list[Ready]]:
+    here = f"/admin/requests/{factories.rights_request(db).id}"
+    born = {"born-day": "14", "born-month": "3", "born-year": "1994"}
+    search = {"name": "Robin Quill", **born, "email": "robin@example.org", "phone": "07700 900123"}
+    numbers = ("born-day", "born-month", "born-year")
+    new = {
+        "kind": "access",
+        "person_name": "Robin Quill",
+        "asker": "person",
+        "asker_name": "",
+        "identity_check": "Saw a passport",
+        "received-day": "2",
+        "received-month": "11",
+        "received-year": "2026",
+        "details": "",
+    }
+    on = {"on-day": "2", "on-month": "11", "on-year": "2026"}
+    return {
+        "requests.new_request": [
+            Ready(
+                Role.ADMIN,
+                "/admin/requests/new",
+                new,
+                ("received-day", "received-year"),
+                data_protection=True,
+            )
+        ],
+        "requests.search": [Ready(Role.ADMIN, f"{here}/search", search, numbers, data_protection=True)],
+        "requests.link": [
+            Ready(
+                Role.ADMIN,
+                f"{here}/link",
+                {**search, "referrals": str(referral.id)},
+                numbers,
+                data_protection=True,
+            )
+        ],
+        "requests.unlink": [
+            Ready(Role.ADMIN, f"{here}/unlink", {"referral": str(referral.id)}, data_protection=True)
+        ],
+        "requests.extend": [
+            Ready(
+                Role.ADMIN,
+                f"{here}/extend",
+                {"further": "1", "reason": "Complex"},
+                ("further",),
+                data_protection=True,
+            )
+        ],
+        "requests.close": [
+            Ready(
+                Role.ADMIN,
+                f"{here}/close",
+                {"result": "refused", **on, "outcome": "Manifestly unfounded"},
+                ("on-day", "on-year"),
+                data_protection=True,
+            )
+        ],
     }
 
 
@@ -375,6 +442,7 @@ FORM_ROUTES = [
     "admin.reset_password",
     "admin.change_role",
     "admin.inactive",
+    "admin.data_protection",
     "triage.allocate_referral",
     "triage.move",
     "triage.record_consent",
@@ -402,6 +470,12 @@ FORM_ROUTES = [
     "privacy.holds_page",
     "privacy.lift_hold",
     "privacy.erasure_request",
+    "requests.new_request",
+    "requests.search",
+    "requests.link",
+    "requests.unlink",
+    "requests.extend",
+    "requests.close",
 ]
 
 

@@ -23,6 +23,7 @@ from hub.auth.forms import (
     NO_PROVIDER,
     ChangePasswordForm,
     ChoosePasswordForm,
+    DataProtectionForm,
     InactiveAccountsForm,
     NewAccountForm,
     ResetPasswordForm,
@@ -166,6 +167,29 @@ def _role_form(user: StaffUser) -> RoleForm:
         form.role.data = user.role.value
         form.provider.data = next((p.slug for p in providers if p.id == user.provider_id), NO_PROVIDER)
     return form
+
+
+@bp.post("/admin/users/<user_id>/data-protection")
+@roles_required(Role.ADMIN)
+def data_protection(user_id: str) -> Response:
+    """Give or take the data-protection duty (subject access and the other rights requests)."""
+    user, form = _account(user_id), DataProtectionForm()
+    if not form.validate_on_submit():
+        return _to_account(user, "Nothing changed: choose whether they hold the duty.", "problem")
+    holds = form.holds.data == "yes"
+    try:
+        changed = services.set_data_protection(db.session(), user, holds, current_actor())
+    except services.AccountError as error:
+        return _to_account(user, f"{error}.", "problem")
+    if not changed:
+        return _to_account(user, "Nothing changed: that is already so.")
+    return _to_account(user, DUTY_GIVEN if holds else DUTY_TAKEN)
+
+
+DUTY_GIVEN = (
+    "They now hold the data-protection duty: they can record and answer requests about a person's data."
+)
+DUTY_TAKEN = "They no longer hold the data-protection duty."
 
 
 @bp.post("/admin/users/<user_id>/disable")

@@ -8,7 +8,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovRadioInput
 from wtforms import PasswordField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
-from hub.forms import StaffForm, TextInput, too_long
+from hub.forms import YES_NO, StaffForm, TextInput, options, too_long
 from hub.providers.models import NO_PREFERENCE
 
 
@@ -136,6 +136,17 @@ class RoleForm(StaffForm):
             raise ValidationError("Choose the provider they work for: provider staff need one")
         if self.role.data != "provider_staff" and field.data != NO_PROVIDER:
             raise ValidationError("Choose “Not provider staff”: only provider staff work for a provider")
+
+
+class DataProtectionForm(StaffForm):
+    """Give or take the data-protection duty: the button sends "yes" or "no"."""
+
+    holds = RadioField(
+        "Data-protection duty",
+        validators=[InputRequired("Choose whether they hold the data-protection duty")],
+        choices=options(YES_NO),
+        widget=GovRadioInput(),
+    )
 
 
 class InactiveAccountsForm(StaffForm):

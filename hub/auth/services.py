@@ -357,6 +357,30 @@ def set_role(db: Session, user: StaffUser, role: Role, provider_id: int | None, 
         user.role, user.provider_id = role, provider_id
         _end_sessions(db, user)
         _account_changed(db, "account.role_changed", user, actor)
+        if role is not Role.ADMIN and user.data_protection:
+            user.data_protection = False  # only an administrator can hold the duty
+            _account_changed(db, "account.data_protection_taken", user, actor)
+    return True
+
+
+def set_data_protection(db: Session, user: StaffUser, holds: bool, actor: Actor) -> bool:
+    """Give an administrator the data-protection duty, or take it away; another administrator does it.
+
+    Returns False (and changes nothing) when the account already is as asked.
+    """
+    if actor.id == str(user.id):
+        raise AccountError(
+            "You cannot give or take your own data-protection duty. Another administrator can do it for you"
+        )
+    with committed(db):
+        _hold(db, user)
+        if holds and user.role is not Role.ADMIN:
+            raise AccountError("Only an administrator can hold the data-protection duty")
+        if user.data_protection == holds:
+            return False
+        user.data_protection = holds
+        action = "account.data_protection_given" if holds else "account.data_protection_taken"
+        _account_changed(db, action, user, actor)
     return True
 
 

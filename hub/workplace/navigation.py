@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, request
 from flask_login import current_user
 
+from hub.auth.access import holds_data_protection_duty
 from hub.auth.models import Role
 
 
@@ -40,6 +41,10 @@ SECTIONS: dict[Role, tuple[Section, ...]] = {
 }
 
 
+DATA_PROTECTION = (Section("Requests", "/admin/requests"),)
+"""What an administrator who holds the data-protection duty has besides."""
+
+
 def init_app(app: Flask) -> None:
     app.context_processor(_navigation)
 
@@ -48,13 +53,13 @@ def _within(path: str, section: Section) -> bool:
     return path == section.path or path.startswith(section.path.rstrip("/") + "/")
 
 
-def items(role: Role, path: str, root: str = "") -> list[dict[str, Any]]:
+def items(role: Role, path: str, root: str = "", *, data_protection: bool = False) -> list[dict[str, Any]]:
     """The GOV.UK service navigation's items for ``role`` on the page at ``path``.
 
     The section holding the page is marked: ``current`` on its first page (aria-current="page"),
     ``active`` anywhere else in it. When sections nest (the plan is under the queue), the longest wins.
     """
-    shown = SECTIONS.get(role, ())
+    shown = SECTIONS.get(role, ()) + (DATA_PROTECTION if data_protection else ())
     holding = max((s for s in shown if _within(path, s)), key=lambda s: len(s.path), default=None)
     return [
         {
@@ -70,4 +75,7 @@ def items(role: Role, path: str, root: str = "") -> list[dict[str, Any]]:
 def _navigation() -> dict[str, Any]:
     if not current_user or not current_user.is_authenticated or current_user.must_change_password:
         return {"staff_navigation": []}
-    return {"staff_navigation": items(current_user.role, request.path, request.script_root)}
+    duty = holds_data_protection_duty(current_user)
+    return {
+        "staff_navigation": items(current_user.role, request.path, request.script_root, data_protection=duty)
+    }
