@@ -341,3 +341,74 @@ def test_the_command_on_an_empty_hub_and_with_bad_options(
     no_folder = run(app, "--email", "a@example.org", "--out", str(tmp_path / "missing"))
     assert no_folder.exit_code == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_erasure_request_leads_from_the_register_to_the_erasure_and_then_shows_it_erased(
+    app: Flask, db_session: Session, officer: Desk
+) -> None:
+    first, mine, _ = refer_robin_twice(app)
+    here = new_request(officer, kind="erasure")
+    page = link_all(officer, here, name="robin quill tester", **BORN)
+    decide = re.findall(r'href="(/admin/referrals/[^"]+/erasure)"', page)
+    assert len(decide) == 2 and "Erased" not in page
+
+    answered = officer.send(
+        decide[0], decision="erase", basis="Article 17(1)(a): no longer needed", confirm="yes"
+    )
+    assert answered.status_code in (200, 303)
+    erased = db_session.scalars(select(Referral).where(Referral.erased_at.is_not(None))).all()
+    assert len(erased) == 1 and erased[0].full_name is None and erased[0].reference in (first, mine)
+    assert officer.get(here)[1].count(">Erased<") == 1
+    # The erased referral can no longer be found by the person's details: only the other one is found.
+    found = officer.send(f"{here}/search", name="robin quill tester", **BORN).get_data(as_text=True)
+    (other,) = {first, mine} - {erased[0].reference}
+    assert len(re.findall(r'name="referrals" type="checkbox"', found)) == 1 and other in found
+
+
+def test_a_restriction_request_leads_to_the_restriction_and_the_register_shows_it(
+    app: Flask, db_session: Session, officer: Desk
+) -> None:
+    refer_robin_twice(app)
+    here = new_request(officer, kind="restriction")
+    page = link_all(officer, here, name="robin quill tester", **BORN)
+    pages = re.findall(r'href="/admin/restrictions/([^"]+)"', page)
+    assert len(pages) == 2 and "Restricted<" not in page
+    restricted = officer.send(
+        f"/admin/restrictions/{pages[0]}/restrict", basis="Article 18(1)(a): accuracy contested"
+    )
+    assert restricted.status_code == 303
+    after = officer.get(here)[1]
+    assert after.count(">Restricted<") == 1 and "Lift or review the restriction" in after
+
+
+def test_a_rectification_request_says_who_corrects_the_answer(
+    app: Flask, db_session: Session, officer: Desk
+) -> None:
+    refer_robin_twice(app)
+    here = new_request(officer, kind="rectification")
+    page = link_all(officer, here, name="robin quill tester", **BORN)
+    assert page.count("Ask the triage team to correct the answer") == 2
+
+
+def test_the_pack_holds_an_answer_as_it_was_before_a_correction_and_says_it_is_restricted(
+    app: Flask, db_session: Session, officer: Desk
+) -> None:
+    first, _, _ = refer_robin_twice(app)
+    referral = db_session.scalars(select(Referral).where(Referral.reference == first)).one()
+    allocator = Desk(signed_in(app, db_session, Role.ALLOCATOR)[0])
+    corrected = allocator.send(
+        f"/triage/referrals/{referral.id}/correct/email", value="robin.q@example.org", reason="They told us"
+    )
+    assert corrected.status_code == 303
+    restricted = officer.send(f"/admin/restrictions/{referral.id}/restrict", basis="Accuracy contested")
+    assert restricted.status_code == 303
+
+    here = new_request(officer)
+    link_all(officer, here, email="robin.q@example.org")
+    contents, document = unzip(officer.client.get(f"{here}/pack").data)
+    (held,) = contents["referrals"]
+    assert held["reference"] == first and held["restricted_since"]
+    corrections = [e["corrected"] for e in held["timeline"] if e["corrected"]]
+    assert corrections == [{"answer": "Email", "before": "robin.quill@example.org"}]
+    assert "Email before the correction: robin.quill@example.org" in document
+    assert "the organisation supporting them sees only the reference" in document

@@ -143,7 +143,7 @@ def _erase_emails(db: Session, ids: list[Any], actor: Actor) -> int:
             select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.erased_at.is_(None))
         ).all()
         for message in messages:
-            message.body, message.to_address, message.erased_at = "", None, utcnow()
+            message.body, message.to_address, message.to_index, message.erased_at = "", None, None, utcnow()
             audit.record_as(db, actor, "retention.erased", OutboxMessage.__tablename__, message.id)
     return len(messages)
 

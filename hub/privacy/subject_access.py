@@ -31,8 +31,10 @@ from hub.normalise import normalise_email, normalise_name, normalise_phone
 from hub.outbox import OutboxMessage
 from hub.referrals.consent import WORDINGS
 from hub.referrals.models import (
+    CORRECTABLE,
     Allocation,
     ConsentRecord,
+    Correction,
     Measures,
     Referral,
     ReferralEvent,
@@ -183,6 +185,8 @@ def _referral(db: Session, referral: Referral) -> dict[str, Any]:
         "received_at": _moment(referral.created_at),
         "status": referral.status.label,
         "status_since": _moment(referral.status_changed_at),
+        "restricted_since": _moment(referral.restricted_at),
+        "erased_at": _moment(referral.erased_at),
         "answers": _answers(referral),
         "referrer": {
             "for_review_before_release": FOR_REVIEW,
@@ -258,7 +262,16 @@ def _event(event: ReferralEvent) -> dict[str, Any]:
         "provider": event.provider.name if event.provider else None,
         "by_role": _role(event.actor_role),
         "note": event.note or "",
+        "corrected": _corrected(event.correction),
     }
+
+
+def _corrected(correction: Correction | None) -> dict[str, str] | None:
+    """Which answer the triage team corrected, and what it said before: the old answer is theirs too."""
+    if correction is None:
+        return None
+    named = CORRECTABLE.get(correction.answer)
+    return {"answer": named[1] if named else correction.answer, "before": correction.before}
 
 
 def _allocation(allocation: Allocation) -> dict[str, Any]:
