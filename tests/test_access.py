@@ -156,7 +156,7 @@ EXAMPLES: dict[str, str | dict[str, str]] = {
     "specialism_id": "434343",
     "kind": "sent_emails",
     "hold_id": "00000000-0000-4000-8000-000000000003",
-    "request_id": "00000000-0000-4000-8000-000000000003",
+    "request_id": "00000000-0000-4000-8000-000000000004",
 }
 
 
