@@ -28,6 +28,7 @@ from hub.plurals import counted
 
 if TYPE_CHECKING:
     from hub.keys import RotationReport
+    from hub.referrals.sealing import SealingReport
 
 keys_cli = AppGroup("keys", help="Manage the encryption keys in the key file.")
 outbox_cli = AppGroup("outbox", help="Send the emails waiting in the outbox, or list them.")
@@ -175,6 +176,45 @@ def _say_how_resealing_went(report: RotationReport, rerun: str) -> None:
         left = ", ".join(f"{k}: {n}" for k, n in sorted(report.remaining.items()))
         raise click.ClickException(f"Some values are still under older keys ({left}); {rerun}.")
     click.echo("Every value is sealed under the current key. Older keys can be retired with `keys retire`.")
+
+
+@keys_cli.command(
+    "seal-plain", help="Seal the values older releases kept plain, in batches; safe to rerun after a stop."
+)
+@click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 100_000))
+def seal_plain_command(batch_size: int) -> None:
+    seal_plain_values(batch_size)
+
+
+def seal_plain_values(batch_size: int = 500, *, only_if_any: bool = False) -> None:
+    """Seal what is left in plain columns, with a progress bar; ``init`` runs it only when any is left."""
+    from hub.referrals.sealing import count_plain, seal_plain
+
+    session = db.session()
+    total = count_plain(session)
+    if only_if_any and not total:
+        return
+    try:
+        with _progress(total, f"Sealing {counted(total, 'plain value')}") as step:
+            report = seal_plain(session, batch_size=batch_size, after_batch=_sealed(step))
+    except CryptoError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Sealed {counted(report.sealed, 'plain value')} in {counted(report.batches, 'batch')}"
+        + (f"; emptied {counted(report.emptied, 'value')} of erased referrals." if report.emptied else ".")
+    )
+    click.echo("No value is left in a plain column.")
+
+
+def _sealed(step: Callable[[int], None]) -> Callable[[SealingReport], None]:
+    """Move the bar on by the values sealed or emptied since the last batch."""
+    done = [0]
+
+    def after_batch(report: SealingReport) -> None:
+        step(report.done - done[0])
+        done[0] = report.done
+
+    return after_batch
 
 
 @keys_cli.command("status", help="List the keys and how many stored values each one sealed.")

@@ -19,6 +19,7 @@ from hub.config import Config, default_instance_path
 )
 def init_command() -> None:
     from hub import create_app, db
+    from hub.cli import seal_plain_values
     from hub.keyring import Keyring
     from hub.migrate import upgrade
 
@@ -51,5 +52,7 @@ def init_command() -> None:
         engine = db.database().engine
         with engine.begin() as connection:
             upgrade(connection)
+        click.echo("The database is at the newest revision.")
+        seal_plain_values(only_if_any=True)  # what older releases kept plain; needs the key file
+        db.session().close()
         engine.dispose()
-    click.echo("The database is at the newest revision.")

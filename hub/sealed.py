@@ -9,7 +9,7 @@ import json
 import math
 import types
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, Generic, Self, TypeVar, Union, cast, get_args, get_origin, overload
 
@@ -122,6 +122,29 @@ class _DateCodec(_Codec):
         return date.fromisoformat(raw.decode("ascii"))
 
 
+class _BoolCodec(_Codec):
+    def problem(self, value: Any) -> str | None:
+        return None if isinstance(value, bool) else f"takes bool, not {type(value).__name__}"
+
+    def encode(self, value: Any) -> bytes:
+        return b"true" if value else b"false"
+
+    def decode(self, raw: bytes) -> Any:
+        return raw == b"true"
+
+
+class _ChoiceCodec(_Codec):
+    """A member of a text enum, stored as its value: plain text of the same value is refused."""
+
+    kind: type[enum.StrEnum]
+
+    def encode(self, value: Any) -> bytes:
+        return cast(enum.StrEnum, value).value.encode("utf-8")
+
+    def decode(self, raw: bytes) -> Any:
+        return self.kind(raw.decode("utf-8"))
+
+
 class _ShapeCodec(_Codec):
     kind: type[Shape]
 
@@ -188,11 +211,36 @@ def _codec(kind: Any) -> _Codec:
         return _Codec(kind)
     if kind is date:
         return _DateCodec(kind)
+    if kind is bool:
+        return _BoolCodec(kind)
+    if isinstance(kind, type) and issubclass(kind, enum.StrEnum):
+        return _ChoiceCodec(kind)
     if isinstance(kind, type) and issubclass(kind, Shape):
         return _ShapeCodec(kind)
     if get_origin(kind) is dict and get_args(kind)[0] is str:
         return _MappingCodec(kind)
-    raise TypeError(f"Sealed takes str, date, a Shape or dict[str, <value kinds>], not {_describe(kind)}")
+    raise TypeError(
+        "Sealed takes str, date, bool, a text enum, a Shape or dict[str, <value kinds>], "
+        f"not {_describe(kind)}"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Plain(Generic[T]):
+    """Where an older release kept a sealed value in plain columns, until a later revision drops them.
+
+    ``attributes`` name the model's attributes for those columns; ``read`` makes the value from what
+    they hold (in that order). While any of them is filled and the sealed column is empty, the value
+    is read from them; writing the value (or nothing) empties them. ``flask --app hub keys seal-plain``
+    seals what is left in them (hub.referrals.sealing).
+    """
+
+    attributes: tuple[str, ...]
+    read: Callable[..., T | None]
+
+    def value(self, instance: object) -> T | None:
+        held = [getattr(instance, name) for name in self.attributes]
+        return None if all(v is None for v in held) else self.read(*held)
 
 
 SEALED_FIELDS: list[Sealed[Any]] = []
@@ -203,15 +251,18 @@ class Sealed(Generic[T]):
     """A model attribute stored sealed in a ``<name>_sealed`` column and read back as a typed value.
 
     ``full_name = Sealed(str)`` adds the column ``full_name_sealed`` to the model. The kind is
-    ``str``, ``date``, a :class:`Shape` (a sealed object with named fields), or ``dict[str, V]``
-    for a mapping whose keys are data, not names, with ``V`` the kinds its values may be. A value
+    ``str``, ``date``, ``bool``, a text enum (``enum.StrEnum``), a :class:`Shape` (a sealed object
+    with named fields), or ``dict[str, V]`` for a mapping whose keys are data, not names, with ``V``
+    the kinds its values may be. ``plain`` names the plain columns an older release kept the value
+    in (see :class:`Plain`): the one place that reads them while they are still filled. A value
     of another kind is refused before anything is stored. ``None`` means no value was given; a
     value that cannot be opened raises, it never reads as ``None``. The model must have a stable
     ``id`` set before the first write (see ``hub.db.SealedRowMixin``).
     """
 
-    def __init__(self, kind: type[T]) -> None:
+    def __init__(self, kind: type[T], *, plain: Plain[T] | None = None) -> None:
         self.kind = kind
+        self.plain = plain
         self._codec = _codec(kind)
         self.name = ""
         self.column = ""
@@ -221,6 +272,11 @@ class Sealed(Generic[T]):
         self.name, self.column, self.owner = name, f"{name}_sealed", owner
         setattr(owner, self.column, mapped_column(self.column, LargeBinary, nullable=True))
         SEALED_FIELDS.append(self)
+
+    @property
+    def stored_in(self) -> tuple[str, ...]:
+        """The model's attributes that hold this value: the sealed column, and any plain ones left."""
+        return (self.column, *(self.plain.attributes if self.plain else ()))
 
     @property
     def table(self) -> str:
@@ -249,13 +305,15 @@ class Sealed(Generic[T]):
     def __get__(self, instance: object | None, owner: type) -> Sealed[T] | T | None:
         if instance is None:
             return self
-        return self.open(_row_id(instance), getattr(instance, self.column))
+        blob = getattr(instance, self.column)
+        if blob is None and self.plain is not None:
+            return self.plain.value(instance)
+        return self.open(_row_id(instance), blob)
 
     def __set__(self, instance: object, value: T | None) -> None:
-        if value is None:
-            setattr(instance, self.column, None)
-            return
-        setattr(instance, self.column, self.seal(_row_id(instance), value))
+        setattr(instance, self.column, None if value is None else self.seal(_row_id(instance), value))
+        for name in self.plain.attributes if self.plain else ():
+            setattr(instance, name, None)
 
 
 def _row_id(instance: object) -> uuid.UUID:

@@ -30,6 +30,7 @@ from hub.referrals.models import (
     ContactMethod,
     DeclineReason,
     EventKind,
+    FirstContact,
     Measures,
     Outcome,
     Referral,
@@ -153,7 +154,10 @@ def test_what_each_transition_records(db_session: Session, provider: Provider, k
         db_session, allocation.id, provider.id, who, Outcome.DISENGAGED, "Stopped replying after May."
     )
     db_session.expire_all()
-    assert (allocation.first_contact_on, allocation.first_contact_channel) == (TODAY, "text")
+    assert (allocation.first_contact_on, allocation.first_contact) == (
+        TODAY,
+        FirstContact(ContactMethod.TEXT),
+    )
     assert allocation.measures == Measures(
         sessions_offered=8, sessions_attended=6, sessions_not_attended=2, outcome_start=31
     )

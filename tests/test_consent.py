@@ -33,6 +33,7 @@ from hub.referrals.models import (
     DeclineReason,
     DuplicateDecision,
     EventKind,
+    FirstContact,
     Outcome,
     Referral,
     ReferralEvent,
@@ -619,7 +620,8 @@ def allocated_without_consent(db: Session, provider: Provider, stage: str) -> tu
     if stage != "allocated":
         allocation.decided_at = allocation.created_at
     if stage == "in support":
-        allocation.first_contact_on, allocation.first_contact_channel = calendar.today(), "phone"
+        allocation.first_contact_on = calendar.today()
+        allocation.first_contact = FirstContact(ContactMethod.PHONE)
     referral.status = {
         "allocated": ReferralStatus.ALLOCATED,
         "accepted": ReferralStatus.ACCEPTED,

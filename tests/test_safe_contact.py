@@ -21,6 +21,7 @@ from hub.referrals import cases, presenting
 from hub.referrals.models import (
     Allocation,
     ContactMethod,
+    FirstContact,
     Referral,
     ReferralEvent,
     ReferralStatus,
@@ -64,9 +65,7 @@ def counts(db: Session, allocation: Allocation) -> tuple[Any, ...]:
     return (
         found.referral.status,
         found.first_contact_on,
-        found.first_contact_channel,
-        found.first_contact_voicemail_left,
-        found.first_contact_service_named,
+        found.first_contact,
         db.scalar(select(func.count()).select_from(ReferralEvent)),
         db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action != "referral.viewed")),
         db.scalar(select(func.count()).select_from(OutboxMessage)),
@@ -106,8 +105,7 @@ def test_first_contact_through_the_referrer_works_when_the_person_chose_it(
     assert status == 303
     db_session.expire_all()
     assert allocation.referral.status is ReferralStatus.IN_SUPPORT
-    assert allocation.first_contact_channel == ContactMethod.REFERRER
-    assert allocation.first_contact_voicemail_left is None
+    assert allocation.first_contact == FirstContact(ContactMethod.REFERRER)
     _, page = desk.get(f"/provider/cases/{allocation.id}")
     assert f"Through the referrer, {TODAY.strftime('%-d %B %Y')}" in page
 
@@ -198,7 +196,7 @@ def test_a_phone_call_that_keeps_to_what_they_said_is_recorded_with_its_facts(
     assert status == 303
     db_session.expire_all()
     assert allocation.referral.status is ReferralStatus.IN_SUPPORT
-    assert (allocation.first_contact_voicemail_left, allocation.first_contact_service_named) == (True, False)
+    assert allocation.first_contact == FirstContact(ContactMethod.PHONE, True, False)
 
 
 def test_safe_times_and_the_name_to_use_are_beside_the_contact_action(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import threading
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from hub.referrals.models import (
     Allocation,
     ContactMethod,
     Correction,
+    FirstContact,
     Measures,
     Referral,
     Risks,
@@ -51,6 +53,7 @@ KNOWN_SHAPES: dict[type[Shape], Callable[[str], Shape]] = {
     ),
     Measures: lambda marker: Measures(**dict.fromkeys(Measures.names(), KNOWN_COUNT)),
     Correction: lambda marker: Correction(answer="email", before=marker),
+    FirstContact: lambda marker: FirstContact(ContactMethod.LETTER),
 }
 """A full value of each sealed shape, with the field's marker in it where the shape holds text."""
 
@@ -61,6 +64,10 @@ def known_value(field: Sealed[Any]) -> Any:
         return KNOWN_DATE
     if field.kind is str:
         return marker
+    if field.kind is bool:
+        return True
+    if isinstance(field.kind, type) and issubclass(field.kind, enum.StrEnum):
+        return list(field.kind)[-1]
     if isinstance(field.kind, type) and issubclass(field.kind, Shape):
         assert field.kind in KNOWN_SHAPES, f"add a known {field.kind.__name__} to KNOWN_SHAPES"
         return KNOWN_SHAPES[field.kind](marker)

@@ -23,6 +23,7 @@ from hub.referrals.models import (
     AccessNeeds,
     Allocation,
     ContactMethod,
+    FirstContact,
     Measures,
     Referral,
     ReferralSource,
@@ -51,6 +52,7 @@ def test_every_sealed_object_is_a_shape_or_a_mapping_with_its_value_kinds_named(
         "referral.risks",
         "allocation.measures",
         "referral_event.correction",
+        "allocation.first_contact",
     }
     assert {field_id(f) for f in MAPPINGS} == {
         "intake_draft_page.answers",
@@ -58,7 +60,7 @@ def test_every_sealed_object_is_a_shape_or_a_mapping_with_its_value_kinds_named(
         "kpi_return.reasons",
     }
     for kind in (dict, list, dict[int, str], Any):
-        with pytest.raises(TypeError, match="Sealed takes str, date, a Shape or dict"):
+        with pytest.raises(TypeError, match="Sealed takes str, date, bool, a text enum, a Shape or dict"):
             Sealed(kind)
 
 
@@ -146,6 +148,13 @@ OLD_SHAPES: list[tuple[type[Shape], Any, Shape]] = [
             "notes": "extra",
         },
         Measures(outcome_start=0, outcome_end=31),
+    ),
+    # How a first contact was made: an unknown way, or a yes or no not stored as a boolean, is not said.
+    (FirstContact, {"channel": "fax", "voicemail_left": "yes", "service_named": 1}, FirstContact()),
+    (
+        FirstContact,
+        {"channel": "phone", "voicemail_left": False, "from_a_newer_version": True},
+        FirstContact(ContactMethod.PHONE, voicemail_left=False),
     ),
     # Not an object at all.
     *[(kind, odd, kind()) for kind in KNOWN_SHAPES for odd in NOT_OBJECTS],

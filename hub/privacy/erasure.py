@@ -3,10 +3,10 @@
 Erasing empties every sealed value of the referral and of its allocations, timeline events and consent
 records, clears its blind indexes and its status code's hash (so nothing can be matched to it again), and
 marks it erased. It keeps every plain fact the KPIs count (dates, statuses, outcomes, providers,
-specialisms, flags, decline reasons, first contact) and the sessions and outcome scores of each case
-(``Allocation.measures``): numbers with no name to them, on which providers' returns for past quarters
-were built. So every past quarter's figures stay as they were. A referral under a legal hold is never
-erased. One audit entry (``retention.erased``) is written for each record erased.
+specialisms, flags, decline reasons, the day of first contact) and the sessions and outcome scores of
+each case (``Allocation.measures``): numbers with no name to them, on which providers' returns for
+past quarters were built. So every past quarter's figures stay as they were. A referral under a legal
+hold is never erased. One audit entry (``retention.erased``) is written for each record erased.
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ def erasable(model: type) -> list[Sealed[Any]]:
 
 
 def still_holding(model: type) -> Any:
-    """A condition true for rows of ``model`` that still hold something erasing would empty."""
-    return or_(*(getattr(model, field.column).is_not(None) for field in erasable(model)))
+    """A condition true for rows of ``model`` that still hold something erasing would empty (a sealed
+    value, or the plain columns an older release kept it in)."""
+    return or_(*(getattr(model, name).is_not(None) for field in erasable(model) for name in field.stored_in))
 
 
 def held() -> Any:
@@ -63,9 +64,9 @@ def is_held(db: Session, referral_id: uuid.UUID) -> bool:
 
 def _empty(db: Session, row: Any, actor: Actor) -> int:
     """Empty the row's erasable values; 1 (and an audit entry) if it held any, else 0."""
-    fields = [field for field in erasable(type(row)) if getattr(row, field.column) is not None]
+    fields = [f for f in erasable(type(row)) if any(getattr(row, name) is not None for name in f.stored_in)]
     for field in fields:
-        setattr(row, field.column, None)
+        setattr(row, field.name, None)  # empties its sealed column and any plain one left
     if not fields:
         return 0
     audit.record_as(db, actor, "retention.erased", type(row).__tablename__, row.id)

@@ -35,6 +35,7 @@ from hub.referrals.models import (
     Allocation,
     ConsentRecord,
     Correction,
+    FirstContact,
     Measures,
     Referral,
     ReferralEvent,
@@ -276,6 +277,7 @@ def _corrected(correction: Correction | None) -> dict[str, str] | None:
 
 def _allocation(allocation: Allocation) -> dict[str, Any]:
     measures = allocation.measures or Measures()
+    first = allocation.first_contact or FirstContact()
     return {
         "provider": allocation.provider.name,
         "offered_at": _moment(allocation.created_at),
@@ -285,9 +287,9 @@ def _allocation(allocation: Allocation) -> dict[str, Any]:
         "decline_reason": allocation.decline_reason.label if allocation.decline_reason else None,
         "decline_note": allocation.decline_note or "",
         "first_contact_on": _day(allocation.first_contact_on),
-        "first_contact_channel": allocation.first_contact_channel,
-        "voicemail_left": allocation.first_contact_voicemail_left,
-        "service_named": allocation.first_contact_service_named,
+        "first_contact_channel": first.channel.value if first.channel else None,
+        "voicemail_left": first.voicemail_left,
+        "service_named": first.service_named,
         "outcome": allocation.outcome.label if allocation.outcome else None,
         "closed_at": _moment(allocation.closed_at),
         "measures": {name: getattr(measures, name) for name in Measures.names()},

@@ -29,7 +29,7 @@ from hub.referrals.models import (
     Referral,
     SafeContact,
 )
-from hub.referrals.presenting import answer_sections
+from hub.referrals.presenting import answer_sections, first_contact
 
 bp = Blueprint("cases", __name__)
 
@@ -214,7 +214,7 @@ def _show(
         "cases/case.html",
         allocation=allocation,
         referral=referral,
-        sections=answer_sections(referral),
+        sections=answer_sections(referral) + first_contact([allocation]),
         forms=forms,
         failed=failed,
         failed_form=failed_form,

@@ -33,6 +33,7 @@ from hub.referrals.models import (
     ContactMethod,
     DeclineReason,
     EventKind,
+    FirstContact,
     Measures,
     Outcome,
     Referral,
@@ -201,9 +202,8 @@ def record_first_contact(
             raise BadDetails("The date of first contact must be today or in the past", "on")
         if allocation.decided_at is not None and on < calendar.day_of(allocation.decided_at):
             raise BadDetails("The date of first contact cannot be before you accepted the referral", "on")
-        allocation.first_contact_on, allocation.first_contact_channel = on, method.value
-        allocation.first_contact_voicemail_left = voicemail_left
-        allocation.first_contact_service_named = service_named
+        allocation.first_contact_on = on
+        allocation.first_contact = FirstContact(method, voicemail_left, service_named)
         timeline.record(
             db,
             referral,

@@ -202,7 +202,7 @@ def submit(db: Session, keyring: Keyring, draft: Draft) -> Submitted:
         _acknowledge(db, referral)
         audit.record(db, "referral.submitted", role="public", object_kind="referral", object_id=referral.id)
     chosen = referral.preferred_provider.name if referral.preferred_provider else None
-    return Submitted(referral.reference, status_code, referral.under_18, chosen, referral.help_choosing)
+    return Submitted(referral.reference, status_code, referral.under_18, chosen, bool(referral.help_choosing))
 
 
 def _referral_from(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, BlindIndex, Created, SealedRowMixin, Updated, UTCDateTime, utcnow
 from hub.providers.models import Provider, Specialism
-from hub.sealed import Sealed, Shape
+from hub.sealed import Plain, Sealed, Shape
 
 
 class ReferralSource(enum.StrEnum):
@@ -354,6 +354,46 @@ class Measures(Shape):
         return cls(**{name: _count(stored.get(name)) for name in cls.names()})
 
 
+def _flag(value: Any) -> bool | None:
+    """A yes or no as stored; anything else reads as not said."""
+    return value if isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class FirstContact(Shape):
+    """How a provider first contacted the person: ``Allocation.first_contact`` (the day stays plain).
+
+    For a phone call, whether a voicemail was left and whether the service was named; None for any
+    other way, or when not said.
+    """
+
+    channel: ContactMethod | None = None
+    voicemail_left: bool | None = None
+    service_named: bool | None = None
+
+    @classmethod
+    def read_fields(cls, stored: Mapping[str, Any]) -> FirstContact:
+        channel = stored.get("channel")
+        known = {m.value for m in ContactMethod}
+        return cls(
+            channel=ContactMethod(channel) if isinstance(channel, str) and channel in known else None,
+            voicemail_left=_flag(stored.get("voicemail_left")),
+            service_named=_flag(stored.get("service_named")),
+        )
+
+    @classmethod
+    def from_plain(cls, channel: Any, voicemail_left: Any, service_named: Any) -> FirstContact:
+        """What an older release kept in the allocation's plain columns."""
+        return cls.read(
+            {"channel": channel, "voicemail_left": voicemail_left, "service_named": service_named}
+        )
+
+
+def _as_kept(value: Any) -> Any:
+    """A plain column's value, read as it was kept."""
+    return value
+
+
 CORRECTABLE = {
     "full-name": ("full_name", "Full name"),
     "preferred-name": ("preferred_name", "Name to use"),
@@ -429,7 +469,10 @@ class Referral(SealedRowMixin, Base):
     consent_to_share: Mapped[bool] = mapped_column(default=False)
     under_18: Mapped[bool] = mapped_column(default=False)
     possible_duplicate: Mapped[bool] = mapped_column(default=False)
-    help_choosing: Mapped[bool] = mapped_column(default=False)
+    # The person asked the triage team to help them choose (sealed; plain before revision 0024, read
+    # only through ``help_choosing`` until ``keys seal-plain`` empties it and a later revision drops it).
+    legacy_help_choosing: Mapped[bool | None] = mapped_column("help_choosing")
+    help_choosing = Sealed(bool, plain=Plain(("legacy_help_choosing",), _as_kept))
     # Current risks or children in the household were reported: such referrals head the queue.
     risk_flagged: Mapped[bool] = mapped_column(default=False)
     preferred_provider_id: Mapped[int | None] = mapped_column(ForeignKey("provider.id", ondelete="SET NULL"))
@@ -504,11 +547,19 @@ class Allocation(SealedRowMixin, Base):
     decline_reason: Mapped[DeclineReason | None] = mapped_column(_enum(DeclineReason))
     decline_note = Sealed(str)
     first_contact_on: Mapped[date | None]
-    first_contact_channel: Mapped[str | None] = mapped_column(String(20))  # a ContactMethod value
-    # For a first contact by phone: was a voicemail left, was the service named (checked against what
-    # the person said was safe).
-    first_contact_voicemail_left: Mapped[bool | None]
-    first_contact_service_named: Mapped[bool | None]
+    # How: the way, and for a phone call whether a voicemail was left and the service named (checked
+    # against what the person said was safe). Plain before revision 0024 (the legacy columns, read
+    # only through ``first_contact`` until ``keys seal-plain`` empties them).
+    first_contact = Sealed(
+        FirstContact,
+        plain=Plain(
+            ("legacy_first_contact_channel", "legacy_voicemail_left", "legacy_service_named"),
+            FirstContact.from_plain,
+        ),
+    )
+    legacy_first_contact_channel: Mapped[str | None] = mapped_column("first_contact_channel", String(20))
+    legacy_voicemail_left: Mapped[bool | None] = mapped_column("first_contact_voicemail_left")
+    legacy_service_named: Mapped[bool | None] = mapped_column("first_contact_service_named")
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     measures = Sealed(Measures)
@@ -620,7 +671,10 @@ class ConsentRecord(SealedRowMixin, Base):
     given: Mapped[bool]
     wording: Mapped[str | None] = mapped_column(String(32))
     route: Mapped[ConsentRoute] = mapped_column(_enum(ConsentRoute))
-    method: Mapped[ConsentMethod | None] = mapped_column(_enum(ConsentMethod))
+    # How the person told the triage team (sealed; plain before revision 0024, read only through
+    # ``method`` until ``keys seal-plain`` empties it).
+    legacy_method: Mapped[ConsentMethod | None] = mapped_column("method", _enum(ConsentMethod))
+    method = Sealed(ConsentMethod, plain=Plain(("legacy_method",), _as_kept))
     # The day the person agreed (or withdrew), as they or their referrer said.
     happened_on: Mapped[date]
     recorded_at: Mapped[Created]

@@ -6,7 +6,7 @@ Only staff pages use this, and each of them audits the view. Nothing is shown th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +17,8 @@ from hub.referrals.models import (
     AccessNeeds,
     Allocation,
     AllocationStatus,
+    ContactMethod,
+    FirstContact,
     Referral,
     ReferralSource,
     ReferralStatus,
@@ -166,6 +168,24 @@ def _from_a_professional(referral: Referral) -> list[dict[str, Any]]:
             "referrer",
         ),
     ]
+
+
+def first_contact(offers: Iterable[Allocation]) -> list[dict[str, Any]]:
+    """How each of these offers' first contact was made (none when not made yet): what staff check
+    against the safe-contact answers above it."""
+    sections = []
+    for offer in offers:
+        if offer.first_contact_on is None:
+            continue
+        made = offer.first_contact or FirstContact()
+        rows: list[tuple[str, Any]] = [
+            ("Date", offer.first_contact_on),
+            ("How", made.channel.label if made.channel else ""),
+        ]
+        if made.channel is ContactMethod.PHONE:
+            rows += [("Voicemail left", made.voicemail_left), ("Said who was calling", made.service_named)]
+        sections.append(_section("First contact", rows, "first-contact"))
+    return sections
 
 
 @dataclass(frozen=True)
