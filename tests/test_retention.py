@@ -254,3 +254,40 @@ def test_every_quarters_figures_are_the_same_after_everything_closed_is_erased(
     assert figures(db_session, quarters) == before
     for model in (ReferralEvent, ConsentRecord):  # the rows stay, emptied: the timeline still shows when
         assert (db_session.scalar(select(func.count()).select_from(model)) or 0) > 0
+
+
+def test_erasing_a_referral_empties_the_emails_sent_to_the_person_and_drops_those_waiting(
+    db_session: Session,
+) -> None:
+    referral = closed_referral(db_session, SEVEN_YEARS_AGO)
+    sent = factories.outbox_message(
+        db_session, to_address="alex@example.org", to_index="e" * 64, sent_at=MIDDAY
+    )
+    waiting = factories.outbox_message(db_session, to_address="alex@example.org", to_index="e" * 64)
+    to_someone_else = factories.outbox_message(db_session, to_index="x" * 64, sent_at=MIDDAY)
+    db_session.commit()
+    sent_id, waiting_id = sent.id, waiting.id
+
+    erasure.erase_referral(db_session, referral, OPERATOR, because="An erasure request")
+    db_session.expire_all()
+    emptied = db_session.get(OutboxMessage, sent_id)
+    assert emptied is not None and emptied.erased_at is not None and emptied.sent_at == MIDDAY
+    assert (emptied.body, emptied.to_address, emptied.to_index) == ("", None, None)
+    assert db_session.get(OutboxMessage, waiting_id) is None  # never sent now
+    assert to_someone_else.body and to_someone_else.to_address == "someone@example.org"
+    assert ("outbox_message", str(sent_id)) in erased_entries(db_session)
+    dropped = select(AuditEntry.object_id).where(AuditEntry.action == "outbox.dropped")
+    assert db_session.scalars(dropped).all() == [str(waiting_id)]
+
+
+def test_emails_to_an_address_another_live_referral_gives_are_kept(db_session: Session) -> None:
+    referral = closed_referral(db_session, SEVEN_YEARS_AGO)
+    factories.referral(db_session, email="alex@example.org", email_index="e" * 64)  # referred again
+    sent = factories.outbox_message(
+        db_session, to_address="alex@example.org", to_index="e" * 64, sent_at=MIDDAY
+    )
+    db_session.commit()
+
+    erasure.erase_referral(db_session, referral, OPERATOR, because="An erasure request")
+    db_session.expire_all()
+    assert sent.erased_at is None and sent.to_address == "alex@example.org" and sent.body

@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from hub import audit
+from hub import audit, outbox
 from hub.audit import Actor
 from hub.db import committed, utcnow
+from hub.outbox import OutboxMessage
 from hub.privacy.models import LegalHold
 from hub.referrals.models import Allocation, ConsentRecord, Referral, ReferralEvent
 from hub.sealed import SEALED_FIELDS, Sealed
@@ -73,9 +74,40 @@ def _empty(db: Session, row: Any, actor: Actor) -> int:
     return 1
 
 
+def erase_emails(db: Session, messages: Iterable[OutboxMessage], actor: Actor) -> int:
+    """Empty each sent email's body and address (and the address's index), keeping when and of which
+    kind it was sent; how many were emptied."""
+    emptied = 0
+    for message in messages:
+        if message.erased_at is not None or message.sent_at is None:
+            continue
+        message.body, message.to_address, message.to_index, message.erased_at = "", None, None, utcnow()
+        audit.record_as(db, actor, "retention.erased", OutboxMessage.__tablename__, message.id)
+        emptied += 1
+    return emptied
+
+
+def _emails_to_them(db: Session, referral: Referral, actor: Actor) -> int:
+    """The emails to the person's own address: those waiting are never sent, those sent are emptied.
+    Left alone while another referral not yet erased gives the same address: they may be about it."""
+    if referral.email_index is None:
+        return 0
+    shared = select(Referral.id).where(
+        Referral.email_index == referral.email_index, Referral.id != referral.id
+    )
+    if db.scalars(shared.limit(1)).first() is not None:
+        return 0
+    query = select(OutboxMessage).where(OutboxMessage.to_index == referral.email_index)
+    messages = list(db.scalars(query.order_by(OutboxMessage.created_at, OutboxMessage.id)))
+    dropped = outbox.drop_unsent(db, [m.id for m in messages if m.sent_at is None], actor)
+    return dropped + erase_emails(db, [m for m in messages if m.sent_at is not None], actor)
+
+
 def erase_answers(db: Session, referral: Referral, actor: Actor, because: str) -> int:
-    """The referral's own values, its blind indexes and status code; marks it erased. Inside the caller's
-    transaction, with the referral locked; 1 if it held anything, else 0."""
+    """The referral's own values, its blind indexes and status code, and the emails to the person's own
+    address; marks it erased. Inside the caller's transaction, with the referral locked; 1 if it held
+    anything, else 0 (the emails are audited on their own)."""
+    _emails_to_them(db, referral, actor)
     for name in BLIND_INDEXES:
         setattr(referral, name, None)
     referral.status_secret_hash = None

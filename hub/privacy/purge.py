@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hub import audit
 from hub.audit import Actor
 from hub.auth.models import StaffUser
-from hub.db import committed, utcnow
+from hub.db import committed
 from hub.outbox import OutboxMessage
 from hub.privacy import erasure
 from hub.privacy.schedule import Kind, Rule, rules
@@ -139,13 +139,8 @@ def _erase_drafts(db: Session, ids: list[Any], actor: Actor) -> int:
 
 def _erase_emails(db: Session, ids: list[Any], actor: Actor) -> int:
     with committed(db):
-        messages = db.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.erased_at.is_(None))
-        ).all()
-        for message in messages:
-            message.body, message.to_address, message.to_index, message.erased_at = "", None, None, utcnow()
-            audit.record_as(db, actor, "retention.erased", OutboxMessage.__tablename__, message.id)
-    return len(messages)
+        messages = db.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+        return erasure.erase_emails(db, messages, actor)
 
 
 def _erase_accounts(db: Session, ids: list[Any], actor: Actor) -> int:
