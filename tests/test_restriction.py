@@ -117,6 +117,8 @@ def test_a_provider_guessing_the_addresses_of_a_restricted_case_gets_no_personal
     _, risky = pat.get("/provider/cases?group=active&risk=yes")
     assert allocation.referral.reference not in risky, "a restricted case's risks are not a filter either"
     assert db_session.scalar(select(func.count()).where(AuditEntry.action == "referral.viewed")) == viewed
+    _, home = pat.get("/staff")
+    assert "details restricted, contact the triage team before any contact" in home
 
 
 def test_recording_first_contact_on_a_restricted_case_says_why_not_and_writes_nothing(
