@@ -37,10 +37,15 @@ run: $(VENV)/.installed $(ASSETS)/VERSION
 	-$(FLASK) check  # a local instance misses what production needs; that does not stop it running
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-## test: every test on SQLite, then on a throwaway PostgreSQL server
+## test: every test on SQLite and on a throwaway PostgreSQL server, the two runs at once (each keeps one
+## core busy); the SQLite run's report is printed after the PostgreSQL one, and either failing fails
 test: $(VENV)/.installed-test $(ASSETS)/VERSION
-	$(BIN)/pytest --db sqlite
-	$(BIN)/pytest --db postgresql
+	@report=$$(mktemp); \
+	$(BIN)/pytest --db sqlite > "$$report" 2>&1 & sqlite=$$!; \
+	$(BIN)/pytest --db postgresql; postgresql=$$?; \
+	wait $$sqlite; lite=$$?; \
+	echo; echo "The SQLite run:"; cat "$$report"; rm -f "$$report"; \
+	test $$postgresql -eq 0 && test $$lite -eq 0
 
 ## lint: ruff (with the bandit rules) and its formatting over everything; mypy --strict over hub/, tests/ and benchmarks/
 lint: $(VENV)/.installed-test
