@@ -1,8 +1,9 @@
 """Dependencies point one way: the core knows no feature, ``auth`` and ``providers`` know nothing of
-referrals or KPIs, referrals know nothing of KPIs, ``privacy`` (a person's rights and retention) may
-read referrals but nothing below it knows ``privacy``, ``workplace`` (the staff's navigation and home pages)
-sits above them all and nothing but the app factory knows it, and nothing but the app factory reaches
-into views.
+referrals or KPIs, ``feedback`` (survivors' anonymous answers) and ``measures`` (the registry of outcome
+measures) know nothing of referrals or KPIs either, so no answer can be tied to a case through them,
+referrals know nothing of KPIs, ``privacy`` (a person's rights and retention) may read referrals but
+nothing below it knows ``privacy``, ``workplace`` (the staff's navigation and home pages) sits above them
+all and nothing but the app factory knows it, and nothing but the app factory reaches into views.
 
 Read from the source with ``ast``, so an import inside a function counts as much as one at the top.
 """
@@ -25,9 +26,27 @@ COMPOSITION = {
 }
 
 FORBIDDEN = {
-    "core": ("hub.referrals", "hub.kpi", "hub.auth", "hub.providers", "hub.privacy", "hub.workplace"),
-    "hub.auth": ("hub.referrals", "hub.kpi", "hub.privacy", "hub.workplace"),
-    "hub.providers": ("hub.referrals", "hub.kpi", "hub.privacy", "hub.workplace"),
+    "core": (
+        "hub.referrals",
+        "hub.kpi",
+        "hub.auth",
+        "hub.providers",
+        "hub.privacy",
+        "hub.workplace",
+        "hub.feedback",
+        "hub.measures",
+    ),
+    "hub.auth": ("hub.referrals", "hub.kpi", "hub.privacy", "hub.workplace", "hub.feedback", "hub.measures"),
+    "hub.providers": (
+        "hub.referrals",
+        "hub.kpi",
+        "hub.privacy",
+        "hub.workplace",
+        "hub.feedback",
+        "hub.measures",
+    ),
+    "hub.feedback": ("hub.referrals", "hub.kpi", "hub.privacy", "hub.workplace", "hub.measures"),
+    "hub.measures": ("hub.referrals", "hub.kpi", "hub.privacy", "hub.workplace", "hub.feedback"),
     "hub.referrals": ("hub.kpi", "hub.privacy", "hub.workplace"),
     "hub.kpi": ("hub.privacy", "hub.workplace"),
     "hub.privacy": ("hub.kpi", "hub.workplace"),
@@ -69,7 +88,8 @@ def imports_in(name: str, source: str, *, is_package: bool = False) -> set[str]:
 
 
 def part_of(name: str) -> str:
-    for part in ("hub.auth", "hub.providers", "hub.referrals", "hub.kpi", "hub.privacy", "hub.workplace"):
+    parts = ("hub.auth", "hub.providers", "hub.feedback", "hub.measures", "hub.referrals", "hub.kpi")
+    for part in (*parts, "hub.privacy", "hub.workplace"):
         if name == part or name.startswith(part + "."):
             return part
     return "core"
@@ -136,3 +156,4 @@ def test_the_check_sees_an_upward_import() -> None:
     assert any(under(imported, "hub.referrals") for imported in found)
     assert part_of("hub.auth.services") == "hub.auth" and part_of("hub.calendar") == "core"
     assert part_of("hub.workplace.home") == "hub.workplace"
+    assert part_of("hub.feedback.codes") == "hub.feedback" and part_of("hub.measures") == "hub.measures"
