@@ -17,7 +17,8 @@ from hub.calendar import Quarter
 from hub.privacy import erasure, schedule
 from hub.privacy.models import ErasureDecision, LegalHold
 from hub.privacy.schedule import Kind, Unit
-from hub.referrals.models import Allocation, AllocationStatus, Referral, ReferralStatus
+from hub.referrals import states
+from hub.referrals.models import Allocation, AllocationStatus, Outcome, Referral, ReferralStatus
 
 from . import factories
 from .clock import MIDDAY, Clock
@@ -221,6 +222,22 @@ def test_a_held_referral_is_not_erased_on_request_and_a_refusal_needs_its_exempt
     assert (decision.erased, decision.exemption, decision.basis) == (False, "legal_claims", "A claim")
 
 
+@pytest.mark.parametrize("status", sorted(states.OPEN))
+def test_an_open_referral_is_never_erased_and_nothing_changes(
+    db_session: Session, status: ReferralStatus
+) -> None:
+    """Waiting, offered or in support: erasing would leave the queue or a provider with empty answers."""
+    referral = closed_referral(db_session, MIDDAY - timedelta(days=30), status=status)
+    db_session.commit()
+    before = sealed_left(db_session, referral)
+    with pytest.raises(erasure.StillOpen, match="so it cannot be erased yet"):
+        erasure.erase_referral(db_session, referral, OPERATOR, because="Erased on request")
+    assert sealed_left(db_session, referral) == before and len(before) == 11
+    stored = db_session.get(Referral, referral.id)
+    assert stored is not None and stored.erased_at is None and stored.status is status
+    assert "retention.erased" not in actions(db_session)
+
+
 # -- an erased referral, everywhere -----------------------------------------------------------------
 
 
@@ -235,9 +252,14 @@ def test_an_erased_referrals_pages_still_work_and_say_it_was_erased(
         db_session, full_name="Alex Example", email_index="e" * 64, possible_duplicate=True
     )
     case = factories.allocation(
-        db_session, referral_id=referral.id, provider_id=provider.id, status=AllocationStatus.ACCEPTED
+        db_session,
+        referral_id=referral.id,
+        provider_id=provider.id,
+        status=AllocationStatus.ACCEPTED,
+        outcome=Outcome.SUPPORT_COMPLETED,
+        closed_at=MIDDAY - timedelta(days=3),
     )
-    referral.status = ReferralStatus.ACCEPTED
+    referral.status = ReferralStatus.CLOSED
     db_session.commit()
     erasure.erase_referral(db_session, referral, OPERATOR, because="Erased on request")
 
@@ -261,8 +283,8 @@ def test_an_erased_referrals_pages_still_work_and_say_it_was_erased(
     assert commissioner.get("/commissioner/kpi")[0] == 200
     assert staff.get(f"/kpi/returns/{quarter.year}/{quarter.number}")[0] == 200
     stored = db_session.get(Referral, referral.id)
-    assert stored is not None and stored.status is ReferralStatus.ACCEPTED
+    assert stored is not None and stored.status is ReferralStatus.CLOSED
     # The status page can no longer match it (its code's hash is gone), and says so plainly.
     page = status_check(app.test_client(), referral.reference, "ABCD-EFGH")
-    assert "Accepted" not in page and "<h1" in page
+    assert "Closed" not in page and "<h1" in page
     assert db_session.get(Allocation, case.id) is not None

@@ -63,9 +63,8 @@ def closed_referral(db: Session, closed_at: datetime, **fields: Any) -> Referral
         status_secret_hash="hash",
         support_wanted="Someone to talk to",
         referrer_name="Sam Worker",
-        status=ReferralStatus.CLOSED,
         status_changed_at=closed_at,
-        **fields,
+        **{"status": ReferralStatus.CLOSED, **fields},
     )
     factories.allocation(
         db,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import uuid
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -20,10 +21,12 @@ from sqlalchemy.orm import Session
 
 from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
+from hub.calendar import today
 from hub.outbox import OutboxMessage
 from hub.privacy import requests
-from hub.privacy.models import RequestReferral, RequestStatus, RightsRequest
-from hub.referrals.models import Referral
+from hub.privacy.models import ErasureDecision, RequestReferral, RequestStatus, RightsRequest
+from hub.referrals import consent
+from hub.referrals.models import ConsentMethod, Referral
 
 from . import factories
 from .clock import Clock
@@ -352,9 +355,23 @@ def test_an_erasure_request_leads_from_the_register_to_the_erasure_and_then_show
     decide = re.findall(r'href="(/admin/referrals/[^"]+/erasure)"', page)
     assert len(decide) == 2 and "Erased" not in page
 
-    answered = officer.send(
-        decide[0], decision="erase", basis="Article 17(1)(a): no longer needed", confirm="yes"
+    # Both are still waiting in the queue: erasing now would leave the triage team an empty referral.
+    erase = {"decision": "erase", "basis": "Article 17(1)(a): no longer needed", "confirm": "yes"}
+    refused = officer.send(decide[0], **erase).get_data(as_text=True)
+    assert "is still open (“Waiting in the queue”), so it cannot be erased yet" in refused
+    assert "Ask the triage team to record that the person withdrew their consent" in refused
+    assert db_session.scalars(select(ErasureDecision)).all() == []
+    assert db_session.scalars(select(Referral).where(Referral.erased_at.is_not(None))).all() == []
+    assert "This referral is still open, so it cannot be erased yet" in officer.get(decide[0])[1]
+
+    # The triage team records the withdrawal (which closes it); then it is erased.
+    referral_id = uuid.UUID(decide[0].split("/")[3])
+    allocator = Actor(id=str(uuid.uuid4()), role=Role.ALLOCATOR)
+    consent.withdraw(
+        db_session, referral_id, allocator, on=today(), method=ConsentMethod.PHONE, note="Asked to be erased"
     )
+    assert "still open" not in officer.get(decide[0])[1]
+    answered = officer.send(decide[0], **erase)
     assert answered.status_code in (200, 303)
     erased = db_session.scalars(select(Referral).where(Referral.erased_at.is_not(None))).all()
     assert len(erased) == 1 and erased[0].full_name is None and erased[0].reference in (first, mine)

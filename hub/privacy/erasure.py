@@ -6,7 +6,9 @@ marks it erased. It keeps every plain fact the KPIs count (dates, statuses, outc
 specialisms, flags, decline reasons, the day of first contact) and the sessions and outcome scores of
 each case (``Allocation.measures``): numbers with no name to them, on which providers' returns for
 past quarters were built. So every past quarter's figures stay as they were. A referral under a legal
-hold is never erased. One audit entry (``retention.erased``) is written for each record erased.
+hold is never erased, and neither is one still open (waiting in the queue, offered, or in support):
+the triage team withdraws it first, so no provider is left with an offer or a case of empty answers.
+One audit entry (``retention.erased``) is written for each record erased.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from hub.audit import Actor
 from hub.db import committed, utcnow
 from hub.outbox import OutboxMessage
 from hub.privacy.models import LegalHold
+from hub.referrals import states
 from hub.referrals.models import Allocation, ConsentRecord, Referral, ReferralEvent
 from hub.sealed import SEALED_FIELDS, Sealed
 
@@ -39,6 +42,17 @@ class OnLegalHold(Exception):
 
     def __str__(self) -> str:
         return "This referral is under a legal hold, so it cannot be erased until the hold is lifted"
+
+
+class StillOpen(Exception):
+    """The referral is still open: erasing it would leave the queue or a provider with empty answers."""
+
+    def __init__(self, referral: Referral) -> None:
+        super().__init__(
+            f"{referral.reference} is still open (“{referral.status.label}”), so it cannot be erased yet. "
+            "Ask the triage team to record that the person withdrew their consent, which closes it and "
+            "tells any provider, then erase it."
+        )
 
 
 def erasable(model: type) -> list[Sealed[Any]]:
@@ -139,10 +153,13 @@ def _locked(db: Session, referral: Referral) -> Referral:
 
 def erase_referral(db: Session, referral: Referral, actor: Actor, *, because: str) -> int:
     """Erase the referral's personal values now (see the module); how many records were erased (0 when
-    it was erased already). Raises :class:`OnLegalHold`, changing nothing, when it is held. ``because``
+    it was erased already). Raises :class:`OnLegalHold`, changing nothing, when it is held, and
+    :class:`StillOpen` when it is not closed, signposted or withdrawn. ``because``
     (the schedule, or an erasure request) is kept sealed with it, for the staff who open it later."""
     with committed(db):
         referral = _locked(db, referral)
         if is_held(db, referral.id):
             raise OnLegalHold()
+        if referral.status not in states.FINAL:
+            raise StillOpen(referral)
         return erase_answers(db, referral, actor, because) + erase_case_records(db, [referral.id], actor)

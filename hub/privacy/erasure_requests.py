@@ -16,6 +16,7 @@ from hub import audit
 from hub.audit import Actor
 from hub.db import committed
 from hub.privacy.erasure import OnLegalHold as OnLegalHold
+from hub.privacy.erasure import StillOpen as StillOpen
 from hub.privacy.erasure import erase_referral, is_held
 from hub.privacy.models import ErasureDecision
 from hub.referrals.models import Referral
@@ -56,7 +57,8 @@ def _decision(referral: Referral, actor: Actor, *, erased: bool, basis: str) -> 
 
 def erase_on_request(db: Session, referral: Referral, basis: str, actor: Actor) -> int:
     """Record the decision to erase and erase now, in one transaction; how many records were erased.
-    Raises OnLegalHold (nothing recorded) while the referral is held."""
+    Raises OnLegalHold (nothing recorded) while the referral is held, and StillOpen (nothing recorded)
+    while it is not yet closed."""
     basis = _basis(basis)
     with committed(db):
         if is_held(db, referral.id):

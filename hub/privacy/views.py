@@ -24,9 +24,10 @@ from hub.auth.access import (
 from hub.auth.models import Role
 from hub.plurals import counted
 from hub.privacy import erasure_requests, holds, purge, schedule
-from hub.privacy.erasure import OnLegalHold
+from hub.privacy.erasure import OnLegalHold, StillOpen
 from hub.privacy.forms import KEEP, ErasureForm, HoldForm, LiftForm, RuleForm
 from hub.privacy.models import LegalHold
+from hub.referrals import states
 from hub.referrals.models import Referral
 
 bp = Blueprint("privacy", __name__)
@@ -150,7 +151,7 @@ def erasure_request(referral_id: uuid.UUID) -> str | Response:
             return render_template("privacy/erasure_confirm.html", form=form, referral=referral)
         try:
             message = _decide(referral, form)
-        except (erasure_requests.DecisionError, OnLegalHold) as error:
+        except (erasure_requests.DecisionError, OnLegalHold, StillOpen) as error:
             problem = str(error)
         else:
             return _back(url_for("privacy.erasure_request", referral_id=referral.id), message)
@@ -176,6 +177,7 @@ def _erasure_page(referral: Referral, form: ErasureForm, problem: str | None) ->
         problem=problem,
         referral=referral,
         held=holds.in_force(db.session(), referral.id),
+        still_open=referral.status not in states.FINAL,
         decisions=decided,
         exemptions=erasure_requests.EXEMPTIONS,
     )
