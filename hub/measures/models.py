@@ -84,6 +84,18 @@ class OutcomeMeasure(Base):
             return [float(table[str(s)]) for s in sums if str(s) in table] or [0.0]
         return [float(s) for s in sums]
 
+    def totals_text(self) -> str:
+        """The totals it can give, in words: "0 to 40"."""
+        return f"{number_text(self.lowest)} to {number_text(self.highest)}"
+
+    @property
+    def reliable_change_text(self) -> str:
+        return number_text(self.reliable_change)
+
+    @property
+    def cutoff_text(self) -> str:
+        return number_text(self.clinical_cutoff)
+
     def describe_range(self) -> str:
         """The clinical range in words: "11 or more", "below 19.3"."""
         cutoff = number_text(self.clinical_cutoff)
