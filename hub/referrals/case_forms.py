@@ -124,6 +124,7 @@ class OutcomeMeasureForm(StaffForm):
         "When in their support was it taken?",
         validators=[InputRequired("Choose when the measure was taken")],
         choices=options([(p.value, p.label) for p in MeasurePoint]),
+        validate_choice=False,  # the service refuses anything else, saying what to choose
         widget=GovRadioInput(),
     )
     taken_on = day_so_far("What day was it taken?", "the day the measure was taken")
