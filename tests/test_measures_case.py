@@ -5,6 +5,7 @@ case, no first contact) changes nothing and keeps what was typed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -44,7 +45,7 @@ def in_support(db: Session, provider: Provider) -> Allocation:
 
 
 def form(
-    items: list[int | str], *, measure: str = "core-10", point: str = "start", day: int = 1
+    items: Sequence[int | str], *, measure: str = "core-10", point: str = "start", day: int = 1
 ) -> dict[str, Any]:
     on = TODAY - timedelta(days=day)
     fields: dict[str, Any] = {
