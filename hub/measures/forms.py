@@ -156,8 +156,6 @@ class MeasureForm(ThresholdsForm):
             raise ValidationError("Risk items must be item numbers separated by commas, like 6")
 
     def validate_conversion(self, field: Field) -> None:
-        if self.total.data == Total.TABLE.value and not field.data:
-            raise ValidationError("Enter the conversion table, one line for each raw sum")
         if read_table(field.data) is None:
             raise ValidationError(
                 "Each line of the conversion table must be a raw sum, =, and a score, like 7 = 7.00"
