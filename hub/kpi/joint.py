@@ -98,7 +98,9 @@ def with_share(cell: str, share: Number | None) -> str:
     """An outcome figure with the share of closed cases measured beside it."""
     if cell == NOT_GIVEN:
         return cell
-    return f"{cell} ({NOT_GIVEN if share is None else figure_text(share) + '%'} measured)"
+    if share is None:
+        return f"{cell} (share measured not known)"
+    return f"{cell} ({figure_text(share)}% measured)"
 
 
 def _returns_by_provider(db: Session, quarters: list[int]) -> dict[tuple[int, int], list[KpiReturn]]:
