@@ -335,3 +335,75 @@ def test_the_sessions_form_no_longer_asks_for_scores_and_keeps_old_ones(
     db_session.expire_all()
     kept = db_session.get(Allocation, allocation.id)
     assert kept is not None and kept.measures == Measures(sessions_offered=6, outcome_start=22, outcome_end=9)
+
+
+def test_erasing_the_referral_keeps_the_scores_and_the_outcome_figures(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    from hub.calendar import Quarter
+    from hub.kpi.outcome_figures import outcome_figures
+    from hub.privacy.erasure import erase_referral
+    from hub.referrals.models import Outcome
+
+    allocation = in_support(db_session, provider)
+    who = staff(db_session, provider)
+    for point, answers, before in (("start", START_28, 20), ("end", END_8, 2)):
+        cases.record_outcome_measure(
+            db_session,
+            allocation.id,
+            provider.id,
+            who,
+            measure_code="core-10",
+            point=point,
+            taken_on=TODAY - timedelta(days=before),
+            answers=answers,
+        )
+    cases.close(db_session, allocation.id, provider.id, who, Outcome.SUPPORT_COMPLETED)
+    quarter = Quarter.containing(TODAY)
+    figures = {k: f.value for k, f in outcome_figures(db_session, provider.id, quarter).items()}
+    assert figures["change_recovered"] == 1
+    erase_referral(db_session, allocation.referral, DPO, because="Erased on request")
+    db_session.expire_all()
+    kept = db_session.scalars(select(MeasureRecord).where(MeasureRecord.allocation_id == allocation.id)).all()
+    assert {tuple(r.items.answers) for r in kept if r.items} == {tuple(START_28), tuple(END_8)}
+    assert {k: f.value for k, f in outcome_figures(db_session, provider.id, quarter).items()} == figures
+
+
+def test_the_subject_access_pack_lists_each_measure_with_its_scores(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    import io
+    import json
+    import zipfile
+
+    from hub.privacy.subject_access import pack
+
+    allocation = in_support(db_session, provider)
+    cases.record_outcome_measure(
+        db_session,
+        allocation.id,
+        provider.id,
+        staff(db_session, provider),
+        measure_code="gad-7",
+        point="start",
+        taken_on=TODAY,
+        answers=[3, 2, 1, 0, 1, 2, 3],
+    )
+    with app.test_request_context():
+        made, _ = pack(db_session, [allocation.referral_id], DPO)
+    archive = zipfile.ZipFile(io.BytesIO(made))
+    contents = json.loads(archive.read("subject-access.json"))
+    taken = contents["referrals"][0]["case_records"][0]["outcome_measures"]
+    assert taken == [
+        {
+            "measure": "GAD-7",
+            "version": "2006",
+            "point": "At the start",
+            "taken_on": TODAY.isoformat(),
+            "item_scores": [3, 2, 1, 0, 1, 2, 3],
+            "total": 12.0,
+            "in_clinical_range": True,
+        }
+    ]
+    document = archive.read("subject-access.html").decode()
+    assert "Outcome measure: GAD-7" in document and "Item scores: 3, 2, 1, 0, 1, 2, 3" in document

@@ -87,6 +87,8 @@ ACTIONS = {
 }
 
 CONTACT_ACTIONS = frozenset({"first-contact"})
+NEEDS_CONTACT = frozenset({"outcome-measure"})
+"""Actions offered only once a first contact is recorded."""
 """Actions that contact the person: the page shows how, when and as whom it is safe beside each."""
 
 
@@ -239,7 +241,10 @@ def _show(
         return _show_restricted(allocation, failed, failed_form, problem)
     session = db.session()
     audit.viewed(session, current_actor(), "referral.viewed", "referral", referral.id)
-    forms = _forms(allocation, failed, failed_form)
+    # No measure can have been taken before the first contact (the service refuses it too).
+    forms = _forms(
+        allocation, failed, failed_form, NEEDS_CONTACT if allocation.first_contact_on is None else frozenset()
+    )
     safe = SafeContact.of(referral)
     return render_template(
         "cases/case.html",
