@@ -67,6 +67,7 @@ def _register_blueprints(app: Flask) -> None:
     from hub.kpi.admin_views import bp as kpi_admin_bp
     from hub.kpi.commissioner_views import bp as commissioner_bp
     from hub.kpi.views import bp as kpi_bp
+    from hub.measures.admin_views import bp as measures_admin_bp
     from hub.privacy.notice_views import bp as privacy_notice_bp
     from hub.privacy.request_views import bp as requests_bp
     from hub.privacy.restriction_views import bp as restriction_bp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
         kpi_bp,
         commissioner_bp,
         kpi_admin_bp,
+        measures_admin_bp,
         privacy_bp,
         restriction_bp,
         requests_bp,

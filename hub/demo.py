@@ -649,6 +649,7 @@ class _Story:
             cases.record_measures(self.db, offer, provider_id, actor, values)
         else:
             cases.close(self.db, offer, provider_id, actor, Outcome(step.detail))
+        _demo_outcome_measures(self.db, case, step, provider_id, actor)
 
 
 TRIAGE_MOVES = {
@@ -776,9 +777,10 @@ def _demo_returns(db: Session, story: _Story, oldest: Quarter) -> list[_Event]:
             KpiDefinition.from_quarter > oldest.key, KpiDefinition.until_quarter.is_(None)
         )
     ).all()
+    superseded = _superseded_before(db, oldest)
     db.execute(update(KpiDefinition).where(KpiDefinition.id.in_(moved)).values(from_quarter=oldest.key))
     with clock_at(_at(oldest.first_day, 8 * 60)):
-        for definition_id in moved:
+        for definition_id in [*moved, *superseded]:
             audit.record_as(
                 db,
                 Actor(id=None, role="operator"),
@@ -801,6 +803,21 @@ def _demo_returns(db: Session, story: _Story, oldest: Quarter) -> list[_Event]:
             events.append(_Event(moment, (10_000 + quarter.key, number), send))
         quarter = quarter.next()
     return events
+
+
+def _superseded_before(db: Session, oldest: Quarter) -> list[int]:
+    """Codes redefined since (the same code from a later quarter, such as the outcome figures the hub
+    counts from October 2026): the demo hub was set up with the newest definition, so the older one is
+    put in force for the quarter before its history only, out of the way (the newer one is moved to the
+    start of the history with the rest); returns the older ones' ids, to audit the move."""
+    rows = db.scalars(select(KpiDefinition).order_by(KpiDefinition.from_quarter)).all()
+    newest = {d.code: d for d in rows if d.until_quarter is None and d.from_quarter > oldest.key}
+    before = oldest.previous().key
+    older = [d for d in rows if d.code in newest and d.until_quarter is not None]
+    for definition in older:
+        definition.from_quarter = definition.until_quarter = before
+    db.flush()
+    return [d.id for d in older]
 
 
 def _return_step(
@@ -826,7 +843,6 @@ def _figures(db: Session, provider_id: int, quarter: Quarter, slug: str) -> dict
     supported = hub.supported + CASELOAD[slug] + rng.randint(-3, 4)
     sessions = supported * rng.randint(4, 7)
     planned = hub.planned + rng.randint(1, 3)
-    measured = max(0, supported - rng.randint(3, 8))
     figures.update(
         people_supported=str(supported),
         new_starts=str(min(supported, hub.started + rng.randint(1, 4))),
@@ -835,8 +851,6 @@ def _figures(db: Session, provider_id: int, quarter: Quarter, slug: str) -> dict
         sessions_not_attended=str(sessions // rng.randint(7, 11)),
         planned_endings=str(planned),
         unplanned_endings=str(min(supported - planned, hub.unplanned + rng.randint(0, 2))),
-        outcome_measured=str(measured),
-        reliable_improvement=str(round(measured * rng.uniform(0.5, 0.75))),
         felt_safer_pct=f"{rng.uniform(76, 93):.1f}",
         satisfied_pct=f"{rng.uniform(84, 98):.1f}",
     )
@@ -902,4 +916,57 @@ def _hub_cases(db: Session, provider_id: int, quarter: Quarter) -> _HubCases:
         started=sum(1 for a in accepted if a.first_contact_on and a.first_contact_on >= quarter.first_day),
         planned=sum(1 for a in closed if a.outcome is Outcome.SUPPORT_COMPLETED),
         unplanned=sum(1 for a in closed if a.outcome is not Outcome.SUPPORT_COMPLETED),
+    )
+
+
+# -- outcome measures on the demo's cases -----------------------------------------------------------
+
+CORE_10 = "core-10"
+
+
+def _core_10(total: int, risk: int = 0) -> list[int]:
+    """CORE-10 answers, as a person would give them, that score ``total`` (with item 6, the risk item,
+    answered ``risk``); items 2 and 3 are reverse-scored, so they are answered 4 - score."""
+    scores, left = [0] * 10, total - risk
+    for i in (0, 1, 2, 3, 4, 6, 7, 8, 9):
+        scores[i] = min(4, left)
+        left -= scores[i]
+    scores[5] = risk
+    return [4 - s if i in (1, 2) else s for i, s in enumerate(scores)]
+
+
+DEMO_CHANGE = (-14, -8, -3, -16, 6, -9)
+"""How much a made-up person's CORE-10 total moves from start to end, by their number: a realistic mix
+of recovered, improved, no reliable change and (one in six) deteriorated."""
+
+
+def _demo_outcome_measures(db: Session, case: _Case, step: Step, provider_id: int, actor: Actor) -> None:
+    """CORE-10 at the first contact for most people (one person still in support answers the risk item
+    above 0), and at the end for most of those whose support ended after sessions."""
+    n, offer = case.person.n, case.offer_id
+    assert offer is not None  # noqa: S101  (a provider's step is on an offer)
+    start = 17 + (n * 5) % 16
+    still_open = not any(s.action == "close" for s in case.person.steps)
+    if step.action == "contact" and n % 6 != 5:
+        risk = 1 if still_open and n % 8 == 0 else 0
+        _demo_measure(db, offer, provider_id, actor, "start", _core_10(start, risk))
+    elif step.action == "close" and n % 6 != 5 and Outcome(step.detail) in cases.NEEDS_FIRST_CONTACT:
+        if Outcome(step.detail) is Outcome.DISENGAGED and n % 2:
+            return  # people who stopped taking part are not always measured at the end
+        end = max(0, min(36, start + DEMO_CHANGE[(n + n // 6) % len(DEMO_CHANGE)]))
+        _demo_measure(db, offer, provider_id, actor, "end", _core_10(end))
+
+
+def _demo_measure(
+    db: Session, offer: uuid.UUID, provider_id: int, actor: Actor, point: str, answers: list[int]
+) -> None:
+    cases.record_outcome_measure(
+        db,
+        offer,
+        provider_id,
+        actor,
+        measure_code=CORE_10,
+        point=point,
+        taken_on=today(),
+        answers=answers,
     )

@@ -3,6 +3,7 @@
 from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffSession, StaffUser
 from hub.kpi.models import KpiDefinition, KpiReminder, KpiReturn
+from hub.measures.models import OutcomeMeasure
 from hub.outbox import OutboxMessage
 from hub.privacy.models import ErasureDecision, LegalHold, RequestReferral, RetentionRule, RightsRequest
 from hub.providers.models import (
@@ -12,7 +13,14 @@ from hub.providers.models import (
     SpecialismCapacity,
     provider_specialism,
 )
-from hub.referrals.models import Allocation, DraftPage, Referral, ReferralEvent, referral_specialism
+from hub.referrals.models import (
+    Allocation,
+    DraftPage,
+    MeasureRecord,
+    Referral,
+    ReferralEvent,
+    referral_specialism,
+)
 
 __all__ = [
     "Allocation",
@@ -24,7 +32,9 @@ __all__ = [
     "KpiReminder",
     "KpiReturn",
     "LegalHold",
+    "MeasureRecord",
     "OutboxMessage",
+    "OutcomeMeasure",
     "Provider",
     "ProviderCapacity",
     "RecoveryCode",

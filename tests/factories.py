@@ -6,9 +6,10 @@ import itertools
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import calendar
@@ -18,6 +19,7 @@ from hub.auth.services import email_index
 from hub.db import utcnow
 from hub.keyring import current_keyring
 from hub.kpi.models import KpiReturn, return_id
+from hub.measures.models import OutcomeMeasure
 from hub.outbox import OutboxMessage
 from hub.privacy.models import Asker, ErasureDecision, LegalHold, RequestKind, RightsRequest
 from hub.providers.models import Provider, ProviderCapacity, Specialism
@@ -27,6 +29,8 @@ from hub.referrals.models import (
     ConsentRoute,
     DraftPage,
     EventKind,
+    MeasurePoint,
+    MeasureRecord,
     Referral,
     ReferralEvent,
     ReferralSource,
@@ -231,6 +235,25 @@ def rights_request(db: Session, **fields: Any) -> RightsRequest:
     return item
 
 
+def measure_record(db: Session, **fields: Any) -> MeasureRecord:
+    """A record of the first measure in the registry on a case (made if none is given)."""
+    measure_id = (
+        fields.pop("measure_id", None)
+        or db.scalars(select(OutcomeMeasure.id).order_by(OutcomeMeasure.id)).first()
+    )
+    item = MeasureRecord(
+        allocation_id=fields.pop("allocation_id", None) or allocation(db).id,
+        measure_id=measure_id,
+        point=fields.pop("point", MeasurePoint.START),
+        taken_on=fields.pop("taken_on", date(2026, 11, 2)),
+    )
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
 BUILDERS: dict[type, Callable[..., Any]] = {
     Referral: referral,
     Allocation: allocation,
@@ -243,6 +266,7 @@ BUILDERS: dict[type, Callable[..., Any]] = {
     LegalHold: legal_hold,
     ErasureDecision: erasure_decision,
     RightsRequest: rights_request,
+    MeasureRecord: measure_record,
 }
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""
 

@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 
 from hub.audit import Actor
 from hub.auth.models import Role
+from hub.measures.models import OutcomeMeasure
 from hub.providers.models import Provider, Specialism
 from hub.referrals.models import ReferralStatus
 
@@ -89,6 +90,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "provider_admin.edit_specialism": ADMIN_ONLY,
     "provider_admin.retire_specialism": ADMIN_ONLY,
     "provider_admin.restore_specialism": ADMIN_ONLY,
+    "measures_admin.measure_list": ADMIN_ONLY,
+    "measures_admin.new_measure": ADMIN_ONLY,
+    "measures_admin.thresholds": ADMIN_ONLY,
+    "measures_admin.retire": ADMIN_ONLY,
+    "measures_admin.restore": ADMIN_ONLY,
     # The example case is provider A's: provider B gets "not found", never a hint it exists.
     "cases.case_page": {**PROVIDERS_ONLY, "provider_b": "not_found"},
     "cases.case_action": {**PROVIDERS_ONLY, "provider_b": "not_found"},
@@ -154,6 +160,7 @@ EXAMPLES: dict[str, str | dict[str, str]] = {
     "definition_id": "1",
     "provider_id": "424242",
     "specialism_id": "434343",
+    "measure_id": "454545",
     "kind": "sent_emails",
     "hold_id": "00000000-0000-4000-8000-000000000003",
     "request_id": "00000000-0000-4000-8000-000000000004",
@@ -218,6 +225,7 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
     case = factories.allocation(db_session, referral_id=offered.id, provider_id=provider_a.id)
     specialism = Specialism(code="access_check", label="Access check")
     db_session.add(specialism)
+    measure = db_session.scalars(select(OutcomeMeasure).where(OutcomeMeasure.code == "gad-7")).one()
     hold = factories.legal_hold(db_session, referral_id=offered.id)
     rights_request = factories.rights_request(db_session)
     db_session.commit()
@@ -229,6 +237,7 @@ def test_every_visitor_gets_the_expected_outcome_on_every_route(
         "provider_id": str(provider_a.id),
         "specialism_id": str(specialism.id),
         "request_id": str(rights_request.id),
+        "measure_id": str(measure.id),
     }
     table = routes(app)
     order = [e for e in MATRIX if e not in ENDS_THE_VISIT] + list(ENDS_THE_VISIT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote_from_bytes
 
@@ -16,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.auth.models import Role
-from hub.calendar import Quarter
+from hub.calendar import Quarter, today
 from hub.db import Base
 from hub.kpi.models import KpiDefinition
+from hub.measures.models import OutcomeMeasure
 from hub.providers.models import Specialism
 from hub.referrals.intake_views import PROFESSIONAL, SELF
 from hub.referrals.models import AllocationStatus, ReferralStatus
@@ -247,6 +249,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
                 ("measures-sessions_offered", "measures-sessions_attended"),
             ),
             Ready(Role.PROVIDER_STAFF, f"/provider/cases/{allocated.id}/accept", {}, takes_answers=False),
+            *_outcome_measure_ready(db, provider),
         ],
         "providers.capacity": [
             Ready(
@@ -276,6 +279,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
             Ready(Role.ADMIN, f"/admin/kpi/{definition.id}/retire", {"starts": ""}, ("starts",))
         ],
         **_admin_ready(provider, specialism),
+        **_measures_admin_ready(db),
         **_privacy_ready(db, referral),
         **_requests_ready(db, referral),
     }, provider
@@ -397,6 +401,57 @@ def _admin_ready(provider: Any, specialism: Specialism) -> dict[str, list[Ready]
     }
 
 
+def _outcome_measure_ready(db: Session, provider: Any) -> list[Ready]:
+    """A case in support since yesterday, and a GAD-7 taken today: every item a number to break."""
+    supported = _case(db, provider, ReferralStatus.IN_SUPPORT, AllocationStatus.ACCEPTED)
+    supported.first_contact_on = today() - timedelta(days=1)
+    items = {f"outcome-measure-item_{n}": "2" for n in range(1, 8)}
+    on = today()
+    answers = {
+        "measure": "gad-7",
+        "outcome-measure-point": "start",
+        "outcome-measure-taken_on-day": str(on.day),
+        "outcome-measure-taken_on-month": str(on.month),
+        "outcome-measure-taken_on-year": str(on.year),
+        **items,
+    }
+    return [
+        Ready(Role.PROVIDER_STAFF, f"/provider/cases/{supported.id}/outcome-measure", answers, tuple(items))
+    ]
+
+
+def _measures_admin_ready(db: Session) -> dict[str, list[Ready]]:
+    core = db.scalars(select(OutcomeMeasure).where(OutcomeMeasure.code == "core-10")).one()
+    table = "\n".join(f"{raw} = {raw}.5" for raw in range(3, 16))
+    new = {
+        "code": "hostile-check",
+        "name": "Hostile check",
+        "version": "",
+        "item_count": "3",
+        "item_min": "1",
+        "item_max": "5",
+        "reverse_items": "3",
+        "risk_items": "",
+        "total": "table",
+        "conversion": table,
+        "higher_is_worse": "no",
+        "clinical_cutoff": "7.5",
+        "reliable_change": "2.5",
+        "licence": "Made up for the test.",
+        "source": "Made up for the test.",
+    }
+    here = f"/admin/measures/{core.id}"
+    thresholds = {"clinical_cutoff": "10", "reliable_change": "5", "source": "A study.", "licence": "Free."}
+    return {
+        "measures_admin.new_measure": [
+            Ready(Role.ADMIN, "/admin/measures/new", new, ("item_count", "item_min", "item_max"))
+        ],
+        "measures_admin.thresholds": [Ready(Role.ADMIN, here, thresholds)],
+        "measures_admin.retire": [Ready(Role.ADMIN, f"{here}/retire", {}, takes_answers=False)],
+        "measures_admin.restore": [Ready(Role.ADMIN, f"{here}/restore", {}, takes_answers=False)],
+    }
+
+
 def _privacy_ready(db: Session, referral: Any) -> dict[str, list[Ready]]:
     held = factories.referral(db, status=ReferralStatus.CLOSED)
     hold = factories.legal_hold(db, referral_id=held.id)
@@ -466,6 +521,10 @@ FORM_ROUTES = [
     "provider_admin.edit_specialism",
     "provider_admin.retire_specialism",
     "provider_admin.restore_specialism",
+    "measures_admin.new_measure",
+    "measures_admin.thresholds",
+    "measures_admin.retire",
+    "measures_admin.restore",
     "privacy.change_rule",
     "privacy.holds_page",
     "privacy.lift_hold",

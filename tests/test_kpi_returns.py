@@ -77,7 +77,12 @@ def complete(**changes: str) -> dict[str, str]:
 
 def with_hub_figures(db: Session, provider: Provider, **changes: str) -> dict[str, str]:
     known = prefill(db, provider.id, Q3)
-    hub = {code: ("" if p.value is None else returns.figure_text(p.value)) for code, p in known.items()}
+    asked = {d.code for d in returns.definitions(db, Q3)}  # the hub counts some figures before they are asked
+    hub = {
+        code: ("" if p.value is None else returns.figure_text(p.value))
+        for code, p in known.items()
+        if code in asked
+    }
     return {**hub, **complete(**changes)}
 
 

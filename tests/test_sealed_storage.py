@@ -25,6 +25,7 @@ from hub.referrals.models import (
     ContactMethod,
     Correction,
     FirstContact,
+    ItemScores,
     Measures,
     Referral,
     Risks,
@@ -54,6 +55,7 @@ KNOWN_SHAPES: dict[type[Shape], Callable[[str], Shape]] = {
     Measures: lambda marker: Measures(**dict.fromkeys(Measures.names(), KNOWN_COUNT)),
     Correction: lambda marker: Correction(answer="email", before=marker),
     FirstContact: lambda marker: FirstContact(ContactMethod.LETTER),
+    ItemScores: lambda marker: ItemScores(answers=(KNOWN_COUNT, 0, 3)),
 }
 """A full value of each sealed shape, with the field's marker in it where the shape holds text."""
 

@@ -24,6 +24,7 @@ from hub.referrals.models import (
     Allocation,
     ContactMethod,
     FirstContact,
+    ItemScores,
     Measures,
     Referral,
     ReferralSource,
@@ -53,6 +54,7 @@ def test_every_sealed_object_is_a_shape_or_a_mapping_with_its_value_kinds_named(
         "allocation.measures",
         "referral_event.correction",
         "allocation.first_contact",
+        "measure_record.items",
     }
     assert {field_id(f) for f in MAPPINGS} == {
         "intake_draft_page.answers",
@@ -113,6 +115,12 @@ def test_whatever_was_stored_reads_without_error_as_a_shape_that_can_be_stored_a
 
 NOT_OBJECTS: tuple[Any, ...] = (None, [], "yes", 3)
 OLD_SHAPES: list[tuple[type[Shape], Any, Shape]] = [
+    # Item scores: any answer that is not a whole number, 0 or more, leaves the record with none.
+    (ItemScores, {"answers": [1, 2, 3]}, ItemScores((1, 2, 3))),
+    (ItemScores, {"answers": [1, "2", 3]}, ItemScores()),
+    (ItemScores, {"answers": [1, True]}, ItemScores()),
+    (ItemScores, {"answers": [1, -1]}, ItemScores()),
+    (ItemScores, {"answers": "123"}, ItemScores()),
     # Early demo data: booleans where "yes" and "no" are written now; a method no longer offered.
     (
         SafeContact,

@@ -116,7 +116,18 @@ def section_links(page: str) -> list[tuple[str, str | None]]:
         (Role.ALLOCATOR, ["Home", "Triage queue", "Plan"]),
         (Role.PROVIDER_STAFF, ["Home", "Cases", "Capacity", "Returns"]),
         (Role.COMMISSIONER, ["Home", "Joint KPIs"]),
-        (Role.ADMIN, ["Home", "Staff accounts", "Providers", "Specialisms", "KPI definitions", "Retention"]),
+        (
+            Role.ADMIN,
+            [
+                "Home",
+                "Staff accounts",
+                "Providers",
+                "Specialisms",
+                "KPI definitions",
+                "Outcome measures",
+                "Retention",
+            ],
+        ),
     ],
 )
 def test_each_role_sees_its_own_sections_on_its_home_page(
@@ -155,6 +166,7 @@ def test_a_page_deeper_in_a_section_marks_it_and_sections_match_by_whole_parts_o
         ("Providers", True, False),
         ("Specialisms", False, False),
         ("KPI definitions", False, False),
+        ("Outcome measures", False, False),
         ("Retention", False, False),
     ]
     # "/admin/kpi" does not hold "/admin/kpis".

@@ -19,6 +19,7 @@ TREND_CODES = [
     "waiting_at_quarter_end",
     "median_days_to_first_contact",
     "people_supported",
+    "reliable_improvement",
 ]
 TREND_QUARTERS = 8
 CHOOSABLE = 12

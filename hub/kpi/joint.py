@@ -22,6 +22,7 @@ from hub.calendar import Quarter
 from hub.keyring import CryptoError
 from hub.kpi.expected import expected, expected_in_any
 from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
+from hub.kpi.outcome_figures import OUTCOME_CODES, SHARE_CODE
 from hub.kpi.prefill import TRS_LABELS, Prefilled, trs_figures
 from hub.kpi.returns import definitions, figure_text, state_of
 from hub.providers.models import Provider
@@ -69,14 +70,37 @@ class JointQuarter:
         return TRS_LABELS
 
     def table_rows(self) -> list[tuple[str, list[str]]]:
-        """Each figure's label, and its value for each provider then the total, as the page shows them."""
+        """Each figure's label, and its value for each provider then the total, as the page shows them.
+        Beside every outcome figure, the share of closed cases measured, so fewer measured never looks
+        better."""
         suffix = {Unit.PERCENTAGE: " (%)", Unit.DAYS: " (days)", Unit.COUNT: ""}
+        in_force = {d.code for d in self.definitions}
+        shares = [c.figures.get(SHARE_CODE) for c in self.columns] + [self.measured_share()]
         rows = []
         for definition in self.definitions:
             values = [c.figures.get(definition.code) for c in self.columns]
             cells = [NOT_GIVEN if v is None else figure_text(v) for v in [*values, self.total(definition)]]
+            if definition.code in OUTCOME_CODES and SHARE_CODE in in_force:
+                cells = [with_share(cell, share) for cell, share in zip(cells, shares, strict=True)]
             rows.append((definition.label + suffix[definition.unit], cells))
         return rows
+
+    def measured_share(self) -> Number | None:
+        """Across the providers: people with a paired measure as a share of the cases closed."""
+        measured = [c.figures.get("outcome_measured") for c in self.columns if c.figures]
+        closed = [c.figures.get("closed_cases") for c in self.columns if c.figures]
+        if not closed or None in measured or None in closed or not sum(n or 0 for n in closed):
+            return None
+        return round(100 * sum(n or 0 for n in measured) / sum(n or 0 for n in closed), 1)
+
+
+def with_share(cell: str, share: Number | None) -> str:
+    """An outcome figure with the share of closed cases measured beside it."""
+    if cell == NOT_GIVEN:
+        return cell
+    if share is None:
+        return f"{cell} (share measured not known)"
+    return f"{cell} ({figure_text(share)}% measured)"
 
 
 def _returns_by_provider(db: Session, quarters: list[int]) -> dict[tuple[int, int], list[KpiReturn]]:
@@ -121,6 +145,18 @@ class Trend:
     definition: KpiDefinition
     quarters: list[Quarter]
     series: dict[str, list[Number | None]]  # provider name (or all providers) -> one value per quarter
+    shares: dict[str, list[Number | None]] | None = None
+    """For an outcome figure, the share of closed cases measured, by the same names and quarters."""
+
+    def rows(self) -> list[tuple[str, list[str]]]:
+        """Each line's name and its figures as the table beside the chart shows them."""
+        found = []
+        for name, values in self.series.items():
+            cells = [NOT_GIVEN if v is None else figure_text(v) for v in values]
+            if self.shares is not None:
+                cells = [with_share(c, s) for c, s in zip(cells, self.shares[name], strict=True)]
+            found.append((name, cells))
+        return found
 
 
 MOST_LINES = 6
@@ -179,13 +215,36 @@ def trends(
     for code in codes:
         if code not in wanted:
             continue
-        series = {p.name: [opened.get((p.id, q.key), {}).get(code) for q in quarters] for p in everyone}
+        series = _series(opened, everyone, quarters, code)
+        shares = _series(opened, everyone, quarters, SHARE_CODE) if code in OUTCOME_CODES else None
         if not separate:
             label = "All providers" + ("" if wanted[code].unit is Unit.COUNT else " (median)")
-            series = {
-                label: [
-                    _together(wanted[code], list(column)) for column in zip(*series.values(), strict=True)
-                ]
-            }
-        found.append(Trend(wanted[code], quarters, series))
+            series = {label: _all_together(wanted[code], series)}
+            if shares is not None:
+                shares = {label: _measured_together(opened, everyone, quarters)}
+        found.append(Trend(wanted[code], quarters, series, shares))
+    return found
+
+
+def _series(
+    opened: Opened, everyone: list[Provider], quarters: list[Quarter], code: str
+) -> dict[str, list[Number | None]]:
+    return {p.name: [opened.get((p.id, q.key), {}).get(code) for q in quarters] for p in everyone}
+
+
+def _all_together(definition: KpiDefinition, series: dict[str, list[Number | None]]) -> list[Number | None]:
+    return [_together(definition, list(column)) for column in zip(*series.values(), strict=True)]
+
+
+def _measured_together(
+    opened: Opened, everyone: list[Provider], quarters: list[Quarter]
+) -> list[Number | None]:
+    """Each quarter's share of closed cases measured, across every provider that gave both figures."""
+    found: list[Number | None] = []
+    for q in quarters:
+        given = [opened.get((p.id, q.key), {}) for p in everyone]
+        pairs = [(f.get("outcome_measured"), f.get("closed_cases")) for f in given]
+        usable = [(m, c) for m, c in pairs if m is not None and c is not None]
+        closed = sum(c for _, c in usable)
+        found.append(round(100 * sum(m for m, _ in usable) / closed, 1) if closed else None)
     return found

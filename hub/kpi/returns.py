@@ -221,6 +221,7 @@ class AtMost:
 AT_MOST = (
     AtMost(("reliable_improvement",), "outcome_measured", "People showing reliable improvement"),
     AtMost(("outcome_measured",), "people_supported", "People with an outcome measure at start and end"),
+    AtMost(("outcome_measured",), "closed_cases", "People with an outcome measure at start and end"),
     AtMost(("new_starts",), "people_supported", "New people starting support"),
     AtMost(
         ("planned_endings", "unplanned_endings"), "people_supported", "Planned and unplanned endings together"

@@ -11,6 +11,7 @@ from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
 from hub.calendar import Quarter
 from hub.kpi import forms, returns
+from hub.kpi.outcome_figures import OUTCOME_CODES, SHARE_CODE
 
 bp = Blueprint("kpi", __name__)
 QUARTERS_LISTED = 8
@@ -99,4 +100,6 @@ def _page(
         typed=typed,
         reasons=reasons,
         problem=problem,
+        outcome_codes=OUTCOME_CODES,
+        share=opened.known.get(SHARE_CODE),
     )

@@ -4,8 +4,9 @@ Erasing empties every sealed value of the referral and of its allocations, timel
 records, clears its blind indexes and its status code's hash (so nothing can be matched to it again), and
 marks it erased. It keeps every plain fact the KPIs count (dates, statuses, outcomes, providers,
 specialisms, flags, decline reasons, the day of first contact) and the sessions and outcome scores of
-each case (``Allocation.measures``): numbers with no name to them, on which providers' returns for
-past quarters were built. So every past quarter's figures stay as they were. A referral under a legal
+each case (``Allocation.measures``, and the item scores of each outcome measure, ``MeasureRecord.items``,
+which the eraser leaves alone): numbers with no name to them, on which providers' returns for past
+quarters were built. So every past quarter's figures stay as they were. A referral under a legal
 hold is never erased, and neither is one still open (waiting in the queue, offered, or in support):
 the triage team withdraws it first, so no provider is left with an offer or a case of empty answers.
 One audit entry (``retention.erased``) is written for each record erased.
@@ -26,12 +27,13 @@ from hub.db import committed, utcnow
 from hub.outbox import OutboxMessage
 from hub.privacy.models import LegalHold
 from hub.referrals import states
-from hub.referrals.models import Allocation, ConsentRecord, Referral, ReferralEvent
+from hub.referrals.models import Allocation, ConsentRecord, MeasureRecord, Referral, ReferralEvent
 from hub.sealed import SEALED_FIELDS, Sealed
 
 KEPT: dict[type, frozenset[str]] = {
     Referral: frozenset({"erasure_note"}),  # why it was erased: written after, about the erasure
     Allocation: frozenset({"measures"}),  # counts and scores for the quarterly returns
+    MeasureRecord: frozenset({"items"}),  # item scores: the outcome figures of past returns count them
 }
 CASE_RECORDS: tuple[type, ...] = (Allocation, ReferralEvent, ConsentRecord)
 BLIND_INDEXES = ("identity_index", "email_index", "phone_index", "referrer_email_index")

@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import render_template
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from hub import audit, calendar
 from hub.audit import Actor, AuditEntry
@@ -43,6 +43,7 @@ from hub.referrals.models import (
     ReferralStatus,
     SafeContact,
 )
+from hub.referrals.outcomes import records_of
 
 FOR_REVIEW = (
     "For review before release: these are the details of the professional who made the referral "
@@ -293,7 +294,28 @@ def _allocation(allocation: Allocation) -> dict[str, Any]:
         "outcome": allocation.outcome.label if allocation.outcome else None,
         "closed_at": _moment(allocation.closed_at),
         "measures": {name: getattr(measures, name) for name in Measures.names()},
+        "outcome_measures": _outcome_measures(allocation),
     }
+
+
+def _outcome_measures(allocation: Allocation) -> list[dict[str, Any]]:
+    """Each outcome measure taken: its name, when, the day, the score of each item and the total (the
+    hub keeps no question's wording, so none is given)."""
+    db = object_session(allocation)
+    if db is None:
+        return []
+    return [
+        {
+            "measure": item.measure.name,
+            "version": item.measure.version,
+            "point": item.record.point.label,
+            "taken_on": _day(item.record.taken_on),
+            "item_scores": list(item.record.items.answers) if item.record.items else [],
+            "total": item.score.total if item.score else None,
+            "in_clinical_range": item.score.clinical if item.score else None,
+        }
+        for item in records_of(db, [allocation.id])[allocation.id]
+    ]
 
 
 def _consents(db: Session, referral: Referral) -> list[ConsentRecord]:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput
 from wtforms import Field, RadioField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from hub.forms import YES_NO, StaffForm, options, whole_number
+from hub.forms import YES_NO, StaffForm, TextInput, options, whole_number
+from hub.measures.models import OutcomeMeasure
 from hub.posted import WholeNumberField
 from hub.referrals.intake_forms import day_so_far
-from hub.referrals.models import ContactMethod, DeclineReason, Outcome, SafeContact
+from hub.referrals.models import ContactMethod, DeclineReason, MeasurePoint, Outcome, SafeContact
 from hub.referrals.triage_forms import note_field
 
 SESSIONS_MAX = 1000
@@ -100,8 +101,6 @@ class MeasuresForm(StaffForm):
     sessions_attended = _count("Sessions attended")
     sessions_not_attended = _count("Sessions not attended")
     group_sessions = _count("Group sessions attended")
-    outcome_start = _count("Outcome measure score at the start")
-    outcome_end = _count("Outcome measure score at the end")
 
 
 class CloseForm(StaffForm):
@@ -114,3 +113,52 @@ class CloseForm(StaffForm):
     note = note_field(
         "Anything the triage team should know (optional)", "", None, called="The note for the triage team"
     )
+
+
+class OutcomeMeasureForm(StaffForm):
+    """One outcome measure: when it was taken, the day, and a box for each item (added for the measure
+    by :func:`outcome_measure_form`). The measure itself is posted beside the form and checked by the
+    service against the measures in use."""
+
+    point = RadioField(
+        "When in their support was it taken?",
+        validators=[InputRequired("Choose when the measure was taken")],
+        choices=options([(p.value, p.label) for p in MeasurePoint]),
+        validate_choice=False,  # the service refuses anything else, saying what to choose
+        widget=GovRadioInput(),
+    )
+    taken_on = day_so_far("What day was it taken?", "the day the measure was taken")
+
+    measure: OutcomeMeasure | None = None
+    measure_code = ""
+
+    def answers(self) -> list[int]:
+        """The item scores, in item order (the form has checked each is given and in range)."""
+        count = self.measure.item_count if self.measure else 0
+        return [self[f"item_{n}"].data for n in range(1, count + 1)]
+
+
+def _item(number: int, measure: OutcomeMeasure) -> WholeNumberField:
+    low, high = measure.item_min, measure.item_max
+    wrong = f"Enter a score for item {number}, a whole number from {low} to {high}"
+    return WholeNumberField(
+        f"Item {number}",
+        message=wrong,
+        too_big=wrong,
+        validators=[InputRequired(wrong), NumberRange(min=low, max=high, message=wrong)],
+        description=f"From {low} to {high}",
+        widget=TextInput(),
+        render_kw={"inputmode": "numeric", "spellcheck": "false", "class": "govuk-input--width-2"},
+    )
+
+
+def outcome_measure_form(measure: OutcomeMeasure | None) -> type[OutcomeMeasureForm]:
+    """The form for one measure: a box for each of its items, with the items' range."""
+    if measure is None:
+        return OutcomeMeasureForm
+    fields = {f"item_{n}": _item(n, measure) for n in range(1, measure.item_count + 1)}
+    made = cast(
+        type[OutcomeMeasureForm], type(f"OutcomeMeasureForm_{measure.id}", (OutcomeMeasureForm,), fields)
+    )
+    made.measure, made.measure_code = measure, measure.code
+    return made

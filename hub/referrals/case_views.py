@@ -17,7 +17,8 @@ from hub import audit, db
 from hub.auth.access import current_actor, owned_or_404, roles_required
 from hub.auth.models import Role
 from hub.forms import StaffForm
-from hub.referrals import case_forms, cases, restriction, states, timeline
+from hub.measures import registry
+from hub.referrals import case_forms, cases, outcomes, restriction, states, timeline
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
@@ -49,7 +50,7 @@ def case_list() -> str:
 @dataclass(frozen=True)
 class CaseAction:
     kind: EventKind
-    form: type[StaffForm]
+    form: Any
     title: str
     done: str
 
@@ -76,10 +77,18 @@ ACTIONS = {
         "Record sessions and outcome measures",
         "Sessions are recorded for {reference}.",
     ),
+    "outcome-measure": CaseAction(
+        EventKind.MEASURES_RECORDED,
+        case_forms.OutcomeMeasureForm,
+        "Record an outcome measure",
+        "The outcome measure is recorded for {reference}.",
+    ),
     "close": CaseAction(EventKind.CLOSED, case_forms.CloseForm, "Close the case", "{reference} is closed."),
 }
 
 CONTACT_ACTIONS = frozenset({"first-contact"})
+NEEDS_CONTACT = frozenset({"outcome-measure"})
+"""Actions offered only once a first contact is recorded."""
 """Actions that contact the person: the page shows how, when and as whom it is safe beside each."""
 
 
@@ -121,9 +130,22 @@ def case_action(case_id: str, action: str) -> str | Response:
 
 def _form(chosen: CaseAction, slug: str, allocation: Allocation, **kwargs: Any) -> Any:
     """The action's form; one that offers choices from the case is given them (again) here."""
+    if slug == "outcome-measure":
+        return _measure_form(slug, **kwargs)
     form = chosen.form(prefix=slug, **kwargs)
     if hasattr(form, "offer"):
         form.offer(SafeContact.of(allocation.referral))
+    return form
+
+
+def _measure_form(slug: str, **kwargs: Any) -> case_forms.OutcomeMeasureForm:
+    """The form for the measure chosen (posted with the form, or picked on the page); the first in use
+    when none is chosen. A measure posted that is not in use gets no boxes: the service refuses it."""
+    in_use = {m.code: m for m in registry.active_measures(db.session())}
+    posted = request.form.get("measure") if request.method == "POST" else request.args.get("measure")
+    code = posted if posted is not None else next(iter(in_use), "")
+    form = case_forms.outcome_measure_form(in_use.get(code))(prefix=slug, **kwargs)
+    form.measure_code = str(code)[:40]
     return form
 
 
@@ -140,8 +162,19 @@ def _act(allocation: Allocation, action: str, form: Any) -> None:
             session, allocation.id, provider_id, actor, form.on.data, form.channel.data, **form.answers()
         )
     elif action == "measures":
-        values = {name: form[name].data for name in Measures.names()}
+        values = {name: form[name].data for name in Measures.names() if name in form}
         cases.record_measures(session, allocation.id, provider_id, actor, values)
+    elif action == "outcome-measure":
+        cases.record_outcome_measure(
+            session,
+            allocation.id,
+            provider_id,
+            actor,
+            measure_code=form.measure_code,
+            point=form.point.data or "",
+            taken_on=form.taken_on.data,
+            answers=form.answers(),
+        )
     else:
         cases.close(
             session, allocation.id, provider_id, actor, Outcome(form.outcome.data), form.note.data or ""
@@ -208,7 +241,10 @@ def _show(
         return _show_restricted(allocation, failed, failed_form, problem)
     session = db.session()
     audit.viewed(session, current_actor(), "referral.viewed", "referral", referral.id)
-    forms = _forms(allocation, failed, failed_form)
+    # No measure can have been taken before the first contact (the service refuses it too).
+    forms = _forms(
+        allocation, failed, failed_form, NEEDS_CONTACT if allocation.first_contact_on is None else frozenset()
+    )
     safe = SafeContact.of(referral)
     return render_template(
         "cases/case.html",
@@ -224,4 +260,6 @@ def _show(
         through_referrer=safe.allows(ContactMethod.REFERRER),
         contact_actions=CONTACT_ACTIONS,
         timeline=timeline.entries(session, referral, for_provider=allocation.provider_id),
+        outcome=outcomes.case_measures(session, allocation.id),
+        measures_in_use=registry.active_measures(session),
     )

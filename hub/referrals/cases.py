@@ -12,7 +12,7 @@ whose message is for the member of staff; nothing is written.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +26,8 @@ from hub.auth.models import Role
 from hub.auth.services import notice_addresses
 from hub.config import current_config
 from hub.db import committed, utcnow
+from hub.measures.models import OutcomeMeasure
+from hub.measures.scoring import ScoringError, score
 from hub.referrals import restriction, states, timeline
 from hub.referrals.models import (
     Allocation,
@@ -34,6 +36,9 @@ from hub.referrals.models import (
     DeclineReason,
     EventKind,
     FirstContact,
+    ItemScores,
+    MeasurePoint,
+    MeasureRecord,
     Measures,
     Outcome,
     Referral,
@@ -257,6 +262,10 @@ def record_measures(
         allocation, referral = _case(db, allocation_id, provider_id)
         _check_move(EventKind.MEASURES_RECORDED, allocation, referral, "record sessions for this case")
         _check_not_restricted(referral, "measures")
+        # The scores at the start and end are no longer asked for here (outcome measures are recorded
+        # one by one, item by item); an older case keeps the ones it has.
+        kept = allocation.measures or Measures()
+        values = {"outcome_start": kept.outcome_start, "outcome_end": kept.outcome_end, **values}
         measures = Measures.read(values)
         # Reading changes a value only if it is not a whole number, 0 or more (nor left blank).
         if measures.stored() != {name: values.get(name) for name in Measures.names()}:
@@ -265,6 +274,74 @@ def record_measures(
         allocation.measures = measures
         timeline.record(db, referral, EventKind.MEASURES_RECORDED, actor, offer=allocation)
     return allocation
+
+
+def record_outcome_measure(
+    db: Session,
+    allocation_id: uuid.UUID,
+    provider_id: int,
+    actor: Actor,
+    *,
+    measure_code: str,
+    point: MeasurePoint | str,
+    taken_on: date,
+    answers: Sequence[int],
+) -> MeasureRecord:
+    """One outcome measure taken with the person: the measure (one in use), when in their support, the
+    day, and the score of each item (sealed). Scored here, so scores that cannot be scored are refused.
+
+    The timeline says that measures were recorded, never a score; the audit entry is the timeline's.
+    """
+    with committed(db):
+        allocation, referral = _case(db, allocation_id, provider_id)
+        _check_move(
+            EventKind.MEASURES_RECORDED, allocation, referral, "record an outcome measure for this case"
+        )
+        _check_not_restricted(referral, "outcome-measure")
+        measure = db.scalar(select(OutcomeMeasure).where(OutcomeMeasure.code == measure_code))
+        if measure is None or not measure.active:
+            raise BadDetails("Choose a measure from the ones listed", "measure")
+        when = _point(point)
+        _check_measure_day(allocation, taken_on)
+        try:
+            score(measure, answers)
+        except ScoringError as error:
+            raise BadDetails(str(error), f"item_{error.item}" if error.item else None) from None
+        record = MeasureRecord(
+            allocation_id=allocation.id,
+            measure_id=measure.id,
+            point=when,
+            taken_on=taken_on,
+            recorded_by=uuid.UUID(actor.id) if actor.id else None,
+        )
+        record.items = ItemScores(tuple(answers))
+        db.add(record)
+        timeline.record(db, referral, EventKind.MEASURES_RECORDED, actor, offer=allocation)
+    return record
+
+
+def _point(point: MeasurePoint | str) -> MeasurePoint:
+    try:
+        return MeasurePoint(point)
+    except ValueError:
+        raise BadDetails("Choose when the measure was taken", "point") from None
+
+
+def _check_measure_day(allocation: Allocation, taken_on: date) -> None:
+    contacted = allocation.first_contact_on
+    if contacted is None:
+        raise Contradiction(
+            "No first contact is recorded, so no measure can have been taken yet. "
+            "Record the first contact first."
+        )
+    if taken_on > calendar.today():
+        raise BadDetails("The day the measure was taken must be today or in the past", "taken_on")
+    if taken_on < contacted:
+        raise BadDetails(
+            f"The day the measure was taken cannot be before the first contact, on "
+            f"{contacted.strftime('%-d %B %Y')}",
+            "taken_on",
+        )
 
 
 def close(

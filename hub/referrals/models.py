@@ -18,6 +18,7 @@ from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, BlindIndex, Created, SealedRowMixin, Updated, UTCDateTime, utcnow
+from hub.measures.models import OutcomeMeasure
 from hub.providers.models import Provider, Specialism
 from hub.sealed import Plain, Sealed, Shape
 
@@ -700,3 +701,63 @@ class DuplicateDecision(Base):
     same_person: Mapped[bool]
     decided_at: Mapped[Created]
     decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+# -- outcome measures on a case (issue 15) ----------------------------------------------------------
+
+
+class MeasurePoint(enum.StrEnum):
+    """When in the person's support a measure was taken."""
+
+    START = "start"
+    REVIEW = "review"
+    END = "end"
+
+    @property
+    def label(self) -> str:
+        return MEASURE_POINT_LABELS[self]
+
+
+MEASURE_POINT_LABELS = {
+    MeasurePoint.START: "At the start",
+    MeasurePoint.REVIEW: "At a review",
+    MeasurePoint.END: "At the end",
+}
+
+
+@dataclass(frozen=True)
+class ItemScores(Shape):
+    """The person's answer to each item of a measure, as numbers: ``MeasureRecord.items``.
+
+    Never the wording of a question. If any answer stored is not a whole number, 0 or more, the record
+    reads as holding no answers, so it is never scored on a guess.
+    """
+
+    answers: tuple[int, ...] = ()
+
+    @classmethod
+    def read_fields(cls, stored: Mapping[str, Any]) -> ItemScores:
+        raw = stored.get("answers")
+        listed = raw if isinstance(raw, list | tuple) else []
+        answers = [_count(a) for a in listed]
+        return cls(tuple(a for a in answers if a is not None) if None not in answers else ())
+
+
+class MeasureRecord(SealedRowMixin, Base):
+    """One outcome measure taken on a case: which measure, when in support, the day, and the item scores
+    (sealed). Scored and classified when read (hub.measures.scoring), never stored as words."""
+
+    __tablename__ = "measure_record"
+
+    allocation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("allocation.id", ondelete="CASCADE"), index=True
+    )
+    measure_id: Mapped[int] = mapped_column(ForeignKey("outcome_measure.id", ondelete="RESTRICT"))
+    point: Mapped[MeasurePoint] = mapped_column(_enum(MeasurePoint))
+    taken_on: Mapped[date]
+    recorded_at: Mapped[Created]
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+    items = Sealed(ItemScores)
+
+    measure: Mapped[OutcomeMeasure] = relationship()

@@ -36,6 +36,7 @@ SECTIONS: dict[Role, tuple[Section, ...]] = {
         Section("Providers", "/admin/providers"),
         Section("Specialisms", "/admin/specialisms"),
         Section("KPI definitions", "/admin/kpi"),
+        Section("Outcome measures", "/admin/measures"),
         Section("Retention", "/admin/retention"),
     ),
 }
