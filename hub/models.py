@@ -12,12 +12,20 @@ from hub.providers.models import (
     SpecialismCapacity,
     provider_specialism,
 )
-from hub.referrals.models import Allocation, DraftPage, Referral, ReferralEvent, referral_specialism
+from hub.referrals.models import (
+    Allocation,
+    ConsultationVolunteer,
+    DraftPage,
+    Referral,
+    ReferralEvent,
+    referral_specialism,
+)
 
 __all__ = [
     "Allocation",
     "AuditEntry",
     "AuditHead",
+    "ConsultationVolunteer",
     "DraftPage",
     "ErasureDecision",
     "KpiDefinition",

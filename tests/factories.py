@@ -25,11 +25,14 @@ from hub.referrals.models import (
     Allocation,
     ConsentRecord,
     ConsentRoute,
+    ConsultationVolunteer,
+    ContactMethod,
     DraftPage,
     EventKind,
     Referral,
     ReferralEvent,
     ReferralSource,
+    SafeContact,
 )
 from hub.referrals.references import new_reference
 from hub.sealed import Sealed
@@ -231,6 +234,18 @@ def rights_request(db: Session, **fields: Any) -> RightsRequest:
     return item
 
 
+def consultation_volunteer(db: Session, **fields: Any) -> ConsultationVolunteer:
+    item = ConsultationVolunteer(given_on=fields.pop("given_on", None) or calendar.today())
+    item.name = fields.pop("name", "Sam")
+    item.safe_contact = fields.pop("safe_contact", SafeContact(methods=(ContactMethod.EMAIL,)))
+    item.detail = fields.pop("detail", "sam.volunteer@example.org")
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
 BUILDERS: dict[type, Callable[..., Any]] = {
     Referral: referral,
     Allocation: allocation,
@@ -243,6 +258,7 @@ BUILDERS: dict[type, Callable[..., Any]] = {
     LegalHold: legal_hold,
     ErasureDecision: erasure_decision,
     RightsRequest: rights_request,
+    ConsultationVolunteer: consultation_volunteer,
 }
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""
 

@@ -1,0 +1,100 @@
+"""The ``/take-part`` form (a name and one safe way to contact the person) and the allocator's removal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import Field, HiddenField
+from wtforms.validators import Length, Optional, ValidationError
+
+from hub.forms import YES_NO_UNSURE, StaffForm, line, radios, required, text
+from hub.referrals.intake_forms import (
+    CONTACT_METHODS,
+    EMAIL,
+    EMAIL_MAX,
+    NAME_MAX,
+    PHONE,
+    PHONE_MAX,
+    PublicForm,
+)
+from hub.referrals.models import ContactMethod
+
+MISSING = {
+    "phone": "Enter a phone number, or choose another way for us to contact you",
+    "email": "Enter an email address, or choose another way for us to contact you",
+    "address": "Enter an address for letters, or choose another way for us to contact you",
+}
+
+
+class TakePartForm(PublicForm):
+    name = line(
+        "What name should we use?",
+        NAME_MAX,
+        required("Tell us a name we can use when we contact you"),
+        called="The name to use",
+        hint="Any name you like. It does not need to be your real name.",
+        autocomplete="nickname",
+    )
+    method = radios(
+        "What is the one safe way for us to contact you?",
+        CONTACT_METHODS,
+        required("Choose one safe way for us to contact you"),
+        hint="Choose only a way that is safe for you. We will only use this one.",
+    )
+    phone = line(
+        "Phone number (for a phone call or a text message)",
+        PHONE_MAX,
+        Optional(),
+        PHONE,
+        called="The phone number",
+        autocomplete="tel",
+    )
+    email = line(
+        "Email address (for email)",
+        EMAIL_MAX,
+        Optional(),
+        EMAIL,
+        called="The email address",
+        autocomplete="email",
+    )
+    address = text("Address for letters (for a letter)", called="The address")
+    voicemail = radios("If we call, is it safe to leave a voicemail? (optional)", YES_NO_UNSURE)
+    say_who = radios("Can we say who we are when we contact you? (optional)", YES_NO_UNSURE)
+    safe_times = line(
+        "When is it safe to contact you? (optional)",
+        200,
+        hint="For example, weekdays after 10am.",
+        called="What you tell us about safe times",
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        chosen = self.chosen
+        needed = chosen.detail_needed if chosen else None
+        if needed and not self[needed].data and not self[needed].errors:
+            self[needed].errors.append(MISSING[needed])
+            valid = False
+        return bool(valid)
+
+    @property
+    def chosen(self) -> ContactMethod | None:
+        known = {m.value: m for m in ContactMethod if m is not ContactMethod.REFERRER}
+        return known.get(self.method.data or "")
+
+    @property
+    def detail(self) -> str:
+        """The one detail the chosen way needs (the others typed are not kept)."""
+        needed = self.chosen.detail_needed if self.chosen else None
+        return str(self[needed].data or "") if needed else ""
+
+
+def _uuid_text(form: Any, field: Field) -> None:
+    if field.data and len(field.data) != 36:
+        raise ValidationError("That person is no longer on the list")
+
+
+class RemoveForm(StaffForm):
+    """Take one person off the list: a volunteer from ``/take-part``, or a self-referral's yes."""
+
+    volunteer = HiddenField(validators=[Optional(), Length(max=36), _uuid_text])
+    referral = HiddenField(validators=[Optional(), Length(max=36), _uuid_text])
