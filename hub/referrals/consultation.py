@@ -34,8 +34,12 @@ from hub.referrals.models import (
 class Way:
     """One safe way to contact a person: "Email" and the address, "Phone call" and the number."""
 
-    label: str
+    method: ContactMethod
     detail: str
+
+    @property
+    def label(self) -> str:
+        return self.method.label
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,11 @@ class Person:
     may_say_who: bool
     safe_times: str
     since: date
+
+    @property
+    def by_phone(self) -> bool:
+        """A phone call is one of the safe ways, so whether to leave a voicemail matters."""
+        return any(way.method is ContactMethod.PHONE for way in self.ways)
 
 
 @dataclass
@@ -77,7 +86,7 @@ def safe_ways(
     for method in safe.methods:
         detail = _detail(method, phone, email, address)
         if method in DIRECT_CONTACT and detail:
-            found.append(Way(method.label, detail))
+            found.append(Way(method, detail))
     return tuple(found)
 
 

@@ -26,6 +26,9 @@ MISSING = {
 }
 
 
+FORMATS = {"phone": PHONE, "email": EMAIL}
+
+
 class TakePartForm(PublicForm):
     name = line(
         "What name should we use?",
@@ -45,7 +48,6 @@ class TakePartForm(PublicForm):
         "Phone number (for a phone call or a text message)",
         PHONE_MAX,
         Optional(),
-        PHONE,
         called="The phone number",
         autocomplete="tel",
     )
@@ -53,7 +55,6 @@ class TakePartForm(PublicForm):
         "Email address (for email)",
         EMAIL_MAX,
         Optional(),
-        EMAIL,
         called="The email address",
         autocomplete="email",
     )
@@ -68,13 +69,18 @@ class TakePartForm(PublicForm):
     )
 
     def validate(self, extra_validators: Any = None) -> bool:
+        """Every box has its length cap; only the box the chosen way needs must be given, and only it
+        is checked for its format (the others are not kept, so what is in them cannot be wrong)."""
         valid = super().validate(extra_validators)
-        chosen = self.chosen
-        needed = chosen.detail_needed if chosen else None
-        if needed and not self[needed].data and not self[needed].errors:
+        needed = self.chosen.detail_needed if self.chosen else None
+        if needed is None or self[needed].errors:
+            return bool(valid)
+        value = self[needed].data
+        if not value:
             self[needed].errors.append(MISSING[needed])
-            valid = False
-        return bool(valid)
+        elif needed in FORMATS and not FORMATS[needed].regex.match(value):
+            self[needed].errors.append(FORMATS[needed].message)
+        return bool(valid) and not self[needed].errors
 
     @property
     def chosen(self) -> ContactMethod | None:
