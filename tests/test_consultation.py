@@ -445,3 +445,14 @@ def test_a_box_the_chosen_way_does_not_use_is_dropped_not_checked(
     too_long = {**sent, "email": "a" * 300}  # every box keeps its length cap all the same
     assert client.post("/take-part", data=too_long).status_code == 200
     assert len(volunteers(db_session)) == 1
+
+
+def test_the_list_says_when_someone_was_under_18_when_they_referred_themselves(
+    app: Flask, db_session: Session
+) -> None:
+    young = opted_in(db_session, preferred_name="Young", under_18=True)
+    adult = opted_in(db_session, preferred_name="Adult")
+    client, _ = signed_in(app, db_session, Role.ALLOCATOR)
+    page = client.get("/triage/consultation").get_data(as_text=True)
+    assert "Under 18 when they referred themselves" in card(page, young.id)
+    assert "Under 18" not in card(page, adult.id)

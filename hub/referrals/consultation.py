@@ -55,6 +55,7 @@ class Person:
     may_say_who: bool
     safe_times: str
     since: date
+    under_18: bool = False  # when they referred themselves: ask with the children's-pathway team in mind
 
     @property
     def by_phone(self) -> bool:
@@ -113,6 +114,7 @@ def _from_referral(referral: Referral) -> Person:
         may_say_who=safe.may_say_who,
         safe_times=safe.safe_times,
         since=calendar.day_of(referral.created_at),
+        under_18=referral.under_18,
     )
 
 
