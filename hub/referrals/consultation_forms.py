@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import Field, HiddenField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import HiddenField
+from wtforms.validators import Optional
 
 from hub.forms import YES_NO_UNSURE, StaffForm, line, radios, required, text
 from hub.referrals.intake_forms import (
@@ -94,13 +94,9 @@ class TakePartForm(PublicForm):
         return str(self[needed].data or "") if needed else ""
 
 
-def _uuid_text(form: Any, field: Field) -> None:
-    if field.data and len(field.data) != 36:
-        raise ValidationError("That person is no longer on the list")
-
-
 class RemoveForm(StaffForm):
-    """Take one person off the list: a volunteer from ``/take-part``, or a self-referral's yes."""
+    """Take one person off the list: a volunteer from ``/take-part``, or a self-referral's yes. Each is
+    an id the list page put there; the view reads it as an id or refuses with its own message."""
 
-    volunteer = HiddenField(validators=[Optional(), Length(max=36), _uuid_text])
-    referral = HiddenField(validators=[Optional(), Length(max=36), _uuid_text])
+    volunteer = HiddenField()
+    referral = HiddenField()

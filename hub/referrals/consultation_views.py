@@ -68,7 +68,7 @@ def listing() -> str:
 def remove() -> Response:
     form = RemoveForm()
     volunteer, referral = _id(form.volunteer.data), _id(form.referral.data)
-    if not form.validate() or (volunteer is None) == (referral is None):
+    if (volunteer is None) == (referral is None):
         flash("Choose the person to take off the list", "problem")
         return redirect(url_for(".listing"), code=303)
     try:
@@ -84,7 +84,9 @@ def remove() -> Response:
 
 
 def _id(value: str | None) -> uuid.UUID | None:
+    if not value or len(value) > 36:
+        return None
     try:
-        return uuid.UUID(value or "")
+        return uuid.UUID(value)
     except ValueError:
         return None
