@@ -75,6 +75,8 @@ def _register_blueprints(app: Flask) -> None:
     from hub.providers.admin_views import bp as provider_admin_bp
     from hub.providers.capacity_views import bp as providers_bp
     from hub.referrals.case_views import bp as cases_bp
+    from hub.referrals.consultation_views import bp as consultation_bp
+    from hub.referrals.consultation_views import staff_bp as consultation_list_bp
     from hub.referrals.intake_views import bp as intake_bp
     from hub.referrals.public_pages import bp as public_bp
     from hub.referrals.triage_views import bp as triage_bp
@@ -84,11 +86,13 @@ def _register_blueprints(app: Flask) -> None:
         public_bp,
         intake_bp,
         privacy_notice_bp,
+        consultation_bp,
         auth_bp,
         workplace_bp,
         admin_bp,
         provider_admin_bp,
         triage_bp,
+        consultation_list_bp,
         providers_bp,
         cases_bp,
         kpi_bp,

@@ -362,8 +362,42 @@ def seed(db: Session) -> list[str]:
         said = _demo_providers(db, started)
         created = _demo_accounts(db, started)
         said += _demo_history(db, oldest)
+        said += _demo_consultation(db)
         said += _authenticators(db, created)
     return said
+
+
+def _demo_consultation(db: Session) -> list[str]:
+    """Some of the latest self-referrals answered the question about helping shape the service (two yes,
+    one no, and a yes on a withdrawn referral, which the list leaves out), and one person left a name
+    and a safe way at /take-part."""
+    from hub.referrals import consultation
+    from hub.referrals.models import ContactMethod, ReferralSource, ReferralStatus
+
+    latest = select(Referral).where(Referral.source == ReferralSource.SELF, Referral.erased_at.is_(None))
+    latest = latest.order_by(Referral.created_at.desc(), Referral.id)
+    found = list(db.scalars(latest))
+    open_ones = [r for r in found if r.status is not ReferralStatus.WITHDRAWN and r.consent_to_referral]
+    withdrawn = [r for r in found if r.status is ReferralStatus.WITHDRAWN][:1]
+    answers = [True, True, False]
+    for referral, answer in zip(open_ones, answers, strict=False):
+        referral.consultation_opt_in = answer
+    for referral in withdrawn:
+        referral.consultation_opt_in = True
+    consultation.volunteer(
+        db,
+        name="Kit",
+        method=ContactMethod.TEXT,
+        detail="07700 900561",
+        voicemail="",
+        say_who="no",
+        safe_times="Evenings after 7pm",
+    )
+    said_yes = min(len(open_ones), 2) + len(withdrawn)
+    return [
+        f"{counted(said_yes, 'demo self-referral')} said we may ask them to help shape the service, and "
+        "one person left a name and a safe way at /take-part: see /triage/consultation."
+    ]
 
 
 def _left_alone(db: Session) -> list[str]:

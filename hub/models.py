@@ -15,6 +15,7 @@ from hub.providers.models import (
 )
 from hub.referrals.models import (
     Allocation,
+    ConsultationVolunteer,
     DraftPage,
     MeasureRecord,
     Referral,
@@ -26,6 +27,7 @@ __all__ = [
     "Allocation",
     "AuditEntry",
     "AuditHead",
+    "ConsultationVolunteer",
     "DraftPage",
     "ErasureDecision",
     "KpiDefinition",

@@ -27,6 +27,8 @@ from hub.referrals.models import (
     Allocation,
     ConsentRecord,
     ConsentRoute,
+    ConsultationVolunteer,
+    ContactMethod,
     DraftPage,
     EventKind,
     MeasurePoint,
@@ -34,6 +36,7 @@ from hub.referrals.models import (
     Referral,
     ReferralEvent,
     ReferralSource,
+    SafeContact,
 )
 from hub.referrals.references import new_reference
 from hub.sealed import Sealed
@@ -254,6 +257,18 @@ def measure_record(db: Session, **fields: Any) -> MeasureRecord:
     return item
 
 
+def consultation_volunteer(db: Session, **fields: Any) -> ConsultationVolunteer:
+    item = ConsultationVolunteer(given_on=fields.pop("given_on", None) or calendar.today())
+    item.name = fields.pop("name", "Sam")
+    item.safe_contact = fields.pop("safe_contact", SafeContact(methods=(ContactMethod.EMAIL,)))
+    item.detail = fields.pop("detail", "sam.volunteer@example.org")
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
 BUILDERS: dict[type, Callable[..., Any]] = {
     Referral: referral,
     Allocation: allocation,
@@ -267,6 +282,7 @@ BUILDERS: dict[type, Callable[..., Any]] = {
     ErasureDecision: erasure_decision,
     RightsRequest: rights_request,
     MeasureRecord: measure_record,
+    ConsultationVolunteer: consultation_volunteer,
 }
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""
 

@@ -57,6 +57,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "intake.refer_page": EVERYONE,
     "intake.self_page": EVERYONE,
     "intake.status": EVERYONE,
+    "consultation.take_part": EVERYONE,
+    "consultation.thanks": EVERYONE,
     "auth.sign_in": EVERYONE,
     "auth.second_factor": dict.fromkeys(PERSONAS, "login"),  # only just after a right password
     "auth.enrol": dict.fromkeys(PERSONAS, "login"),
@@ -73,6 +75,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "triage.withdraw_consent": ALLOCATOR_ONLY,
     "triage.decide_duplicate": ALLOCATOR_ONLY,
     "triage.correct_answer": ALLOCATOR_ONLY,
+    # The list of people who said we may ask them to help shape the service, and taking one off it.
+    "consultation_list.listing": ALLOCATOR_ONLY,
+    "consultation_list.remove": ALLOCATOR_ONLY,
     "providers.capacity": PROVIDERS_ONLY,
     "cases.case_list": PROVIDERS_ONLY,
     "kpi.return_list": PROVIDERS_ONLY,

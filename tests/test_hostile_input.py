@@ -22,6 +22,7 @@ from hub.db import Base
 from hub.kpi.models import KpiDefinition
 from hub.measures.models import OutcomeMeasure
 from hub.providers.models import Specialism
+from hub.referrals.consultation_forms import TakePartForm
 from hub.referrals.intake_views import PROFESSIONAL, SELF
 from hub.referrals.models import AllocationStatus, ReferralStatus
 
@@ -38,9 +39,10 @@ FIELDS = sorted(
         if not name.startswith("_")
     }
     | {"date_of_birth-day", "date_of_birth-month", "date_of_birth-year", "reference", "proof", "website"}
+    | {name for name in TakePartForm.__dict__ if not name.startswith("_")}
 )
 FORMS = [f"/refer/{p.slug}" for p in PROFESSIONAL.pages] + [f"/self-refer/{p.slug}" for p in SELF.pages]
-FORMS += ["/refer/check", "/self-refer/check", "/status"]
+FORMS += ["/refer/check", "/self-refer/check", "/status", "/take-part"]
 
 hostile_text = st.one_of(
     st.text(max_size=50),
@@ -280,6 +282,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         ],
         **_admin_ready(provider, specialism),
         **_measures_admin_ready(db),
+        **_consultation_ready(db),
         **_privacy_ready(db, referral),
         **_requests_ready(db, referral),
     }, provider
@@ -452,6 +455,28 @@ def _measures_admin_ready(db: Session) -> dict[str, list[Ready]]:
     }
 
 
+def _consultation_ready(db: Session) -> dict[str, list[Ready]]:
+    volunteer = factories.consultation_volunteer(db)
+    opted_in = factories.referral(db, consultation_opt_in=True)
+    take_part = {
+        "name": "Sam",
+        "method": "email",
+        "phone": "",
+        "email": "sam@example.org",
+        "address": "",
+        "voicemail": "no",
+        "say_who": "no",
+        "safe_times": "",
+    }
+    return {
+        "consultation.take_part": [Ready(None, "/take-part", take_part)],
+        "consultation_list.remove": [
+            Ready(Role.ALLOCATOR, "/triage/consultation/remove", {"volunteer": str(volunteer.id)}),
+            Ready(Role.ALLOCATOR, "/triage/consultation/remove", {"referral": str(opted_in.id)}),
+        ],
+    }
+
+
 def _privacy_ready(db: Session, referral: Any) -> dict[str, list[Ready]]:
     held = factories.referral(db, status=ReferralStatus.CLOSED)
     hold = factories.legal_hold(db, referral_id=held.id)
@@ -505,6 +530,8 @@ FORM_ROUTES = [
     "triage.decide_duplicate",
     "triage.plan_page",
     "triage.correct_answer",
+    "consultation.take_part",
+    "consultation_list.remove",
     "restriction.restrictions",
     "restriction.restrict",
     "restriction.lift",

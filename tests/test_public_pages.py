@@ -16,7 +16,7 @@ from hub.templating import GOVUK_FRONTEND_FOR_MACROS
 
 from . import factories
 
-PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice"}
+PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice", "consultation"}
 EXAMPLE_ARGUMENTS = {
     "slug": {"intake.refer_page": "referrer", "intake.self_page": "about"},
     "version": {"privacy_notice.earlier": "2026-12"},
@@ -41,6 +41,8 @@ def public_urls(app: Flask) -> list[tuple[str, str]]:
 
 def test_the_public_surface_is_the_expected_list(app: Flask) -> None:
     assert sorted(e for e, _ in public_urls(app)) == [
+        "consultation.take_part",
+        "consultation.thanks",
         "intake.refer_page",
         "intake.refer_start",
         "intake.self_page",

@@ -127,6 +127,9 @@ def erase_answers(db: Session, referral: Referral, actor: Actor, because: str) -
     for name in BLIND_INDEXES:
         setattr(referral, name, None)
     referral.status_secret_hash = None
+    # A wish to be asked to help shape the service: personal (it is about them), counted nowhere, and
+    # of no use once no way to contact them is left.
+    referral.consultation_opt_in = None
     erased = _empty(db, referral, actor)
     if referral.erased_at is None:
         referral.erased_at = utcnow()

@@ -33,6 +33,10 @@ ABOUT_YOU = {
     Kind.CASE_RECORDS: ("Notes about your referral and your support", "after your referral is closed"),
     Kind.SENT_EMAILS: ("The words of emails we send, and the address they went to", "after they are sent"),
     Kind.FORM_DRAFTS: ("Answers to a form you started but did not send", "after you last saved a page"),
+    Kind.CONSULTATION_VOLUNTEERS: (
+        "Your name and contact details, if you offered to help shape the service",
+        "after you gave them, or less if you ask us to delete them",
+    ),
 }
 
 

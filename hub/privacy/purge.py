@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy import delete, exists, func, not_, select
 from sqlalchemy.orm import Session
 
-from hub import audit
+from hub import audit, calendar
 from hub.audit import Actor
 from hub.auth.models import StaffUser
 from hub.db import committed
 from hub.outbox import OutboxMessage
 from hub.privacy import erasure
 from hub.privacy.schedule import Kind, Rule, rules
-from hub.referrals.models import DraftPage, Referral
+from hub.referrals.models import ConsultationVolunteer, DraftPage, Referral
 from hub.referrals.states import FINAL
 
 BATCH = 200
@@ -83,11 +83,29 @@ def _due_ids(db: Session, kind: Kind, by: datetime) -> list[Any]:
     if kind is Kind.REFERRAL_ANSWERS:
         query = select(Referral.id).where(*_closed_by(by), Referral.erased_at.is_(None), not_(erasure.held()))
         return list(db.scalars(query.order_by(Referral.status_changed_at, Referral.id)))
+    if kind is Kind.CONSULTATION_VOLUNTEERS:
+        return _volunteers_due(db, by)
     if kind is Kind.CASE_RECORDS:
         left = _case_records_left()
         query = select(Referral.id).where(*_closed_by(by), not_(erasure.held()), left[0] | left[1] | left[2])
         return list(db.scalars(query.order_by(Referral.status_changed_at, Referral.id)))
     return []
+
+
+def _volunteers_due(db: Session, by: datetime) -> list[Any]:
+    """Volunteers whose day given is at or before the day of ``by`` (only the day is kept, so a day
+    counts whole: given on 3 November 2024, due on 3 November 2026 under 2 years)."""
+    query = select(ConsultationVolunteer.id).where(ConsultationVolunteer.given_on <= calendar.day_of(by))
+    return list(db.scalars(query.order_by(ConsultationVolunteer.given_on, ConsultationVolunteer.id)))
+
+
+def _erase_volunteers(db: Session, ids: list[Any], actor: Actor) -> int:
+    """A volunteer's row holds nothing the KPIs count, so it is deleted whole."""
+    with committed(db):
+        for volunteer_id in ids:
+            audit.record_as(db, actor, "retention.erased", ConsultationVolunteer.__tablename__, volunteer_id)
+        gone = db.execute(delete(ConsultationVolunteer).where(ConsultationVolunteer.id.in_(ids)))
+    return int(gone.rowcount)  # type: ignore[attr-defined]
 
 
 def _held(db: Session, schedule: list[Rule], as_of: date) -> int:
@@ -187,6 +205,7 @@ def purge(
             Kind.FORM_DRAFTS: _erase_drafts,
             Kind.SENT_EMAILS: _erase_emails,
             Kind.STAFF_ACCOUNTS: _erase_accounts,
+            Kind.CONSULTATION_VOLUNTEERS: _erase_volunteers,
         }[kind]
         for batch in _batches(ids):
             erased[kind] += eraser(db, batch, actor)

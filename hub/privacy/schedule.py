@@ -30,6 +30,7 @@ class Kind(enum.StrEnum):
     FORM_DRAFTS = "form_drafts"
     STAFF_ACCOUNTS = "staff_accounts"
     AUDIT_ENTRIES = "audit_entries"
+    CONSULTATION_VOLUNTEERS = "consultation_volunteers"
 
 
 class Unit(enum.StrEnum):
@@ -94,6 +95,12 @@ KINDS: dict[Kind, About] = {
         "Who did what and when: ids, roles and actions, never personal details.",
         "the entry was written",
         fixed=True,
+    ),
+    Kind.CONSULTATION_VOLUNTEERS: About(
+        "People who offered to help shape the service",
+        "The name and the one safe way to contact someone who left them on the take part page. "
+        "Taken off sooner when they ask.",
+        "the day they gave them",
     ),
 }
 

@@ -235,6 +235,11 @@ def _answers(referral: Referral) -> list[dict[str, Any]]:
         _item("under_18", "Under 18 when referred", referral.under_18),
         _item("consent_to_referral", "Agreed to the referral", referral.consent_to_referral),
         _item("consent_to_share", "Agreed to sharing with a provider", referral.consent_to_share),
+        _item(
+            "consultation_opt_in",
+            "May we ask them, now and then, to help shape the service",
+            referral.consultation_opt_in,
+        ),
     ]
 
 

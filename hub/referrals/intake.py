@@ -281,6 +281,7 @@ def _apply_self(db: Session, referral: Referral, answers: Mapping[str, Mapping[s
     referral.support_wanted = _text(support.get("support_wanted"))
     referral.specialisms = _specialisms(db, support.get("specialisms"))
     referral.safe_contact = SafeContact.read(contact)
+    referral.consultation_opt_in = {"yes": True, "no": False}.get(support.get("consultation") or "")
 
 
 def _apply_person(referral: Referral, person: Mapping[str, Any]) -> None:

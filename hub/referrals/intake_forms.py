@@ -398,12 +398,21 @@ class ProviderChoiceForm(PublicForm):
     )
 
 
+CONSULTATION_CHOICES = [("yes", "Yes, you can ask me"), ("no", "No, thank you")]
+
+
 class SelfSupportForm(PublicForm):
     specialisms = checkboxes("What would you like help with? (optional)", [], hint="Select all that apply.")
     support_wanted = text(
         "Is there anything else you would like us to know? (optional)",
         hint="Only tell us what you want to.",
         called="What else you would like us to know",
+    )
+    consultation = radios(
+        "Would you like us to ask you, now and then, to help shape this service? (optional)",
+        CONSULTATION_CHOICES,
+        hint="We would only contact you in the ways you told us are safe. Saying no changes nothing "
+        "about your support.",
     )
 
 

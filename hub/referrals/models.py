@@ -500,6 +500,10 @@ class Referral(SealedRowMixin, Base):
     restricted_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     restriction_basis = Sealed(str)
 
+    # Asked at the end of a self-referral: may we ask them, now and then, to help shape the service
+    # (hub.referrals.consultation)? None when not answered, or sent before the question was asked.
+    consultation_opt_in: Mapped[bool | None]
+
     # The survivor.
     full_name = Sealed(str)
     preferred_name = Sealed(str)
@@ -761,3 +765,25 @@ class MeasureRecord(SealedRowMixin, Base):
     items = Sealed(ItemScores)
 
     measure: Mapped[OutcomeMeasure] = relationship()
+
+
+# -- consultation (issue 15) --------------------------------------------------------------------
+
+
+class ConsultationVolunteer(SealedRowMixin, Base):
+    """Someone who left a name and one safe way to be asked to help shape the service (``/take-part``).
+
+    Kept apart from everything else on purpose: no referral, no feedback, no provider, no time of day,
+    so no row can be tied to a person's referral or to what they said in feedback. The id is random;
+    the day it was given is plain, for the retention schedule; the rest is sealed.
+    """
+
+    __tablename__ = "consultation_volunteer"
+
+    given_on: Mapped[date] = mapped_column(index=True)
+
+    name = Sealed(str)
+    # The one way they chose (``methods`` holds exactly one), voicemail, naming the service, safe times.
+    safe_contact = Sealed(SafeContact)
+    # The phone number, email address or postal address that way needs.
+    detail = Sealed(str)

@@ -70,6 +70,15 @@ def answer_sections(referral: Referral, correct: Link = None) -> list[dict[str, 
     return sections
 
 
+def consultation_answer(referral: Referral) -> list[dict[str, Any]]:
+    """For the triage team: whether a person who referred themselves said we may ask them to help shape
+    the service (the list at ``/triage/consultation``); nothing for a professional's referral."""
+    if referral.source is not ReferralSource.SELF:
+        return []
+    said = {True: "Yes", False: "No"}.get(referral.consultation_opt_in, "Not answered")  # type: ignore[arg-type]
+    return [_section("Helping shape the service", [("May we ask them to take part", said)], "consultation")]
+
+
 CORRECTED_FROM = {
     "Safe ways to contact": "safe-contact",
     "Phone": "phone",

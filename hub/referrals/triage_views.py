@@ -46,7 +46,7 @@ from hub.referrals.allocation import (
     sign_offer,
 )
 from hub.referrals.models import CORRECTABLE, ConsentMethod, EventKind, Referral, ReferralSource
-from hub.referrals.presenting import answer_sections, first_contact, returned_because
+from hub.referrals.presenting import answer_sections, consultation_answer, first_contact, returned_because
 from hub.referrals.triage import Filters, QueuePage, overdue_before, queue
 
 bp = Blueprint("triage", __name__)
@@ -246,7 +246,8 @@ def _show(
             referral,
             correct=lambda answer: url_for(".correct_answer", referral_id=referral.id, answer=answer),
         )
-        + first_contact(referral.allocations),
+        + first_contact(referral.allocations)
+        + consultation_answer(referral),
         returned=returned_because(referral),
         ranked=ranked,
         recommended=best,

@@ -22,7 +22,12 @@ class Section:
 HOME = Section("Home", "/staff")
 
 SECTIONS: dict[Role, tuple[Section, ...]] = {
-    Role.ALLOCATOR: (HOME, Section("Triage queue", "/triage"), Section("Plan", "/triage/plan")),
+    Role.ALLOCATOR: (
+        HOME,
+        Section("Triage queue", "/triage"),
+        Section("Plan", "/triage/plan"),
+        Section("Consultation", "/triage/consultation"),
+    ),
     Role.PROVIDER_STAFF: (
         HOME,
         Section("Cases", "/provider/cases"),
