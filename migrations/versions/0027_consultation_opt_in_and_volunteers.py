@@ -7,7 +7,7 @@ from the day they were given. Going down refuses while any volunteer is held: th
 be lost. The opt-in answers are lost going down (a yes or no, asked again of no one).
 
 Revision ID: 0027
-Revises: 0024
+Revises: 0026
 Create Date: 2026-12-10 09:00:00
 """
 
