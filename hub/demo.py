@@ -771,10 +771,17 @@ def _demo_returns(db: Session, story: _Story, oldest: Quarter) -> list[_Event]:
     returns, nothing that was made changes its meaning). Each definition moved is audited, at the
     moment the demo's history starts.
     """
+    # Each code's first definition starts with the history; a later one (the same code counted another
+    # way from a given quarter, after its first was given an end) keeps its own start.
+    first = (
+        select(KpiDefinition.code, func.min(KpiDefinition.from_quarter).label("starts"))
+        .group_by(KpiDefinition.code)
+        .subquery()
+    )
     moved = db.scalars(
-        select(KpiDefinition.id).where(
-            KpiDefinition.from_quarter > oldest.key, KpiDefinition.until_quarter.is_(None)
-        )
+        select(KpiDefinition.id)
+        .join(first, (first.c.code == KpiDefinition.code) & (first.c.starts == KpiDefinition.from_quarter))
+        .where(KpiDefinition.from_quarter > oldest.key)
     ).all()
     db.execute(update(KpiDefinition).where(KpiDefinition.id.in_(moved)).values(from_quarter=oldest.key))
     with clock_at(_at(oldest.first_day, 8 * 60)):

@@ -2,6 +2,7 @@
 
 from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffSession, StaffUser
+from hub.feedback.models import FeedbackCode, FeedbackResponse
 from hub.kpi.models import KpiDefinition, KpiReminder, KpiReturn
 from hub.outbox import OutboxMessage
 from hub.privacy.models import ErasureDecision, LegalHold, RequestReferral, RetentionRule, RightsRequest
@@ -20,6 +21,8 @@ __all__ = [
     "AuditHead",
     "DraftPage",
     "ErasureDecision",
+    "FeedbackCode",
+    "FeedbackResponse",
     "KpiDefinition",
     "KpiReminder",
     "KpiReturn",

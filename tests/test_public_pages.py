@@ -16,12 +16,12 @@ from hub.templating import GOVUK_FRONTEND_FOR_MACROS
 
 from . import factories
 
-PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice"}
+PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice", "feedback"}
 EXAMPLE_ARGUMENTS = {
     "slug": {"intake.refer_page": "referrer", "intake.self_page": "about"},
     "version": {"privacy_notice.earlier": "2026-12"},
 }
-REDIRECTS = {"public.exit_page"}
+REDIRECTS = {"public.exit_page", "feedback.answers"}
 
 
 def public_urls(app: Flask) -> list[tuple[str, str]]:
@@ -41,6 +41,9 @@ def public_urls(app: Flask) -> list[tuple[str, str]]:
 
 def test_the_public_surface_is_the_expected_list(app: Flask) -> None:
     assert sorted(e for e, _ in public_urls(app)) == [
+        "feedback.answers",
+        "feedback.start",
+        "feedback.thank_you",
         "intake.refer_page",
         "intake.refer_start",
         "intake.self_page",

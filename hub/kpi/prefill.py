@@ -76,11 +76,14 @@ def _span(quarter: Quarter) -> str:
 
 def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefilled]:
     """Every pre-filled figure for the provider's return (read from allocations, in a few queries)."""
+    from hub.kpi.feedback_figures import feedback_figures  # it builds on Prefilled, defined here
+
     counted = _counted(db, provider_id, quarter)
     return {
         **_offers_and_decisions(counted, _span(quarter)),
         **_days_taken(counted, _span(quarter)),
         "waiting_at_quarter_end": _waiting(counted, quarter),
+        **feedback_figures(db, provider_id, quarter),
     }
 
 

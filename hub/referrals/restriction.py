@@ -35,6 +35,8 @@ PROVIDER_CANNOT = {
     "you cannot see how it is safe to contact them. Contact the Trauma and Resilience Service (TRS).",
     "measures": "You cannot see or record sessions and outcome measures while the person's details are "
     "restricted. Contact the Trauma and Resilience Service (TRS).",
+    "feedback": "You cannot give a feedback code while the person's details are restricted, because you "
+    "cannot see how it is safe to contact them. Contact the Trauma and Resilience Service (TRS).",
 }
 """What a provider cannot do on a restricted case, and why (the case page and the services say it)."""
 
