@@ -41,6 +41,9 @@ from hub import audit, outbox
 from hub.audit import Actor
 from hub.calendar import LOCAL_TIME, Quarter, is_working_day, today
 from hub.db import clock_at, committed, utcnow
+from hub.feedback import codes as feedback_codes
+from hub.feedback.models import Answer
+from hub.feedback.questions import QUESTIONS, Question
 from hub.keyring import current_keyring
 from hub.kpi import returns
 from hub.kpi.models import KpiDefinition, KpiReturn
@@ -534,6 +537,7 @@ def _demo_history(db: Session, oldest: Quarter) -> list[str]:
     everyone = people(today())
     events = [event for person in everyone for event in story.events_of(person)]
     events += _demo_returns(db, story, oldest)
+    events += _demo_feedback(db, story)
     now = utcnow()
     for event in sorted(events):
         if event.moment >= now:
@@ -553,6 +557,66 @@ def _demo_history(db: Session, oldest: Quarter) -> list[str]:
         f"The {counted(dropped, 'email')} the made-up history would have sent were dropped from the "
         "outbox unsent; only what you do in the demo queues an email.",
     ]
+
+
+FEEDBACK_PER_QUARTER = {"rise": (9, 7, 11, 8), "grow": (6, 3, 7, 5), "rothacs": (12, 10, 8, 6)}
+"""Made-up responses in the last three ended quarters and this one so far, oldest first; Grow's 3 in the
+quarter before last are under the minimum, so Grow's staff see no counts for it (commissioners do)."""
+
+FEEDBACK_WORDS = (
+    "They never rushed me and I could stop when I needed to.",
+    "Waiting for the first call was hard, but after that it was good.",
+    "I wish the sessions had been in the evening.",
+    "It helped to be believed.",
+    "I would have liked to know more about what happens next.",
+    "The group was the first time I did not feel alone.",
+)
+
+
+def _demo_feedback(db: Session, story: _Story) -> list[_Event]:
+    """Survivors' feedback, given with codes through the real service (each code made and used at once),
+    spread over each quarter up to now."""
+    now, quarters = (
+        utcnow(),
+        list(reversed(Quarter.current().back(len(next(iter(FEEDBACK_PER_QUARTER.values())))))),
+    )
+    events = []
+    for number, (slug, counts) in enumerate(FEEDBACK_PER_QUARTER.items()):
+        rng = random.Random(f"feedback-{slug}")  # noqa: S311  (made-up answers, not secrets)
+        for quarter, count in zip(quarters, counts, strict=True):
+            span = min(now, quarter.ends) - quarter.starts
+            for n in range(count):
+                moment = quarter.starts + span * (n + 0.5) / count
+                events.append(
+                    _Event(
+                        moment, (20_000 + quarter.key, number * 100 + n), _feedback_step(db, story, slug, rng)
+                    )
+                )
+    return events
+
+
+def _feedback_step(db: Session, story: _Story, slug: str, rng: random.Random) -> Callable[[], None]:
+    weights = {"yes": 6, "partial": 2, "no": 1, "rather_not_say": 1, "blank": 1}
+    chosen = {
+        question.name: _made_up_answer(rng.choices(list(weights), list(weights.values()))[0], question)
+        for question in QUESTIONS
+    }
+    words = rng.choice(FEEDBACK_WORDS) if rng.random() < 0.4 else ""
+
+    def give() -> None:
+        provider_id = story.providers[slug].id
+        feedback_codes.redeem(
+            db, feedback_codes.issue(db, provider_id), feedback_codes.Answers(chosen, words)
+        )
+
+    return give
+
+
+def _made_up_answer(kind: str, question: Question) -> Answer | None:
+    answers = question.answers  # yes, the middle answer, no, rather not say
+    return {"yes": answers[0], "partial": answers[1], "no": answers[2], "rather_not_say": answers[3]}.get(
+        kind
+    )
 
 
 class _Story:

@@ -36,7 +36,7 @@ class CodeNotAccepted(Exception):
         days = current_config().feedback_code_days
         return (
             "We could not use that code. Check it and try again: it has 12 letters and numbers, like "
-            f"7KQ4-M2XD-9PRT. A code works once, for {days} days after it was given. If yours still does "
+            f"7KQ4-MWXD-9PRT. A code works once, for {days} days after it was given. If yours still does "
             "not work, you can tell the organisation that supported you what you think in another way, "
             "or ask them for help."
         )
@@ -80,6 +80,14 @@ def _usable(db: Session, code: str, *, lock: bool = False) -> FeedbackCode:
 def check(db: Session, code: str) -> None:
     """Raise :class:`CodeNotAccepted` unless the code can be used now. Changes nothing."""
     _usable(db, code)
+
+
+def usable(db: Session, code: str) -> bool:
+    try:
+        _usable(db, code)
+    except CodeNotAccepted:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ CODE_MAX = 40
 def _code_shape(_form: Any, field: Any) -> None:
     if not codes.well_formed(field.data or ""):
         raise ValidationError(
-            "Enter the code as it was given to you: 12 letters and numbers, like 7KQ4-M2XD-9PRT"
+            "Enter the code as it was given to you: 12 letters and numbers, like 7KQ4-MWXD-9PRT"
         )
 
 
@@ -48,7 +48,7 @@ class CodeForm(PublicForm):
         CODE_MAX,
         required("Enter your feedback code"),
         _code_shape,
-        hint="For example, 7KQ4-M2XD-9PRT. Capital letters, spaces and dashes do not matter.",
+        hint="For example, 7KQ4-MWXD-9PRT. Capital letters, spaces and dashes do not matter.",
         autocomplete="off",
         spellcheck="false",
         autocapitalize="characters",
@@ -83,7 +83,7 @@ class QuestionsForm(PublicForm):
     satisfied = _question(QUESTIONS[3].text, QUESTIONS[3].choices)
     recommend = _question(QUESTIONS[4].text, QUESTIONS[4].choices)
     anything_else = text(
-        f"{ANYTHING_ELSE} (optional)",
+        ANYTHING_ELSE,
         hint="Please do not write anyone's name, yours included, so that no one can tell who wrote it. "
         f"Up to {ANYTHING_ELSE_MAX:,} characters.",
         called="What you would like to tell us",

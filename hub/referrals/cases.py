@@ -348,7 +348,8 @@ def _give_feedback_code(db: Session, allocation: Allocation, referral: Referral)
 
 
 def take_feedback_code(db: Session, allocation: Allocation, actor: Actor) -> str | None:
-    """The case's feedback code not shown yet, emptied as it is taken, so the case page shows it once."""
+    """The case's feedback code not shown yet, emptied as it is taken, so the case page shows it once
+    (one past its last day is emptied and not shown)."""
     if getattr(allocation, Allocation.feedback_code.column) is None:
         return None
     with committed(db):
@@ -357,6 +358,8 @@ def take_feedback_code(db: Session, allocation: Allocation, actor: Actor) -> str
         if locked is None or code is None:
             return None
         locked.feedback_code = None
+        if not feedback_codes.usable(db, code):
+            return None  # past its last day: nothing to give
         audit.record_as(db, actor, "feedback.code_shown", "allocation", allocation.id)
     return code
 
