@@ -892,6 +892,7 @@ def _figures(db: Session, provider_id: int, quarter: Quarter, slug: str) -> dict
     fit them (the hub's cases in the quarter, with the provider's own caseload beside them)."""
     known = prefill(db, provider_id, quarter)
     figures = {code: "" if f.value is None else figure_text(f.value) for code, f in known.items()}
+    figures_known = dict(figures)
     rng = random.Random(f"{slug}{quarter.key}")  # noqa: S311  (made-up figures, not secrets)
     hub = _hub_cases(db, provider_id, quarter)
     supported = hub.supported + CASELOAD[slug] + rng.randint(-3, 4)
@@ -914,8 +915,10 @@ def _figures(db: Session, provider_id: int, quarter: Quarter, slug: str) -> dict
     for prefix, weights in _breakdowns(slug).items():
         for code, value in zip(weights, _split(supported, list(weights.values())), strict=True):
             figures[f"{prefix}_{code}"] = str(value)
-    wanted = {d.code for d in returns.definitions(db, quarter)}
-    return {code: value for code, value in figures.items() if code in wanted}
+    asked = returns.definitions(db, quarter)
+    # A figure the hub fills in for this quarter (felt safer, from survivors' feedback) is left as it is.
+    figures.update({d.code: figures_known[d.code] for d in asked if d.prefilled and d.code in figures_known})
+    return {code: value for code, value in figures.items() if code in {d.code for d in asked}}
 
 
 def _breakdowns(slug: str) -> dict[str, dict[str, float]]:
