@@ -76,7 +76,14 @@ def _question(label: str, choices: tuple[tuple[Answer, str], ...]) -> AnswerFiel
 
 
 class QuestionsForm(PublicForm):
-    code = HiddenField(filters=[clean_line], validators=[Length(max=CODE_MAX), _code_shape])
+    code = HiddenField(
+        "Your feedback code",
+        filters=[clean_line],
+        validators=[
+            Length(max=CODE_MAX, message=f"Your feedback code must be {CODE_MAX} characters or fewer"),
+            _code_shape,
+        ],
+    )
     felt_safer = _question(QUESTIONS[0].text, QUESTIONS[0].choices)
     listened_to = _question(QUESTIONS[1].text, QUESTIONS[1].choices)
     in_control = _question(QUESTIONS[2].text, QUESTIONS[2].choices)
