@@ -64,6 +64,8 @@ def _register_blueprints(app: Flask) -> None:
     """The public pages first, then the staff areas."""
     from hub.auth.admin_views import bp as admin_bp
     from hub.auth.views import bp as auth_bp
+    from hub.feedback.staff_views import bp as feedback_staff_bp
+    from hub.feedback.views import bp as feedback_bp
     from hub.kpi.admin_views import bp as kpi_admin_bp
     from hub.kpi.commissioner_views import bp as commissioner_bp
     from hub.kpi.views import bp as kpi_bp
@@ -87,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         intake_bp,
         privacy_notice_bp,
         consultation_bp,
+        feedback_bp,
         auth_bp,
         workplace_bp,
         admin_bp,
@@ -102,5 +105,6 @@ def _register_blueprints(app: Flask) -> None:
         privacy_bp,
         restriction_bp,
         requests_bp,
+        feedback_staff_bp,
     ):
         app.register_blueprint(blueprint)

@@ -330,12 +330,14 @@ def retention_purge_command(as_of: Any, dry_run: bool) -> None:
     found = due(db.session(), day)
     if dry_run:
         _say_erased("Would erase", found.records, found.held)
+        click.echo(f"Would remove {counted(found.expired_codes, 'expired feedback code')}.")
         click.echo("Nothing was changed (--dry-run).")
         return
     total = sum(len(ids) for ids in found.ids.values())
     with _progress(total, f"Erasing {counted(found.total, 'record')}") as step:
         erased = purge(db.session(), found, Actor(id=None, role="operator"), lambda kind, n: step(n))
     _say_erased("Erased", erased, found.held)
+    click.echo(f"Removed {counted(found.removed_codes, 'expired feedback code')}.")
 
 
 RETENTION_NOUNS = {

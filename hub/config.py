@@ -51,6 +51,13 @@ def _check_brand_colour(colour: str) -> None:
         )
 
 
+def _check_feedback(settings: Mapping[str, Any]) -> None:
+    for name, least in (("HUB_FEEDBACK_CODE_DAYS", 1), ("HUB_FEEDBACK_MIN_RESPONSES", 2)):
+        given = str(settings.get(name) or "").strip()
+        if given and not (given.isascii() and given.isdigit() and int(given) >= least):
+            raise ConfigError(f"{name} must be a whole number, {least} or more, not {given[:20]!r}.")
+
+
 def current_config() -> Config:
     """The running app's settings."""
     from flask import current_app
@@ -93,6 +100,8 @@ OPTIONAL_SETTINGS = (
     "absolute_timeout_hours",
     "inactive_account_days",
     "mail_folder",
+    "feedback_code_days",
+    "feedback_min_responses",
 )
 """Settings with a default, each read from ``HUB_<NAME>``."""
 
@@ -140,6 +149,10 @@ class Config:
     # With no HUB_SMTP_URL, `outbox send` writes each email as a file in this folder (relative to
     # instance/); for a local instance only, as the files hold addresses in the clear. Empty: off.
     mail_folder: str = ""
+    # Days a survivor's feedback code works for, from the day it is given.
+    feedback_code_days: int = 60
+    # Providers see a quarter's feedback only once it has this many responses, so no one is recognised.
+    feedback_min_responses: int = 5
     # The HUB_* names that were given a value (so `check` can tell "set" from "left at the default").
     given: frozenset[str] = field(default=frozenset(), compare=False)
 
@@ -163,6 +176,7 @@ class Config:
                 "run `flask --app hub init` or set HUB_SECRET_KEY in the environment."
             )
         _check_brand_colour(str(settings.get("HUB_BRAND_COLOUR") or cls.brand_colour))
+        _check_feedback(settings)
         key_file = Path(settings.get("HUB_KEY_FILE") or instance / "keys.json")
         if not key_file.is_absolute():
             key_file = instance / key_file

@@ -41,6 +41,9 @@ from hub import audit, outbox
 from hub.audit import Actor
 from hub.calendar import LOCAL_TIME, Quarter, is_working_day, today
 from hub.db import clock_at, committed, utcnow
+from hub.feedback import codes as feedback_codes
+from hub.feedback.models import Answer
+from hub.feedback.questions import QUESTIONS, Question
 from hub.keyring import current_keyring
 from hub.kpi import returns
 from hub.kpi.models import KpiDefinition, KpiReturn
@@ -568,6 +571,7 @@ def _demo_history(db: Session, oldest: Quarter) -> list[str]:
     everyone = people(today())
     events = [event for person in everyone for event in story.events_of(person)]
     events += _demo_returns(db, story, oldest)
+    events += _demo_feedback(db, story)
     now = utcnow()
     for event in sorted(events):
         if event.moment >= now:
@@ -587,6 +591,72 @@ def _demo_history(db: Session, oldest: Quarter) -> list[str]:
         f"The {counted(dropped, 'email')} the made-up history would have sent were dropped from the "
         "outbox unsent; only what you do in the demo queues an email.",
     ]
+
+
+FEEDBACK_PER_QUARTER = {
+    "rise": (6, 5, 6, 8, 7, 10, 9, 7, 11, 8),
+    "grow": (5, 5, 4, 6, 7, 5, 6, 3, 7, 5),
+    "rothacs": (7, 8, 9, 11, 10, 9, 12, 10, 8, 6),
+}
+"""Made-up responses in each quarter of the demo's history (QUARTERS_OF_HISTORY before this one) and this
+one so far, oldest first; Grow's
+in two quarters (4, and 3 in the quarter before last) are under the minimum, so Grow's staff see no
+counts for them and its returns leave the feedback figures blank (commissioners see them)."""
+
+FEEDBACK_WORDS = (
+    "They never rushed me and I could stop when I needed to.",
+    "Waiting for the first call was hard, but after that it was good.",
+    "I wish the sessions had been in the evening.",
+    "It helped to be believed.",
+    "I would have liked to know more about what happens next.",
+    "The group was the first time I did not feel alone.",
+)
+
+
+def _demo_feedback(db: Session, story: _Story) -> list[_Event]:
+    """Survivors' feedback, given with codes through the real service (each code made and used at once),
+    spread over each quarter up to now."""
+    now, quarters = (
+        utcnow(),
+        list(reversed(Quarter.current().back(len(next(iter(FEEDBACK_PER_QUARTER.values())))))),
+    )
+    events = []
+    for number, (slug, counts) in enumerate(FEEDBACK_PER_QUARTER.items()):
+        rng = random.Random(f"feedback-{slug}")  # noqa: S311  (made-up answers, not secrets)
+        for quarter, count in zip(quarters, counts, strict=True):
+            span = min(now, quarter.ends) - quarter.starts
+            for n in range(count):
+                moment = quarter.starts + span * (n + 0.5) / count
+                events.append(
+                    _Event(
+                        moment, (20_000 + quarter.key, number * 100 + n), _feedback_step(db, story, slug, rng)
+                    )
+                )
+    return events
+
+
+def _feedback_step(db: Session, story: _Story, slug: str, rng: random.Random) -> Callable[[], None]:
+    weights = {"yes": 6, "partial": 2, "no": 1, "rather_not_say": 1, "blank": 1}
+    chosen = {
+        question.name: _made_up_answer(rng.choices(list(weights), list(weights.values()))[0], question)
+        for question in QUESTIONS
+    }
+    words = rng.choice(FEEDBACK_WORDS) if rng.random() < 0.4 else ""
+
+    def give() -> None:
+        provider_id = story.providers[slug].id
+        feedback_codes.redeem(
+            db, feedback_codes.issue(db, provider_id), feedback_codes.Answers(chosen, words)
+        )
+
+    return give
+
+
+def _made_up_answer(kind: str, question: Question) -> Answer | None:
+    answers = question.answers  # yes, the middle answer, no, rather not say
+    return {"yes": answers[0], "partial": answers[1], "no": answers[2], "rather_not_say": answers[3]}.get(
+        kind
+    )
 
 
 class _Story:
@@ -872,6 +942,7 @@ def _figures(db: Session, provider_id: int, quarter: Quarter, slug: str) -> dict
     fit them (the hub's cases in the quarter, with the provider's own caseload beside them)."""
     known = prefill(db, provider_id, quarter)
     figures = {code: "" if f.value is None else figure_text(f.value) for code, f in known.items()}
+    figures_known = dict(figures)
     rng = random.Random(f"{slug}{quarter.key}")  # noqa: S311  (made-up figures, not secrets)
     hub = _hub_cases(db, provider_id, quarter)
     supported = hub.supported + CASELOAD[slug] + rng.randint(-3, 4)
@@ -891,8 +962,10 @@ def _figures(db: Session, provider_id: int, quarter: Quarter, slug: str) -> dict
     for prefix, weights in _breakdowns(slug).items():
         for code, value in zip(weights, _split(supported, list(weights.values())), strict=True):
             figures[f"{prefix}_{code}"] = str(value)
-    wanted = {d.code for d in returns.definitions(db, quarter)}
-    return {code: value for code, value in figures.items() if code in wanted}
+    asked = returns.definitions(db, quarter)
+    # A figure the hub fills in for this quarter (felt safer, from survivors' feedback) is left as it is.
+    figures.update({d.code: figures_known[d.code] for d in asked if d.prefilled and d.code in figures_known})
+    return {code: value for code, value in figures.items() if code in {d.code for d in asked}}
 
 
 def _breakdowns(slug: str) -> dict[str, dict[str, float]]:

@@ -2,6 +2,7 @@
 
 from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffSession, StaffUser
+from hub.feedback.models import FeedbackCode, FeedbackResponse
 from hub.kpi.models import KpiDefinition, KpiReminder, KpiReturn
 from hub.measures.models import OutcomeMeasure
 from hub.outbox import OutboxMessage
@@ -30,6 +31,8 @@ __all__ = [
     "ConsultationVolunteer",
     "DraftPage",
     "ErasureDecision",
+    "FeedbackCode",
+    "FeedbackResponse",
     "KpiDefinition",
     "KpiReminder",
     "KpiReturn",

@@ -5,7 +5,9 @@ A local instance with no mail server sends the same way to a :class:`MailFolder`
 email is written as an ``.eml`` file (``HUB_MAIL_FOLDER``), so it can be opened and read.
 
 No message body may hold personal data: only a reference, a link and plain words. The address is
-sealed like any other personal value.
+sealed like any other personal value. A single-use code a message carries (a survivor's feedback
+code) is kept sealed apart from the body, put into it only as the message is sent, and forgotten
+once it has gone.
 """
 
 from __future__ import annotations
@@ -54,21 +56,37 @@ class OutboxMessage(SealedRowMixin, Base):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     to_address = Sealed(str)
+    # A code the body carries in place of SECRET_IN_BODY; emptied once the message is sent.
+    secret = Sealed(str)
     # A keyed hash of the address (as ``Referral.email_index``), so a subject-access export finds the
     # emails sent to a person without opening every address. Messages queued before it was kept have none.
     to_index: Mapped[BlindIndex]
 
 
+SECRET_IN_BODY = "[the code]"  # noqa: S105  (a placeholder, not a secret)
+"""Where a message's sealed ``secret`` goes in its body: the template writes it as ``{{ secret }}``."""
+
+
 def queue(
-    db: Session, *, to: str, template: str, subject: str, sender_name: str | None = None, **context: str
+    db: Session,
+    *,
+    to: str,
+    template: str,
+    subject: str,
+    sender_name: str | None = None,
+    secret: str | None = None,
+    **context: str,
 ) -> OutboxMessage:
-    """Add a message to the outbox; the caller's transaction commits it with everything else."""
+    """Add a message to the outbox; the caller's transaction commits it with everything else.
+
+    ``secret`` (a single-use code) is kept sealed, not in the body, until the message is sent."""
     message = OutboxMessage(
         template=template,
         subject=subject,
-        body=render_template(f"email/{template}.txt", **context),
+        body=render_template(f"email/{template}.txt", secret=SECRET_IN_BODY, **context),
         sender_name=sender_name,
     )
+    message.secret = secret
     message.to_address = to
     message.to_index = current_keyring().blind_index("email", normalise_email(to))
     db.add(message)
@@ -192,6 +210,7 @@ def send_waiting(
             message.last_error = problem
             if problem is None:
                 message.sent_at = utcnow()
+                message.secret = None  # it has gone to the person; the hub keeps no copy
                 sent += 1
             else:
                 problems[problem] = None
@@ -207,7 +226,8 @@ def _send(message: OutboxMessage, transport: Transport | MailFolder, mail_from: 
     email["From"] = _sender(mail_from, message.sender_name)
     email["To"] = message.to_address or ""
     email["Subject"] = message.subject
-    email.set_content(message.body)
+    secret = message.secret
+    email.set_content(message.body.replace(SECRET_IN_BODY, secret) if secret else message.body)
     if isinstance(transport, MailFolder):
         return transport.write(email, message)
     try:

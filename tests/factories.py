@@ -17,6 +17,7 @@ from hub.auth.models import Role, StaffUser
 from hub.auth.passwords import hash_password
 from hub.auth.services import email_index
 from hub.db import utcnow
+from hub.feedback.models import FeedbackResponse
 from hub.keyring import current_keyring
 from hub.kpi.models import KpiReturn, return_id
 from hub.measures.models import OutcomeMeasure
@@ -185,6 +186,18 @@ def kpi_return(db: Session, **fields: Any) -> KpiReturn:
     return item
 
 
+def feedback_response(db: Session, **fields: Any) -> FeedbackResponse:
+    item = FeedbackResponse(
+        provider_id=fields.pop("provider_id", None) or provider(db).id,
+        quarter=fields.pop("quarter", calendar.Quarter.current().key),
+    )
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
 def legal_hold(db: Session, **fields: Any) -> LegalHold:
     item = LegalHold(referral_id=fields.pop("referral_id", None) or referral(db).id)
     item.reason = fields.pop("reason", "Needed for a court case")
@@ -283,6 +296,7 @@ BUILDERS: dict[type, Callable[..., Any]] = {
     RightsRequest: rights_request,
     MeasureRecord: measure_record,
     ConsultationVolunteer: consultation_volunteer,
+    FeedbackResponse: feedback_response,
 }
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""
 

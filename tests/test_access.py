@@ -59,6 +59,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "intake.status": EVERYONE,
     "consultation.take_part": EVERYONE,
     "consultation.thanks": EVERYONE,
+    "feedback.start": EVERYONE,
+    "feedback.answers": EVERYONE,
+    "feedback.thank_you": EVERYONE,
     "auth.sign_in": EVERYONE,
     "auth.second_factor": dict.fromkeys(PERSONAS, "login"),  # only just after a right password
     "auth.enrol": dict.fromkeys(PERSONAS, "login"),
@@ -84,6 +87,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "kpi.return_page": PROVIDERS_ONLY,
     "commissioner.quarter_page": COMMISSIONER_ONLY,
     "commissioner.export": COMMISSIONER_ONLY,
+    "feedback_staff.provider_feedback": PROVIDERS_ONLY,
+    "feedback_staff.commissioner_feedback": COMMISSIONER_ONLY,
     "kpi_admin.kpi_definitions": ADMIN_ONLY,
     "kpi_admin.retire": ADMIN_ONLY,
     "provider_admin.provider_list": ADMIN_ONLY,

@@ -444,6 +444,13 @@ def test_every_email_template_is_sent_somewhere_and_none_holds_personal_data(
             cases.accept(db_session, allocation.id, provider.id, who)
         else:
             cases.decline(db_session, allocation.id, provider.id, who, DeclineReason.NO_CAPACITY)
+    # Feedback codes by email (email is one of their safe ways): neutral for the second, naming the
+    # service for the third, who said we may.
+    cove = factories.provider(db_session, name="Cove")
+    for referral in (second, third):
+        allocation = allocate(db_session, referral.id, cove.id, TRS, reason="Test.")
+        cases.accept(db_session, allocation.id, cove.id, staff(db_session, cove))
+        cases.offer_feedback(db_session, allocation.id, cove.id, staff(db_session, cove))
     send_reminders(db_session, TODAY, after_days=0)  # no return from Harbour for last quarter
     messages = db_session.scalars(select(OutboxMessage)).all()
     templates = {path.stem for path in (Path(app.root_path) / "templates" / "email").glob("*.txt")}

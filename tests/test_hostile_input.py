@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hub.auth.models import Role
 from hub.calendar import Quarter, today
 from hub.db import Base
+from hub.feedback import codes as feedback_codes
 from hub.kpi.models import KpiDefinition
 from hub.measures.models import OutcomeMeasure
 from hub.providers.models import Specialism
@@ -40,9 +41,10 @@ FIELDS = sorted(
     }
     | {"date_of_birth-day", "date_of_birth-month", "date_of_birth-year", "reference", "proof", "website"}
     | {name for name in TakePartForm.__dict__ if not name.startswith("_")}
+    | {"code", "felt_safer", "listened_to", "in_control", "satisfied", "recommend", "anything_else"}
 )
 FORMS = [f"/refer/{p.slug}" for p in PROFESSIONAL.pages] + [f"/self-refer/{p.slug}" for p in SELF.pages]
-FORMS += ["/refer/check", "/self-refer/check", "/status", "/take-part"]
+FORMS += ["/refer/check", "/self-refer/check", "/status", "/take-part", "/feedback", "/feedback/answers"]
 
 hostile_text = st.one_of(
     st.text(max_size=50),
@@ -146,11 +148,21 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
     definition = db.scalars(select(KpiDefinition).order_by(KpiDefinition.id)).first()
     assert definition is not None
     quarter = Quarter.last_ended()
+    feedback_code = feedback_codes.issue(db, provider.id)
     pro, own = PROFESSIONAL_ANSWERS, SELF_ANSWERS
     return {
         "intake.refer_page": [Ready(None, f"/refer/{slug}", pro[slug]) for slug in pro],
         "intake.self_page": [Ready(None, f"/self-refer/{slug}", own[slug]) for slug in own],
         "intake.status": [Ready(None, "/status", {"reference": "PAS-7KQ4-M2XD", "proof": "ABCD-EFGH"})],
+        # A real code: what is refused must leave it unused, and store no answers.
+        "feedback.start": [Ready(None, "/feedback", {"code": feedback_code})],
+        "feedback.answers": [
+            Ready(
+                None,
+                "/feedback/answers",
+                {"code": feedback_code, "felt_safer": "yes", "satisfied": "partly", "anything_else": "Kind"},
+            )
+        ],
         "auth.sign_in": [Ready(None, "/login", {"email": other.email, "password": "not the password"})],
         "auth.second_factor": [Ready(None, "/login/two-factor", {"code": "123456"}, takes_answers=False)],
         "auth.enrol": [Ready(None, "/login/set-up", {"code": "123456"}, takes_answers=False)],
@@ -509,6 +521,8 @@ FORM_ROUTES = [
     "intake.refer_page",
     "intake.self_page",
     "intake.status",
+    "feedback.start",
+    "feedback.answers",
     "auth.sign_in",
     "auth.second_factor",
     "auth.enrol",

@@ -438,9 +438,9 @@ def test_an_admin_adds_and_retires_figures_from_a_quarter_on_without_touching_pa
             client.post("/admin/kpi", data={**form, "starts": "20271"}).get_data(as_text=True)
         )
         assert "A figure with the code waiting_over_4_weeks is already in use then." in duplicate
-        [felt_safer] = [d for d in returns.definitions(db_session, Q3) if d.code == "felt_safer_pct"]
+        [retired] = [d for d in returns.definitions(db_session, Q3) if d.code == "group_sessions"]
         response = client.post(
-            f"/admin/kpi/{felt_safer.id}/retire", data={"csrf_token": token.group(1), "starts": "20264"}
+            f"/admin/kpi/{retired.id}/retire", data={"csrf_token": token.group(1), "starts": "20264"}
         )
         assert response.status_code == 303
     db_session.expire_all()  # the page changed the rows through its own session
@@ -448,9 +448,10 @@ def test_an_admin_adds_and_retires_figures_from_a_quarter_on_without_touching_pa
         quarter: {d.code for d in returns.definitions(db_session, quarter)} for quarter in (Q3, Q3.next())
     }
     assert "waiting_over_4_weeks" not in codes[Q3] and "waiting_over_4_weeks" in codes[Q3.next()]
-    assert "felt_safer_pct" in codes[Q3] and "felt_safer_pct" not in codes[Q3.next()]
+    assert "group_sessions" in codes[Q3] and "group_sessions" not in codes[Q3.next()]
     [submitted] = returns.versions(db_session, provider.id, Q3)
-    assert submitted.state is ReturnState.SUBMITTED and submitted.figures_checked()["felt_safer_pct"] == 92.5
+    assert submitted.state is ReturnState.SUBMITTED
+    assert submitted.figures_checked()["group_sessions"] == float(complete()["group_sessions"])
     actions = db_session.scalars(
         select(AuditEntry.action).where(AuditEntry.action.like("kpi.definition%"))
     ).all()

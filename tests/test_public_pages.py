@@ -16,12 +16,12 @@ from hub.templating import GOVUK_FRONTEND_FOR_MACROS
 
 from . import factories
 
-PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice", "consultation"}
+PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice", "consultation", "feedback"}
 EXAMPLE_ARGUMENTS = {
     "slug": {"intake.refer_page": "referrer", "intake.self_page": "about"},
     "version": {"privacy_notice.earlier": "2026-12"},
 }
-REDIRECTS = {"public.exit_page"}
+REDIRECTS = {"public.exit_page", "feedback.answers"}
 
 
 def public_urls(app: Flask) -> list[tuple[str, str]]:
@@ -43,6 +43,9 @@ def test_the_public_surface_is_the_expected_list(app: Flask) -> None:
     assert sorted(e for e, _ in public_urls(app)) == [
         "consultation.take_part",
         "consultation.thanks",
+        "feedback.answers",
+        "feedback.start",
+        "feedback.thank_you",
         "intake.refer_page",
         "intake.refer_start",
         "intake.self_page",

@@ -97,6 +97,13 @@ EXPECTED: dict[
         {},
     ),
     EventKind.CLOSED: ("provider_staff", {S.ACCEPTED, S.IN_SUPPORT}, S.CLOSED, {A.ACCEPTED: A.ACCEPTED}, {}),
+    EventKind.FEEDBACK_OFFERED: (
+        "provider_staff",
+        {S.ACCEPTED, S.IN_SUPPORT},
+        None,
+        {A.ACCEPTED: A.ACCEPTED},
+        {},
+    ),
 }
 
 
@@ -269,6 +276,7 @@ def provider_move(db: Session, kind: EventKind, allocation: Allocation, who: Act
             db, allocation.id, pid, who, {"sessions_offered": 3}
         ),
         EventKind.CLOSED: lambda: cases.close(db, allocation.id, pid, who, Outcome.NO_LONGER_WANTED),
+        EventKind.FEEDBACK_OFFERED: lambda: cases.offer_feedback(db, allocation.id, pid, who),
     }[kind]()
 
 
@@ -447,6 +455,7 @@ CASE_FORMS = {
     "first-contact": EventKind.FIRST_CONTACT,
     "measures": EventKind.MEASURES_RECORDED,
     "close": EventKind.CLOSED,
+    "feedback": EventKind.FEEDBACK_OFFERED,
 }
 
 
@@ -571,6 +580,7 @@ CASE_POSTS = {
     "first-contact": {"first-contact-channel": "text", **day_fields("first-contact-on")},
     "measures": {"measures-sessions_offered": "3"},
     "close": {"close-outcome": "no_longer_wanted"},
+    "feedback": {},
 }
 
 

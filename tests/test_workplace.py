@@ -114,8 +114,8 @@ def section_links(page: str) -> list[tuple[str, str | None]]:
     ("role", "sections"),
     [
         (Role.ALLOCATOR, ["Home", "Triage queue", "Plan", "Consultation"]),
-        (Role.PROVIDER_STAFF, ["Home", "Cases", "Capacity", "Returns"]),
-        (Role.COMMISSIONER, ["Home", "Joint KPIs"]),
+        (Role.PROVIDER_STAFF, ["Home", "Cases", "Capacity", "Returns", "Feedback"]),
+        (Role.COMMISSIONER, ["Home", "Joint KPIs", "Feedback"]),
         (
             Role.ADMIN,
             [
@@ -465,8 +465,14 @@ def test_every_staff_page_carries_the_navigation_and_no_survivor_links(
     offer = offered(db_session, provider)
     pages = {
         Role.ALLOCATOR: ["/staff", "/triage", "/triage/plan", f"/triage/referrals/{offer.referral_id}"],
-        Role.PROVIDER_STAFF: ["/staff", "/provider/cases", f"/provider/cases/{offer.id}", "/kpi/returns"],
-        Role.COMMISSIONER: ["/staff", "/commissioner/kpi"],
+        Role.PROVIDER_STAFF: [
+            "/staff",
+            "/provider/cases",
+            f"/provider/cases/{offer.id}",
+            "/kpi/returns",
+            "/provider/feedback",
+        ],
+        Role.COMMISSIONER: ["/staff", "/commissioner/kpi", "/commissioner/feedback"],
         Role.ADMIN: ["/staff", "/admin/users", "/admin/kpi", "/admin/users/new", "/account/password"],
     }
     for role, paths in pages.items():

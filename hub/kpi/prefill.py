@@ -76,7 +76,8 @@ def _span(quarter: Quarter) -> str:
 
 def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefilled]:
     """Every pre-filled figure for the provider's return (read from allocations, in a few queries)."""
-    from hub.kpi.outcome_figures import outcome_figures  # it builds on Prefilled, defined here
+    from hub.kpi.feedback_figures import feedback_figures  # they build on Prefilled, defined here
+    from hub.kpi.outcome_figures import outcome_figures
 
     counted = _counted(db, provider_id, quarter)
     return {
@@ -84,6 +85,7 @@ def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefil
         **_days_taken(counted, _span(quarter)),
         "waiting_at_quarter_end": _waiting(counted, quarter),
         **outcome_figures(db, provider_id, quarter),
+        **feedback_figures(db, provider_id, quarter),
     }
 
 

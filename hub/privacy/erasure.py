@@ -98,6 +98,7 @@ def erase_emails(db: Session, messages: Iterable[OutboxMessage], actor: Actor) -
         if message.erased_at is not None or message.sent_at is None:
             continue
         message.body, message.to_address, message.to_index, message.erased_at = "", None, None, utcnow()
+        message.secret = None
         audit.record_as(db, actor, "retention.erased", OutboxMessage.__tablename__, message.id)
         emptied += 1
     return emptied

@@ -22,6 +22,7 @@ from hub import audit, calendar
 from hub.audit import Actor
 from hub.auth.models import StaffUser
 from hub.db import committed
+from hub.feedback import codes as feedback_codes
 from hub.outbox import OutboxMessage
 from hub.privacy import erasure
 from hub.privacy.schedule import Kind, Rule, rules
@@ -40,6 +41,11 @@ class Due:
     ids: dict[Kind, list[Any]] = field(default_factory=dict)
     records: dict[Kind, int] = field(default_factory=dict)
     held: int = 0
+    # Survivors' feedback codes that stopped working before this day (hub.feedback): never personal
+    # data and never counted, so removed whatever the schedule says; how many, and how many were removed.
+    codes_expired_before: date | None = None
+    expired_codes: int = 0
+    removed_codes: int = 0
 
     @property
     def total(self) -> int:
@@ -139,6 +145,7 @@ def due(db: Session, as_of: date, schedule: list[Rule] | None = None) -> Due:
         found.ids[rule.kind] = ids
         found.records[rule.kind] = _case_record_count(db, ids) if rule.kind is Kind.CASE_RECORDS else len(ids)
     found.held = _held(db, schedule, as_of)
+    found.codes_expired_before, found.expired_codes = as_of, feedback_codes.expired(db, as_of)
     return found
 
 
@@ -210,4 +217,6 @@ def purge(
         for batch in _batches(ids):
             erased[kind] += eraser(db, batch, actor)
             after_each(kind, len(batch))
+    if found.codes_expired_before is not None:
+        found.removed_codes = feedback_codes.remove_expired(db, found.codes_expired_before)
     return erased

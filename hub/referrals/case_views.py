@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from hub import audit, db
 from hub.auth.access import current_actor, owned_or_404, roles_required
 from hub.auth.models import Role
+from hub.config import current_config
 from hub.forms import StaffForm
 from hub.measures import registry
 from hub.referrals import case_forms, cases, outcomes, restriction, states, timeline
@@ -84,6 +85,12 @@ ACTIONS = {
         "The outcome measure is recorded for {reference}.",
     ),
     "close": CaseAction(EventKind.CLOSED, case_forms.CloseForm, "Close the case", "{reference} is closed."),
+    "feedback": CaseAction(
+        EventKind.FEEDBACK_OFFERED,
+        StaffForm,
+        "Give a feedback code now",
+        "A feedback code was made for {reference}.",
+    ),
 }
 
 CONTACT_ACTIONS = frozenset({"first-contact"})
@@ -120,12 +127,25 @@ def case_action(case_id: str, action: str) -> str | Response:
             else:
                 problem = str(error)
         else:
-            flash(chosen.done.format(reference=allocation.referral.reference))
+            flash(
+                chosen.done.format(reference=allocation.referral.reference)
+                + _feedback_said(allocation, action)
+            )
             # After a decline the case is no longer theirs; every other action goes on on the case.
             if action == "decline":
                 return redirect(url_for("cases.case_list"), code=303)
             return redirect(url_for("cases.case_page", case_id=allocation.id), code=303)
     return _show(allocation, action, form, problem)
+
+
+def _feedback_said(allocation: Allocation, action: str) -> str:
+    """Where the feedback code the action made went: kept for the case page to show, or emailed."""
+    made = action == "feedback" or (action == "close" and cases.gives_feedback_code(allocation))
+    if not made:
+        return ""
+    if getattr(allocation, Allocation.feedback_code.column) is not None:
+        return " Their feedback code is shown below, once."
+    return " Their feedback code was emailed to them, as email is a safe way to reach them."
 
 
 def _form(chosen: CaseAction, slug: str, allocation: Allocation, **kwargs: Any) -> Any:
@@ -161,6 +181,8 @@ def _act(allocation: Allocation, action: str, form: Any) -> None:
         cases.record_first_contact(
             session, allocation.id, provider_id, actor, form.on.data, form.channel.data, **form.answers()
         )
+    elif action == "feedback":
+        cases.offer_feedback(session, allocation.id, provider_id, actor)
     elif action == "measures":
         values = {name: form[name].data for name in Measures.names() if name in form}
         cases.record_measures(session, allocation.id, provider_id, actor, values)
@@ -189,6 +211,8 @@ def _forms(
     forms = {}
     for slug, action in ACTIONS.items():
         if action.kind not in moves or slug in leave_out:
+            continue
+        if slug == "feedback" and allocation.feedback_offered_on is not None:
             continue
         if failed == slug:
             forms[slug] = (action, failed_form)
@@ -241,6 +265,7 @@ def _show(
         return _show_restricted(allocation, failed, failed_form, problem)
     session = db.session()
     audit.viewed(session, current_actor(), "referral.viewed", "referral", referral.id)
+    feedback_code = cases.take_feedback_code(session, allocation, current_actor())
     # No measure can have been taken before the first contact (the service refuses it too).
     forms = _forms(
         allocation, failed, failed_form, NEEDS_CONTACT if allocation.first_contact_on is None else frozenset()
@@ -262,4 +287,6 @@ def _show(
         timeline=timeline.entries(session, referral, for_provider=allocation.provider_id),
         outcome=outcomes.case_measures(session, allocation.id),
         measures_in_use=registry.active_measures(session),
+        feedback_code=feedback_code,
+        feedback_code_days=current_config().feedback_code_days,
     )

@@ -20,15 +20,17 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, contains_eager
 
-from hub import calendar, outbox
+from hub import audit, calendar, outbox
 from hub.audit import Actor
 from hub.auth.models import Role
 from hub.auth.services import notice_addresses
 from hub.config import current_config
 from hub.db import committed, utcnow
+from hub.feedback import codes as feedback_codes
 from hub.measures.models import OutcomeMeasure
 from hub.measures.scoring import ScoringError, score
 from hub.referrals import restriction, states, timeline
+from hub.referrals.intake import NEUTRAL_SENDER
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
@@ -352,6 +354,8 @@ def close(
         _check_move(EventKind.CLOSED, allocation, referral, "close this case")
         _check_outcome(outcome, allocation)
         allocation.outcome, allocation.closed_at = outcome, utcnow()
+        if gives_feedback_code(allocation):
+            _give_feedback_code(db, allocation, referral)
         note = note.strip()
         timeline.record(
             db,
@@ -362,6 +366,79 @@ def close(
             note=outcome.label if not note else f"{outcome.label}. {note}",
         )
     return allocation
+
+
+# -- survivors' feedback ------------------------------------------------------------------------
+
+
+def gives_feedback_code(allocation: Allocation) -> bool:
+    """Closing gives the person a feedback code when support took place (a first contact was made)."""
+    return allocation.first_contact_on is not None
+
+
+def offer_feedback(db: Session, allocation_id: uuid.UUID, provider_id: int, actor: Actor) -> Allocation:
+    """A feedback code at a review point, once per case (another comes when the case closes)."""
+    with committed(db):
+        allocation, referral = _case(db, allocation_id, provider_id)
+        _check_move(EventKind.FEEDBACK_OFFERED, allocation, referral, "give a feedback code")
+        _check_not_restricted(referral, "feedback")
+        if allocation.feedback_offered_on is not None:
+            raise NotAllowedNow(
+                f"A feedback code was given for this case on {allocation.feedback_offered_on:%-d %B %Y}. "
+                "Each case has one during support, and another when it closes."
+            )
+        allocation.feedback_offered_on = calendar.today()
+        _give_feedback_code(db, allocation, referral)
+        timeline.record(db, referral, EventKind.FEEDBACK_OFFERED, actor, offer=allocation)
+    return allocation
+
+
+def _give_feedback_code(db: Session, allocation: Allocation, referral: Referral) -> None:
+    """Make a code and send it by email if email is a safe way and an address is held; otherwise keep
+    it sealed on the case for the case page to show once, for the worker to give in person or by phone."""
+    code = feedback_codes.issue(db, allocation.provider_id)
+    safe = SafeContact.of(referral)
+    if not (safe.allows(ContactMethod.EMAIL) and referral.email and not restriction.hides_details(referral)):
+        allocation.feedback_code = code
+        return
+    config = current_config()
+    words = {"link": f"{config.public_url.rstrip('/')}/feedback", "days": str(config.feedback_code_days)}
+    if safe.may_say_who:
+        outbox.queue(
+            db,
+            to=referral.email,
+            template="feedback_code",
+            subject="Tell us what you think",
+            secret=code,
+            **words,
+        )
+    else:  # anyone who sees it learns nothing: no service, nothing about support
+        outbox.queue(
+            db,
+            to=referral.email,
+            template="feedback_code_neutral",
+            subject="Your code",
+            sender_name=NEUTRAL_SENDER,
+            secret=code,
+            **words,
+        )
+
+
+def take_feedback_code(db: Session, allocation: Allocation, actor: Actor) -> str | None:
+    """The case's feedback code not shown yet, emptied as it is taken, so the case page shows it once
+    (one past its last day is emptied and not shown)."""
+    if getattr(allocation, Allocation.feedback_code.column) is None:
+        return None
+    with committed(db):
+        locked = db.get(Allocation, allocation.id, with_for_update=True, populate_existing=True)
+        code = locked.feedback_code if locked else None
+        if locked is None or code is None:
+            return None
+        locked.feedback_code = None
+        if not feedback_codes.usable(db, code):
+            return None  # past its last day: nothing to give
+        audit.record_as(db, actor, "feedback.code_shown", "allocation", allocation.id)
+    return code
 
 
 # -- records that would contradict themselves ----------------------------------------------------

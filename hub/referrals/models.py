@@ -80,6 +80,8 @@ class EventKind(enum.StrEnum):
     CORRECTED = "corrected"
     RESTRICTED = "restricted"
     RESTRICTION_LIFTED = "restriction_lifted"
+    # Survivors' feedback (issue 15).
+    FEEDBACK_OFFERED = "feedback_offered"
 
     @property
     def label(self) -> str:
@@ -106,6 +108,8 @@ EVENT_LABELS = {
     EventKind.CORRECTED: "An answer was corrected",
     EventKind.RESTRICTED: "Details restricted: providers see the reference only",
     EventKind.RESTRICTION_LIFTED: "Restriction lifted",
+    # Survivors' feedback (issue 15).
+    EventKind.FEEDBACK_OFFERED: "Feedback code given at a review point",
 }
 
 
@@ -568,6 +572,11 @@ class Allocation(SealedRowMixin, Base):
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     measures = Sealed(Measures)
+    # Survivors' feedback (hub.feedback): a code made for the person that the case page has not shown
+    # yet (sealed; emptied when shown, never written anywhere else), and the day a code was offered at
+    # a review point (once per case).
+    feedback_code = Sealed(str)
+    feedback_offered_on: Mapped[date | None]
 
     referral: Mapped[Referral] = relationship(back_populates="allocations")
     provider: Mapped[Provider] = relationship()

@@ -37,6 +37,8 @@ PROVIDER_CANNOT = {
     "restricted. Contact the Trauma and Resilience Service (TRS).",
     "outcome-measure": "You cannot see or record outcome measures while the person's details are restricted. "
     "Contact the Trauma and Resilience Service (TRS).",
+    "feedback": "You cannot give a feedback code while the person's details are restricted, because you "
+    "cannot see how it is safe to contact them. Contact the Trauma and Resilience Service (TRS).",
 }
 """What a provider cannot do on a restricted case, and why (the case page and the services say it)."""
 

@@ -98,6 +98,13 @@ TABLE = (
         frozenset({S.ACCEPTED, S.IN_SUPPORT, S.CLOSED}),
         offer={A.ACCEPTED: A.ACCEPTED},
     ),
+    # A feedback code at a review point, once per case (cases.offer_feedback refuses a second).
+    Move(
+        EventKind.FEEDBACK_OFFERED,
+        PROVIDER,
+        frozenset({S.ACCEPTED, S.IN_SUPPORT}),
+        offer={A.ACCEPTED: A.ACCEPTED},
+    ),
     Move(
         EventKind.CLOSED,
         PROVIDER,

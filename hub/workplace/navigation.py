@@ -33,8 +33,13 @@ SECTIONS: dict[Role, tuple[Section, ...]] = {
         Section("Cases", "/provider/cases"),
         Section("Capacity", "/provider/capacity"),
         Section("Returns", "/kpi/returns"),
+        Section("Feedback", "/provider/feedback"),
     ),
-    Role.COMMISSIONER: (HOME, Section("Joint KPIs", "/commissioner/kpi")),
+    Role.COMMISSIONER: (
+        HOME,
+        Section("Joint KPIs", "/commissioner/kpi"),
+        Section("Feedback", "/commissioner/feedback"),
+    ),
     Role.ADMIN: (
         HOME,
         Section("Staff accounts", "/admin/users"),
