@@ -172,7 +172,7 @@ def test_erased_restricted_and_withdrawn_referrals_are_left_out_and_counted(
     opted_in(db_session, preferred_name="Restricted One", restricted_at=utcnow())
     opted_in(db_session, preferred_name="Withdrew", consent_to_referral=False, consent_to_share=False)
     opted_in(db_session, preferred_name="Stopped", status=ReferralStatus.WITHDRAWN)
-    erased = opted_in(db_session, preferred_name="Erased One")
+    erased = opted_in(db_session, preferred_name="Erased One", status=ReferralStatus.CLOSED)
     erasure.erase_referral(db_session, erased, Actor(id=None, role="operator"), because="Asked")
     assert erased.consultation_opt_in is None  # erasing empties the answer with the rest
     erased.consultation_opt_in = True  # and were it left, the list would still leave the referral out

@@ -200,7 +200,10 @@ def test_the_journey_code_questions_thank_you_keeps_the_code_out_of_addresses_an
         data={"csrf_token": token, "code": codes.normalise(code), **chosen, "anything_else": " It helped. "},
     )
     assert sent.status_code == 303 and sent.headers["Location"] == "/feedback/thank-you"
-    assert "Thank you for your feedback" in client.get("/feedback/thank-you").get_data(as_text=True)
+    thanks = client.get("/feedback/thank-you").get_data(as_text=True)
+    assert "Thank you for your feedback" in thanks
+    # An offer to help shape the service is a separate form, kept apart from these answers.
+    assert 'href="/take-part"' in thanks and "kept apart from the answers you just sent" in thanks
     stored = db_session.scalars(select(FeedbackResponse)).one()
     assert (stored.felt_safer, stored.listened_to, stored.in_control, stored.satisfied, stored.recommend) == (
         Answer.A_LITTLE,

@@ -13,7 +13,7 @@ from hub.calendar import Quarter
 from hub.feedback import summary
 from hub.feedback.models import Answer
 from hub.feedback.questions import BY_NAME
-from hub.kpi.prefill import Prefilled
+from hub.kpi.models import Prefilled
 
 
 def feedback_figures(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefilled]:

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from hub.calendar import Quarter
 from hub.keyring import CryptoError
 from hub.kpi.expected import expected, expected_in_any
-from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
+from hub.kpi.models import KpiDefinition, KpiReturn, Prefilled, ReturnState, Unit, return_id
 from hub.kpi.outcome_figures import OUTCOME_CODES, SHARE_CODE
-from hub.kpi.prefill import TRS_LABELS, Prefilled, trs_figures
+from hub.kpi.prefill import TRS_LABELS, trs_figures
 from hub.kpi.returns import definitions, figure_text, state_of
 from hub.providers.models import Provider
 

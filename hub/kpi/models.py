@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, Uuid
@@ -26,6 +27,15 @@ class Unit(enum.StrEnum):
     COUNT = "count"
     DAYS = "days"
     PERCENTAGE = "percentage"
+
+
+@dataclass(frozen=True)
+class Prefilled:
+    """A figure the hub counts from its own records for a return, and how it was counted, in words.
+    ``value`` is None when there is nothing to count it from (or, for feedback, too few answers)."""
+
+    value: float | int | None
+    how: str
 
 
 class ReturnState(enum.StrEnum):

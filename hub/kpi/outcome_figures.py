@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.calendar import Quarter
-from hub.kpi.prefill import Prefilled
+from hub.kpi.models import Prefilled
 from hub.measures.scoring import Change
 from hub.referrals.models import Allocation
 from hub.referrals.outcomes import pairs, records_of

@@ -11,13 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.calendar import Quarter, day_of, working_days_between
+from hub.kpi.feedback_figures import feedback_figures
+from hub.kpi.models import Prefilled
+from hub.kpi.outcome_figures import outcome_figures
 from hub.referrals.models import Allocation, AllocationStatus, DeclineReason, Referral, ReferralSource
-
-
-@dataclass(frozen=True)
-class Prefilled:
-    value: float | int | None
-    how: str
 
 
 def _median(values: list[int]) -> float | None:
@@ -76,9 +73,6 @@ def _span(quarter: Quarter) -> str:
 
 def prefill(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefilled]:
     """Every pre-filled figure for the provider's return (read from allocations, in a few queries)."""
-    from hub.kpi.feedback_figures import feedback_figures  # they build on Prefilled, defined here
-    from hub.kpi.outcome_figures import outcome_figures
-
     counted = _counted(db, provider_id, quarter)
     return {
         **_offers_and_decisions(counted, _span(quarter)),

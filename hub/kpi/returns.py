@@ -23,8 +23,8 @@ from hub import audit
 from hub.audit import Actor
 from hub.calendar import Quarter
 from hub.db import committed, utcnow
-from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState, Unit, return_id
-from hub.kpi.prefill import Prefilled, prefill
+from hub.kpi.models import KpiDefinition, KpiReturn, Prefilled, ReturnState, Unit, return_id
+from hub.kpi.prefill import prefill
 
 REASON_MAX = 1000
 FIGURE_TYPED_MAX = 40
