@@ -19,7 +19,7 @@ from hub.db import clock_at
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider
 from hub.referrals import cases, restriction
-from hub.referrals.models import Allocation, MeasurePoint, MeasureRecord, ReferralEvent
+from hub.referrals.models import Allocation, ItemScores, MeasurePoint, MeasureRecord, ReferralEvent
 
 from . import factories
 from .clock import MIDDAY, TODAY
@@ -199,6 +199,46 @@ def test_a_wrong_number_of_items_posted_is_refused_by_the_service(
     assert records(db_session, allocation) == 0
 
 
+def test_an_end_before_the_start_or_a_start_after_the_end_is_refused_and_never_paired(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    """The pair is read as start then end: one the other way round would count a worsening as a recovery."""
+    from hub.referrals.outcomes import case_measures
+
+    allocation = in_support(db_session, provider)
+    desk = provider_desk(app, db_session, provider)
+    path = f"/provider/cases/{allocation.id}/outcome-measure"
+    assert desk.send(path, **form(START_28, day=10)).status_code == 303
+    status, page = desk.post(path, **form(END_8, point="end", day=12))
+    assert status == 200 and "The end cannot be before the start" in page
+    assert records(db_session, allocation) == 1
+    assert desk.send(path, **form(END_8, point="end", day=5)).status_code == 303
+    status, page = desk.post(path, **form(START_28, day=3))
+    assert status == 200 and "The start cannot be after the end" in page
+    assert records(db_session, allocation) == 2
+
+    # A pair kept the wrong way round (from before the check) is not paired.
+    other = in_support(db_session, provider)
+    core = db_session.scalars(select(MeasureRecord.measure_id)).first()
+    factories.measure_record(
+        db_session,
+        allocation_id=other.id,
+        measure_id=core,
+        point=MeasurePoint.START,
+        taken_on=TODAY - timedelta(days=2),
+        items=ItemScores(tuple(START_28)),
+    )
+    factories.measure_record(
+        db_session,
+        allocation_id=other.id,
+        measure_id=core,
+        point=MeasurePoint.END,
+        taken_on=TODAY - timedelta(days=9),
+        items=ItemScores(tuple(END_8)),
+    )
+    assert case_measures(db_session, other.id).pairs == []
+
+
 def test_no_measure_before_the_first_contact(app: Flask, db_session: Session, provider: Provider) -> None:
     allocation = offered(db_session, provider)
     cases.accept(db_session, allocation.id, provider.id, staff(db_session, provider))
@@ -367,6 +407,25 @@ def test_erasing_the_referral_keeps_the_scores_and_the_outcome_figures(
     kept = db_session.scalars(select(MeasureRecord).where(MeasureRecord.allocation_id == allocation.id)).all()
     assert {tuple(r.items.answers) for r in kept if r.items} == {tuple(START_28), tuple(END_8)}
     assert {k: f.value for k, f in outcome_figures(db_session, provider.id, quarter).items()} == figures
+    # Nothing more can be recorded on an erased case: a new end would change the figures kept.
+    with pytest.raises(cases.Erased, match="The person's details were erased"):
+        cases.record_outcome_measure(
+            db_session,
+            allocation.id,
+            provider.id,
+            who,
+            measure_code="core-10",
+            point="end",
+            taken_on=TODAY,
+            answers=START_28,
+        )
+    assert records(db_session, allocation) == 2
+    desk = provider_desk(app, db_session, provider)
+    status, page = desk.post(
+        f"/provider/cases/{allocation.id}/outcome-measure", **form(START_28, point="end")
+    )
+    assert status == 200 and "nothing more can be recorded on this case" in page
+    assert records(db_session, allocation) == 2
 
 
 def test_the_subject_access_pack_lists_each_measure_with_its_scores(

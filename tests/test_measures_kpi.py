@@ -103,6 +103,13 @@ def crafted(db_session: Session) -> tuple[Provider, Provider]:
     )
     # No measures at all.
     measured_case(db_session, a, date(2026, 7, 1), [])
+    # Closed with no contact: no support to measure, so not among the cases closed (nor the share's base).
+    who = staff(db_session, a)
+    with clock_at(at(in_q - timedelta(days=20))):
+        never = offered(db_session, a)
+        cases.accept(db_session, never.id, a.id, who)
+    with clock_at(at(in_q)):
+        cases.close(db_session, never.id, a.id, who, Outcome.COULDNT_CONTACT)
     # Closed in the next quarter: not in this one.
     measured_case(
         db_session, a, date(2026, 10, 1), [("core-10", "start", CORE[28], 30), ("core-10", "end", CORE[8], 1)]
@@ -176,6 +183,37 @@ def test_the_new_definitions_run_from_october_2026_with_the_same_codes(db_sessio
     assert not contradictions(found, {"outcome_measured": 3, "closed_cases": 3, "reliable_improvement": 2})
 
 
+def test_a_share_or_an_improvement_typed_out_of_line_with_its_figures_is_a_contradiction(
+    db_session: Session,
+) -> None:
+    """A provider that measured 2 of 10 cannot type a share of 100%, nor more improvement than its parts."""
+    found = definitions(db_session, Quarter(2026, 4))
+    fits = {
+        "closed_cases": 10,
+        "outcome_measured": 3,
+        "paired_measure_pct": 30.0,
+        "reliable_improvement": 2,
+        "change_recovered": 1,
+        "change_improved": 1,
+        "change_no_change": 1,
+        "change_deteriorated": 0,
+    }
+    assert contradictions(found, fits) == {}
+    assert contradictions(found, {**fits, "outcome_measured": 2, "paired_measure_pct": 20.0}) == {}
+    assert contradictions(found, {**fits, "closed_cases": 3, "paired_measure_pct": 100.0}) == {}
+    assert contradictions(found, {**fits, "paired_measure_pct": 100.0}) == {
+        "paired_measure_pct": "Closed cases with a start and end measure (100) must be 30: the people "
+        "with a start and end measure as a share of the cases closed after support began. Check the figures."
+    }
+    assert contradictions(found, {**fits, "reliable_improvement": 3}) == {
+        "reliable_improvement": "People showing reliable improvement (3) must be 2: the reliable and "
+        "clinically significant improvements and the reliable improvements only, added. Check the figures."
+    }
+    shares = {"closed_cases": 3, "outcome_measured": 2}
+    assert contradictions(found, {**shares, "paired_measure_pct": 66.7}) == {}, "given to one place"
+    assert "paired_measure_pct" in contradictions(found, {**shares, "paired_measure_pct": 66.5})
+
+
 def test_the_joint_view_and_trends_show_the_share_measured_beside_each_outcome_figure(
     db_session: Session,
 ) -> None:
@@ -203,7 +241,6 @@ def test_the_joint_view_and_trends_show_the_share_measured_beside_each_outcome_f
     assert cells[-3:] == ["5 (80% measured)", "2 (20% measured)", "7 (50% measured)"]
     assert rows["People with an outcome measure at start and end"][-1] == "10 (50% measured)"
     assert rows["Closed cases with a start and end measure (%)"][-3:-1] == ["80", "20"], "the share itself"
-    assert rows["Cases closed in the quarter"][-1] == "20", "not an outcome figure: no share beside it"
     found = trends(db_session, quarter, 2, ["reliable_improvement"], each_provider=True)
     lines = dict(found[0].rows())
     assert lines["Harbour"][-1] == "5 (80% measured)" and lines["Lighthouse"][-1] == "2 (20% measured)"

@@ -29,9 +29,9 @@ OUTCOME_CODES = (
 """The figures beside which the share of closed cases measured (``paired_measure_pct``) is shown."""
 SHARE_CODE = "paired_measure_pct"
 PAIRING = (
-    "For each case closed in the quarter, the earliest record at the start and the latest at the end of "
-    "the same measure are paired; if more than one measure is paired, the first in the list of measures "
-    "counts."
+    "For each case closed in the quarter after support began, the earliest record at the start and the "
+    "latest at the end of the same measure (not taken before that start) are paired; if more than one "
+    "measure is paired, the first in the list of measures counts."
 )
 
 
@@ -43,6 +43,7 @@ def outcome_figures(db: Session, provider_id: int, quarter: Quarter) -> dict[str
                 Allocation.provider_id == provider_id,
                 Allocation.closed_at >= quarter.starts,
                 Allocation.closed_at < quarter.ends,
+                Allocation.first_contact_on.is_not(None),  # support began, so a measure could be taken
             )
         )
     )
@@ -61,7 +62,9 @@ def outcome_figures(db: Session, provider_id: int, quarter: Quarter) -> dict[str
     }
     return {
         "closed_cases": Prefilled(
-            len(closed), f"Your cases closed from {span} (UK time), however support ended."
+            len(closed),
+            f"Your cases closed from {span} (UK time) after a first contact, however support ended. "
+            "A case closed with no contact had no support to measure, so it is not counted.",
         ),
         "outcome_measured": Prefilled(
             paired,

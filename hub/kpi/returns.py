@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -230,6 +230,38 @@ AT_MOST = (
 """Figures that would contradict each other; only figures in force for the quarter are compared."""
 
 
+def _share(part: float, whole: float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass(frozen=True)
+class Worked:
+    """A figure worked out from others in the return, so it must agree with them (a provider that
+    measures fewer people cannot type a share that says otherwise)."""
+
+    code: str
+    sources: tuple[str, ...]
+    work: Callable[..., float | None]
+    how: str  # how it is worked out, in words
+
+
+WORKED = (
+    Worked(
+        "reliable_improvement",
+        ("change_recovered", "change_improved"),
+        lambda recovered, improved: recovered + improved,
+        "the reliable and clinically significant improvements and the reliable improvements only, added",
+    ),
+    Worked(
+        "paired_measure_pct",
+        ("outcome_measured", "closed_cases"),
+        _share,
+        "the people with a start and end measure as a share of the cases closed after support began",
+    ),
+)
+"""Figures worked out from others: each must agree with them when all are given."""
+
+
 def contradictions(
     found: Sequence[KpiDefinition], figures: Mapping[str, Any], skip: set[str] | frozenset[str] = frozenset()
 ) -> dict[str, str]:
@@ -249,6 +281,21 @@ def contradictions(
             problems[rule.parts[0]] = (
                 f"{rule.name} ({figure_text(added)}) cannot be more than "
                 f"{figure_name(labels[rule.total])} ({figure_text(total)}). Check both figures."
+            )
+    defined = {d.code: d for d in found}
+    for worked in WORKED:
+        codes = (worked.code, *worked.sources)
+        if any(c not in labels or c in skip or c in problems for c in codes):
+            continue
+        values = [figures.get(c) for c in codes]
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) != len(values):
+            continue
+        given, expected = numbers[0], worked.work(*numbers[1:])
+        if expected is not None and abs(given - expected) > 0.05:  # shares are given to one place
+            problems[worked.code] = (
+                f"{in_a_sentence(defined[worked.code])[1]} ({figure_text(given)}) must be "
+                f"{figure_text(expected)}: {worked.how}. Check the figures."
             )
     return problems
 

@@ -75,7 +75,7 @@ ACTIONS = {
     "measures": CaseAction(
         EventKind.MEASURES_RECORDED,
         case_forms.MeasuresForm,
-        "Record sessions and outcome measures",
+        "Record sessions",
         "Sessions are recorded for {reference}.",
     ),
     "outcome-measure": CaseAction(

@@ -86,6 +86,10 @@ class DetailsRestricted(CaseError):
     """The person's details are restricted (``hub.referrals.restriction``): this needs them."""
 
 
+class Erased(CaseError):
+    """The person's details were erased (``hub.privacy.erasure``): the case is a record, nothing more."""
+
+
 class NoConsentToShare(CaseError):
     """The person has not agreed (or no longer agrees) to their details being shared with the provider."""
 
@@ -103,6 +107,11 @@ def _case(db: Session, allocation_id: uuid.UUID, provider_id: int) -> tuple[Allo
     referral = db.scalar(select(Referral).where(Referral.id == allocation.referral_id).with_for_update())
     db.refresh(allocation)  # read again now the referral is locked, so the checks see the latest
     assert referral is not None  # noqa: S101  (an allocation's referral is removed with it)
+    if referral.erased_at is not None:
+        raise Erased(
+            "The person's details were erased, so nothing more can be recorded on this case. "
+            "Its dates, outcome and figures are kept."
+        )
     if not referral.consent_to_share:
         # Nothing may be done with a case the person has not agreed to share (a referral allocated
         # before consent was enforced), or withdrew from.
@@ -305,6 +314,7 @@ def record_outcome_measure(
             raise BadDetails("Choose a measure from the ones listed", "measure")
         when = _point(point)
         _check_measure_day(allocation, taken_on)
+        _check_in_order(db, allocation, measure, when, taken_on)
         try:
             score(measure, answers)
         except ScoringError as error:
@@ -342,6 +352,32 @@ def _check_measure_day(allocation: Allocation, taken_on: date) -> None:
         raise BadDetails(
             f"The day the measure was taken cannot be before the first contact, on "
             f"{contacted.strftime('%-d %B %Y')}",
+            "taken_on",
+        )
+
+
+def _check_in_order(
+    db: Session, allocation: Allocation, measure: OutcomeMeasure, when: MeasurePoint, taken_on: date
+) -> None:
+    """An end is not taken before the case's first start of the same measure, nor a start after its
+    last end: such a pair would read as a change the other way round."""
+    days = db.execute(
+        select(MeasureRecord.point, MeasureRecord.taken_on).where(
+            MeasureRecord.allocation_id == allocation.id, MeasureRecord.measure_id == measure.id
+        )
+    ).all()
+    starts = [day for point, day in days if point is MeasurePoint.START]
+    ends = [day for point, day in days if point is MeasurePoint.END]
+    if when is MeasurePoint.END and starts and taken_on < min(starts):
+        first = min(starts).strftime("%-d %B %Y")
+        raise BadDetails(
+            f"The end cannot be before the start: {measure.name} was first taken at the start on {first}",
+            "taken_on",
+        )
+    if when is MeasurePoint.START and ends and taken_on > max(ends):
+        last = max(ends).strftime("%-d %B %Y")
+        raise BadDetails(
+            f"The start cannot be after the end: {measure.name} was last taken at the end on {last}",
             "taken_on",
         )
 

@@ -60,13 +60,15 @@ def _order(item: Scored) -> tuple[object, ...]:
 
 def pair_of(records: Iterable[Scored]) -> tuple[Scored, Scored] | None:
     """For one measure's records on one case: the earliest record at the start and the latest at the end
-    (by the day taken, then when recorded), if both exist and both can be scored."""
+    (by the day taken, then when recorded), if both exist, both can be scored, and the end was not taken
+    before the start (the service refuses such a record; one kept from before is never paired)."""
     usable = sorted((r for r in records if r.score is not None), key=_order)
     starts = [r for r in usable if r.record.point is MeasurePoint.START]
-    ends = [r for r in usable if r.record.point is MeasurePoint.END]
-    if not starts or not ends:
+    if not starts:
         return None
-    return starts[0], ends[-1]
+    begun = starts[0].record.taken_on
+    ends = [r for r in usable if r.record.point is MeasurePoint.END and r.record.taken_on >= begun]
+    return (starts[0], ends[-1]) if ends else None
 
 
 def pairs(records: Sequence[Scored]) -> list[Pair]:

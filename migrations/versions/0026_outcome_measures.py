@@ -106,9 +106,10 @@ CHANGE = "Change"
 DEFINITIONS = [
     (
         "closed_cases",
-        "Cases closed in the quarter",
+        "Cases closed in the quarter after support began",
         "count",
-        "Your cases from the hub that closed in the quarter, however support ended.",
+        "Your cases from the hub that closed in the quarter after a first contact, however support ended "
+        "(a case closed with no contact had no support to measure).",
         None,
         None,
         201,
