@@ -388,6 +388,27 @@ def test_a_code_can_be_given_at_a_review_point_once(
     assert allocation.feedback_offered_on == TODAY
 
 
+def test_no_review_point_code_before_the_first_contact(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    """As closing gives a code only after support began, so does a review point."""
+    referral = factories.referral(db_session)
+    referral.safe_contact = PHONE_ONLY
+    db_session.commit()
+    allocation = allocate(db_session, referral.id, provider.id, TRS, reason="Test.")
+    cases.accept(db_session, allocation.id, provider.id, worker(db_session, provider))
+    client, _ = signed_in(app, db_session, Role.PROVIDER_STAFF, provider_id=provider.id)
+    desk = Desk(client)
+    assert "Give a feedback code now" not in desk.get(f"/provider/cases/{allocation.id}")[1]
+    refused = desk.send(f"/provider/cases/{allocation.id}/feedback")
+    assert refused.status_code == 200 and "You cannot give a feedback code now" in html.unescape(
+        refused.get_data(as_text=True)
+    )
+    assert counts(db_session) == (0, 0)
+    db_session.expire_all()
+    assert allocation.feedback_offered_on is None
+
+
 def test_no_code_is_written_to_the_timeline_the_audit_log_or_any_log(
     app: Flask, db_session: Session, provider: Provider, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -497,8 +518,10 @@ def test_providers_see_their_own_ended_quarters_with_enough_responses_and_commis
     assert status == 200
     assert f"{provider.id}-{last.key}-words-0" in page and "5 responses." in page
     assert f"{provider.id}-{before.key}-words" not in page and "No: 4" not in page
-    assert "Fewer than 5 responses: feedback is shown when there are 5, so no one can be recognised." in page
-    assert f"{provider.id}-{now.key}-words" not in page and "This quarter has not ended yet" in page
+    assert f"{provider.id}-{now.key}-words" not in page
+    # A quarter not shown is not even listed: its name would say someone answered in it, and when.
+    assert last.label in page and before.label not in page and now.label not in page
+    assert "Other quarters are not listed, whether or not anyone answered in them" in page
     assert f"{other.id}-" not in page and "A little: 7" not in page
     viewed = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "feedback.viewed")).all()
     assert [e.object_id for e in viewed] == [str(provider.id)]
@@ -518,7 +541,7 @@ def test_a_provider_with_no_feedback_sees_none_and_other_roles_are_refused(
     app: Flask, db_session: Session, provider: Provider
 ) -> None:
     mine = Desk(signed_in(app, db_session, Role.PROVIDER_STAFF, provider_id=provider.id)[0])
-    assert "No one has sent feedback yet." in mine.get("/provider/feedback")[1]
+    assert "There is no quarter to show yet." in mine.get("/provider/feedback")[1]
     assert mine.get("/commissioner/feedback")[0] == 403
     allocator = Desk(signed_in(app, db_session, Role.ALLOCATOR)[0])
     assert allocator.get("/provider/feedback")[0] == 403

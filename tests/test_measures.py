@@ -163,6 +163,13 @@ def test_a_measure_where_higher_is_better_converts_through_its_table() -> None:
     assert classify(measure, at, low) is Change.DETERIORATED
 
 
+def test_a_risk_item_on_a_measure_scored_from_1_alerts_only_above_its_lowest_answer() -> None:
+    measure = wellbeing()
+    measure.risk_items = [2]
+    assert score(measure, [3, 1, 3]).risk_items == (), "the lowest answer is 1, not 0"
+    assert score(measure, [3, 2, 3]).risk_items == (2,)
+
+
 def test_a_raw_sum_missing_from_the_table_is_refused() -> None:
     measure = wellbeing()
     measure.conversion = {"3": 3.25}

@@ -99,7 +99,7 @@ EXPECTED: dict[
     EventKind.CLOSED: ("provider_staff", {S.ACCEPTED, S.IN_SUPPORT}, S.CLOSED, {A.ACCEPTED: A.ACCEPTED}, {}),
     EventKind.FEEDBACK_OFFERED: (
         "provider_staff",
-        {S.ACCEPTED, S.IN_SUPPORT},
+        {S.IN_SUPPORT},
         None,
         {A.ACCEPTED: A.ACCEPTED},
         {},

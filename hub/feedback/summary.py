@@ -115,12 +115,13 @@ class QuarterShown:
 
 
 def for_provider(db: Session, provider_id: int, now: Quarter) -> list[QuarterShown]:
-    """The provider's quarters with feedback, newest first; under the minimum, counts and words withheld."""
-    found = []
-    for item in tallies(db, provider_id):
-        shown = shown_to_provider(item, now)
-        found.append(QuarterShown(item, shown, written(db, provider_id, item.quarter) if shown else []))
-    return found
+    """The provider's quarters that may be shown to it, newest first. A quarter not shown is not listed
+    at all: listing it would say that someone answered, and roughly when."""
+    return [
+        QuarterShown(item, True, written(db, provider_id, item.quarter))
+        for item in tallies(db, provider_id)
+        if shown_to_provider(item, now)
+    ]
 
 
 def for_commissioners(db: Session) -> dict[Quarter, list[QuarterShown]]:

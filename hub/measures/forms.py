@@ -123,7 +123,7 @@ class MeasureForm(ThresholdsForm):
     risk_items = line(
         "Risk items (optional)",
         200,
-        hint="Item numbers. An answer above 0 on one of them shows a risk alert on the case.",
+        hint="Item numbers. An answer above the lowest score on one of them shows a risk alert on the case.",
         spellcheck="false",
     )
     total = radios(

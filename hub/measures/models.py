@@ -44,7 +44,7 @@ class OutcomeMeasure(Base):
     item_max: Mapped[int]
     # Item numbers (from 1): reverse-scored items count as ``item_max + item_min - answer``.
     reverse_items: Mapped[list[int]] = mapped_column(JSON, default=list)
-    # Item numbers whose answer above 0 shows the risk alert on the case page.
+    # Item numbers whose answer above the lowest score shows the risk alert on the case page.
     risk_items: Mapped[list[int]] = mapped_column(JSON, default=list)
     total: Mapped[Total] = mapped_column(
         Enum(Total, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]),

@@ -49,7 +49,7 @@ class Score:
     clinical: bool
     """In the clinical range: at or above the cut-off when higher is worse, below it otherwise."""
     risk_items: tuple[int, ...] = ()
-    """The risk items (numbered from 1) answered above 0."""
+    """The risk items (numbered from 1) answered above the lowest score."""
 
     @property
     def total_text(self) -> str:
@@ -57,7 +57,8 @@ class Score:
 
 
 def score(measure: OutcomeMeasure, items: Sequence[int]) -> Score:
-    """The total, whether it is in the clinical range, and which risk items were answered above 0.
+    """The total, whether it is in the clinical range, and which risk items were answered above the
+    lowest score.
 
     Refuses (:class:`ScoringError`) a wrong number of item scores, or a score that is not a whole
     number in the items' range. Reverse-scored items count as ``item_max + item_min - answer``.
@@ -90,7 +91,9 @@ def score(measure: OutcomeMeasure, items: Sequence[int]) -> Score:
             )
         total = float(table[str(raw)])
     risky = tuple(
-        n for n in sorted(set(measure.risk_items or [])) if 1 <= n <= len(items) and items[n - 1] > 0
+        n
+        for n in sorted(set(measure.risk_items or []))
+        if 1 <= n <= len(items) and items[n - 1] > measure.item_min
     )
     return Score(total, in_clinical_range(measure, total), risky)
 

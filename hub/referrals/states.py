@@ -98,11 +98,12 @@ TABLE = (
         frozenset({S.ACCEPTED, S.IN_SUPPORT, S.CLOSED}),
         offer={A.ACCEPTED: A.ACCEPTED},
     ),
-    # A feedback code at a review point, once per case (cases.offer_feedback refuses a second).
+    # A feedback code at a review point, once per case (cases.offer_feedback refuses a second), once
+    # support has begun (the first contact made), as closing gives one only then.
     Move(
         EventKind.FEEDBACK_OFFERED,
         PROVIDER,
-        frozenset({S.ACCEPTED, S.IN_SUPPORT}),
+        frozenset({S.IN_SUPPORT}),
         offer={A.ACCEPTED: A.ACCEPTED},
     ),
     Move(
