@@ -28,7 +28,7 @@ from hub.kpi.feedback_figures import feedback_figures
 from hub.outbox import MailFolder, OutboxMessage, send_waiting
 from hub.privacy import erasure
 from hub.providers.models import Provider
-from hub.referrals import cases
+from hub.referrals import cases, restriction
 from hub.referrals.allocation import allocate
 from hub.referrals.models import Allocation, ContactMethod, EventKind, Outcome, ReferralEvent, SafeContact
 
@@ -386,6 +386,30 @@ def test_a_code_can_be_given_at_a_review_point_once(
     assert counts(db_session) == (0, 1)
     db_session.expire_all()
     assert allocation.feedback_offered_on == TODAY
+
+
+def test_a_restricted_case_is_never_emailed_a_code_and_shows_it_once_the_restriction_is_lifted(
+    app: Flask, db_session: Session, provider: Provider
+) -> None:
+    """While restricted the worker cannot see how it is safe to reach the person, so nothing is emailed."""
+    allocation = in_support(db_session, provider, EMAIL_SAFE, email="sam@example.org")
+    dpo = Actor(id=None, role="admin")
+    restriction.restrict(db_session, allocation.referral, dpo, basis="Article 18(1)(a)")
+    client, _ = signed_in(app, db_session, Role.PROVIDER_STAFF, provider_id=provider.id)
+    desk = Desk(client)
+    closed = desk.send(f"/provider/cases/{allocation.id}/close", **{"close-outcome": "support_completed"})
+    assert closed.status_code == 303
+    page = desk.get(f"/provider/cases/{allocation.id}")[1]
+    assert "will be shown on this page, once, when the restriction is lifted" in page
+    assert "Feedback code: shown once" not in page
+    assert db_session.scalar(select(func.count()).select_from(OutboxMessage)) == 0, "nothing emailed"
+    db_session.expire_all()
+    code = allocation.feedback_code
+    assert code is not None and code not in page
+    restriction.lift(db_session, allocation.referral, dpo, basis="Restriction no longer needed")
+    page = desk.get(f"/provider/cases/{allocation.id}")[1]
+    assert "Feedback code: shown once" in page and code in page
+    assert code not in desk.get(f"/provider/cases/{allocation.id}")[1], "shown once"
 
 
 def test_no_review_point_code_before_the_first_contact(

@@ -239,6 +239,29 @@ def test_an_end_before_the_start_or_a_start_after_the_end_is_refused_and_never_p
     assert case_measures(db_session, other.id).pairs == []
 
 
+def test_a_retired_measure_is_refused_by_the_service_and_nothing_is_kept(
+    db_session: Session, provider: Provider
+) -> None:
+    from hub.measures.models import OutcomeMeasure
+
+    allocation = in_support(db_session, provider)
+    gad = db_session.scalars(select(OutcomeMeasure).where(OutcomeMeasure.code == "gad-7")).one()
+    gad.retired_at = MIDDAY
+    db_session.commit()
+    with pytest.raises(cases.BadDetails, match="Choose a measure from the ones listed"):
+        cases.record_outcome_measure(
+            db_session,
+            allocation.id,
+            provider.id,
+            staff(db_session, provider),
+            measure_code="gad-7",
+            point="start",
+            taken_on=TODAY,
+            answers=[1] * 7,
+        )
+    assert records(db_session, allocation) == 0
+
+
 def test_no_measure_before_the_first_contact(app: Flask, db_session: Session, provider: Provider) -> None:
     allocation = offered(db_session, provider)
     cases.accept(db_session, allocation.id, provider.id, staff(db_session, provider))

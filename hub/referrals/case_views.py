@@ -94,9 +94,9 @@ ACTIONS = {
 }
 
 CONTACT_ACTIONS = frozenset({"first-contact"})
+"""Actions that contact the person: the page shows how, when and as whom it is safe beside each."""
 NEEDS_CONTACT = frozenset({"outcome-measure"})
 """Actions offered only once a first contact is recorded."""
-"""Actions that contact the person: the page shows how, when and as whom it is safe beside each."""
 
 
 def _case(case_id: str) -> Allocation:
@@ -144,6 +144,8 @@ def _feedback_said(allocation: Allocation, action: str) -> str:
     if not made:
         return ""
     if getattr(allocation, Allocation.feedback_code.column) is not None:
+        if restriction.hides_details(allocation.referral):
+            return " Their feedback code will be shown on this page, once, when the restriction is lifted."
         return " Their feedback code is shown below, once."
     return " Their feedback code was emailed to them, as email is a safe way to reach them."
 
