@@ -21,10 +21,10 @@ bp = Blueprint("feedback_staff", __name__)
 @bp.get("/provider/feedback")
 @roles_required(Role.PROVIDER_STAFF)
 def provider_feedback() -> str:
-    session, now = db.session(), Quarter.current()
-    found = summary.for_provider(session, current_user.provider_id, now)
+    session = db.session()
+    found = summary.for_provider(session, current_user.provider_id, Quarter.current())
     audit.viewed(session, current_actor(), "feedback.viewed", "provider", current_user.provider_id)
-    return render_template("feedback/provider.html", found=found, now=now, minimum=summary.minimum())
+    return render_template("feedback/provider.html", found=found, minimum=summary.minimum())
 
 
 @bp.get("/commissioner/feedback")
