@@ -279,6 +279,34 @@ def test_erasing_a_referral_empties_the_emails_sent_to_the_person_and_drops_thos
     assert db_session.scalars(dropped).all() == [str(waiting_id)]
 
 
+def test_emails_to_a_held_referrals_address_outlive_the_30_days_until_the_hold_is_lifted(
+    app: Flask, db_session: Session, midday: Clock
+) -> None:
+    """A hold keeps what the referral holds for a claim or an inquiry, its emails to the person included."""
+    held = closed_referral(db_session, MIDDAY - timedelta(days=60))
+    hold = factories.legal_hold(db_session, referral_id=held.id)
+    kept = factories.outbox_message(
+        db_session, to_address="alex@example.org", to_index="e" * 64, sent_at=MIDDAY - timedelta(days=40)
+    )
+    other = factories.outbox_message(db_session, to_index="x" * 64, sent_at=MIDDAY - timedelta(days=40))
+    unindexed = factories.outbox_message(db_session, sent_at=MIDDAY - timedelta(days=40))
+    db_session.commit()
+
+    def emptied(message: OutboxMessage) -> bool:
+        db_session.expire_all()
+        found = db_session.get(OutboxMessage, message.id)
+        assert found is not None
+        return found.erased_at is not None and found.to_address is None and found.body == ""
+
+    assert purge(app).exit_code == 0
+    assert not emptied(kept) and kept.to_address == "alex@example.org"
+    assert emptied(other) and emptied(unindexed)
+    hold.lifted_at = MIDDAY
+    db_session.commit()
+    assert purge(app).exit_code == 0
+    assert emptied(kept)
+
+
 def test_emails_to_an_address_another_live_referral_gives_are_kept(db_session: Session) -> None:
     referral = closed_referral(db_session, SEVEN_YEARS_AGO)
     factories.referral(db_session, email="alex@example.org", email_index="e" * 64)  # referred again

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, not_, select
+from sqlalchemy import delete, exists, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from hub import audit, calendar
@@ -77,7 +77,13 @@ def _due_ids(db: Session, kind: Kind, by: datetime) -> list[Any]:
     if kind is Kind.FORM_DRAFTS:
         return list(db.scalars(select(DraftPage.id).where(DraftPage.saved_at <= by)))
     if kind is Kind.SENT_EMAILS:
-        query = select(OutboxMessage.id).where(OutboxMessage.sent_at <= by, OutboxMessage.erased_at.is_(None))
+        # Emails to the address of a held referral are kept with it, as its answers are.
+        held_addresses = select(Referral.email_index).where(erasure.held(), Referral.email_index.is_not(None))
+        query = select(OutboxMessage.id).where(
+            OutboxMessage.sent_at <= by,
+            OutboxMessage.erased_at.is_(None),
+            or_(OutboxMessage.to_index.is_(None), OutboxMessage.to_index.not_in(held_addresses)),
+        )
         return list(db.scalars(query))
     if kind is Kind.STAFF_ACCOUNTS:
         query = select(StaffUser.id).where(
