@@ -344,6 +344,7 @@ def test_the_case_page_shows_the_code_once_and_never_again(
 ) -> None:
     allocation, code = closed_with_code(db_session, provider)
     client, _ = signed_in(app, db_session, Role.PROVIDER_STAFF, provider_id=provider.id)
+    assert client.head(f"/provider/cases/{allocation.id}").status_code == 200  # reads no page: keeps it
     first = client.get(f"/provider/cases/{allocation.id}").get_data(as_text=True)
     assert "Feedback code: shown once" in first and code in first
     again = client.get(f"/provider/cases/{allocation.id}").get_data(as_text=True)

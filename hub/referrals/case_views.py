@@ -267,7 +267,10 @@ def _show(
         return _show_restricted(allocation, failed, failed_form, problem)
     session = db.session()
     audit.viewed(session, current_actor(), "referral.viewed", "referral", referral.id)
-    feedback_code = cases.take_feedback_code(session, allocation, current_actor())
+    # A HEAD request (a link checker, a prefetch) reads no page, so it must not use up the code.
+    feedback_code = (
+        None if request.method == "HEAD" else cases.take_feedback_code(session, allocation, current_actor())
+    )
     # No measure can have been taken before the first contact (the service refuses it too).
     forms = _forms(
         allocation, failed, failed_form, NEEDS_CONTACT if allocation.first_contact_on is None else frozenset()
