@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hub.calendar import Quarter
 from hub.keyring import CryptoError
 from hub.kpi.expected import expected, expected_in_any
-from hub.kpi.models import KpiDefinition, KpiReturn, Prefilled, ReturnState, Unit, return_id
+from hub.kpi.models import KpiDefinition, KpiReturn, Prefilled, ReturnState, Unit, return_id, share
 from hub.kpi.outcome_figures import OUTCOME_CODES, SHARE_CODE
 from hub.kpi.prefill import TRS_LABELS, trs_figures
 from hub.kpi.returns import definitions, figure_text, state_of
@@ -89,9 +89,9 @@ class JointQuarter:
         """Across the providers: people with a paired measure as a share of the cases closed."""
         measured = [c.figures.get("outcome_measured") for c in self.columns if c.figures]
         closed = [c.figures.get("closed_cases") for c in self.columns if c.figures]
-        if not closed or None in measured or None in closed or not sum(n or 0 for n in closed):
+        if not closed or None in measured or None in closed:
             return None
-        return round(100 * sum(n or 0 for n in measured) / sum(n or 0 for n in closed), 1)
+        return share(sum(n or 0 for n in measured), sum(n or 0 for n in closed))
 
 
 def with_share(cell: str, share: Number | None) -> str:
@@ -245,6 +245,5 @@ def _measured_together(
         given = [opened.get((p.id, q.key), {}) for p in everyone]
         pairs = [(f.get("outcome_measured"), f.get("closed_cases")) for f in given]
         usable = [(m, c) for m, c in pairs if m is not None and c is not None]
-        closed = sum(c for _, c in usable)
-        found.append(round(100 * sum(m for m, _ in usable) / closed, 1) if closed else None)
+        found.append(share(sum(m for m, _ in usable), sum(c for _, c in usable)))
     return found

@@ -38,6 +38,11 @@ class Prefilled:
     how: str
 
 
+def share(part: float, whole: float) -> float | None:
+    """``part`` as a percentage of ``whole``, to one decimal place, as returns give shares; None of 0."""
+    return round(100 * part / whole, 1) if whole else None
+
+
 class ReturnState(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"

@@ -9,11 +9,13 @@ a provider that measures fewer people cannot look better.
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.calendar import Quarter
-from hub.kpi.models import Prefilled
+from hub.kpi.models import Prefilled, share
 from hub.measures.scoring import Change
 from hub.referrals.models import Allocation
 from hub.referrals.outcomes import pairs, records_of
@@ -35,18 +37,31 @@ PAIRING = (
 )
 
 
-def outcome_figures(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefilled]:
-    """Cases closed, people with a paired measure, the share, and each Jacobson-Truax change."""
-    closed = list(
+CHANGE_WORDS = {
+    Change.RECOVERED: "a reliable and clinically significant improvement",
+    Change.IMPROVED: "a reliable improvement only",
+    Change.NO_CHANGE: "no reliable change",
+    Change.DETERIORATED: "a reliable deterioration",
+}
+
+
+def _closed_after_support(db: Session, provider_id: int, quarter: Quarter) -> list[uuid.UUID]:
+    """The provider's cases closed in the quarter after a first contact: only these can be measured."""
+    return list(
         db.scalars(
             select(Allocation.id).where(
                 Allocation.provider_id == provider_id,
                 Allocation.closed_at >= quarter.starts,
                 Allocation.closed_at < quarter.ends,
-                Allocation.first_contact_on.is_not(None),  # support began, so a measure could be taken
+                Allocation.first_contact_on.is_not(None),
             )
         )
     )
+
+
+def outcome_figures(db: Session, provider_id: int, quarter: Quarter) -> dict[str, Prefilled]:
+    """Cases closed, people with a paired measure, the share, and each Jacobson-Truax change."""
+    closed = _closed_after_support(db, provider_id, quarter)
     changes = []
     for records in records_of(db, closed).values():
         found = pairs(records)
@@ -54,12 +69,6 @@ def outcome_figures(db: Session, provider_id: int, quarter: Quarter) -> dict[str
             changes.append(found[0].change)
     paired, count = len(changes), {change: changes.count(change) for change in Change}
     span = f"{quarter.first_day.strftime('%-d %B')} to {quarter.last_day.strftime('%-d %B %Y')}"
-    words = {
-        Change.RECOVERED: "a reliable and clinically significant improvement",
-        Change.IMPROVED: "a reliable improvement only",
-        Change.NO_CHANGE: "no reliable change",
-        Change.DETERIORATED: "a reliable deterioration",
-    }
     return {
         "closed_cases": Prefilled(
             len(closed),
@@ -71,7 +80,7 @@ def outcome_figures(db: Session, provider_id: int, quarter: Quarter) -> dict[str
             f"{paired} of the {len(closed)} cases closed from {span} have a start and end measure. {PAIRING}",
         ),
         SHARE_CODE: Prefilled(
-            round(100 * paired / len(closed), 1) if closed else None,
+            share(paired, len(closed)),
             f"{paired} of {len(closed)} cases closed from {span} have a start and end measure.",
         ),
         "reliable_improvement": Prefilled(
@@ -81,7 +90,7 @@ def outcome_figures(db: Session, provider_id: int, quarter: Quarter) -> dict[str
         ),
         **{
             f"change_{change.value}": Prefilled(
-                count[change], f"Of those measured, people with {words[change]}."
+                count[change], f"Of those measured, people with {CHANGE_WORDS[change]}."
             )
             for change in Change
         },

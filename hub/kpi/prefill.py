@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hub.calendar import Quarter, day_of, working_days_between
 from hub.kpi.feedback_figures import feedback_figures
-from hub.kpi.models import Prefilled
+from hub.kpi.models import Prefilled, share
 from hub.kpi.outcome_figures import outcome_figures
 from hub.referrals.models import Allocation, AllocationStatus, DeclineReason, Referral, ReferralSource
 
@@ -127,7 +127,7 @@ def _days_taken(counted: _Counted, span: str) -> dict[str, Prefilled]:
             "to the first contact.",
         ),
         "first_contact_within_5_days_pct": Prefilled(
-            round(100 * quick / len(contacted), 1) if contacted else None,
+            share(quick, len(contacted)),
             f"{quick} of {len(contacted)} first contacts made from {span} came within 5 working days of the "
             "offer (weekends and England's bank holidays not counted).",
         ),

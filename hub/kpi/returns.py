@@ -23,7 +23,7 @@ from hub import audit
 from hub.audit import Actor
 from hub.calendar import Quarter
 from hub.db import committed, utcnow
-from hub.kpi.models import KpiDefinition, KpiReturn, Prefilled, ReturnState, Unit, return_id
+from hub.kpi.models import KpiDefinition, KpiReturn, Prefilled, ReturnState, Unit, return_id, share
 from hub.kpi.prefill import prefill
 
 REASON_MAX = 1000
@@ -230,10 +230,6 @@ AT_MOST = (
 """Figures that would contradict each other; only figures in force for the quarter are compared."""
 
 
-def _share(part: float, whole: float) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
 @dataclass(frozen=True)
 class Worked:
     """A figure worked out from others in the return, so it must agree with them (a provider that
@@ -255,7 +251,7 @@ WORKED = (
     Worked(
         "paired_measure_pct",
         ("outcome_measured", "closed_cases"),
-        _share,
+        share,
         "the people with a start and end measure as a share of the cases closed after support began",
     ),
 )
