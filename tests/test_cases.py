@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub import calendar
 from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
 from hub.keyring import Keyring
@@ -450,6 +451,9 @@ def test_every_email_template_is_sent_somewhere_and_none_holds_personal_data(
     for referral in (second, third):
         allocation = allocate(db_session, referral.id, cove.id, TRS, reason="Test.")
         cases.accept(db_session, allocation.id, cove.id, staff(db_session, cove))
+        cases.record_first_contact(
+            db_session, allocation.id, cove.id, staff(db_session, cove), calendar.today(), "email"
+        )
         cases.offer_feedback(db_session, allocation.id, cove.id, staff(db_session, cove))
     send_reminders(db_session, TODAY, after_days=0)  # no return from Harbour for last quarter
     messages = db_session.scalars(select(OutboxMessage)).all()
