@@ -68,39 +68,10 @@ def read_table(value: str | None) -> dict[str, float] | None:
     return found
 
 
-class ThresholdsForm(StaffForm):
-    clinical_cutoff = _decimal_field(
-        "Clinical cut-off",
-        "When a higher score is worse, a total at or above it is in the clinical range; otherwise, below it.",
-    )
-    reliable_change = _decimal_field(
-        "Reliable change", "The smallest change of the total that counts as reliable."
-    )
-    source = text(
-        "Where the thresholds come from",
-        required("Say where the thresholds come from (the citation)"),
-        hint="The citation: authors, year, title, journal or manual, and page.",
-        called="The citation",
-    )
-    licence = text(
-        "Licence",
-        required("Say under what licence the measure may be used"),
-        hint="Who may use it and how: for example free to copy but not to change or sell, "
-        "or registration needed.",
-        called="The licence note",
-    )
+class _Scoring(StaffForm):
+    """A new measure's own details, defined before the thresholds so its form asks them first (a
+    form lists its fields in the order they were made)."""
 
-    def validate_clinical_cutoff(self, field: Field) -> None:
-        if read_decimal(field.data) is None:
-            raise ValidationError("The clinical cut-off must be a number, like 11 or 19.5")
-
-    def validate_reliable_change(self, field: Field) -> None:
-        value = read_decimal(field.data)
-        if value is None or value <= 0:
-            raise ValidationError("The reliable change must be a number more than 0, like 6 or 2.5")
-
-
-class MeasureForm(ThresholdsForm):
     code = line(
         "Code",
         40,
@@ -147,6 +118,40 @@ class MeasureForm(ThresholdsForm):
         hint="Yes for measures of distress (CORE-10, PHQ-9); no for measures of wellbeing.",
     )
 
+
+class ThresholdsForm(StaffForm):
+    clinical_cutoff = _decimal_field(
+        "Clinical cut-off",
+        "When a higher score is worse, a total at or above it is in the clinical range; otherwise, below it.",
+    )
+    reliable_change = _decimal_field(
+        "Reliable change", "The smallest change of the total that counts as reliable."
+    )
+    source = text(
+        "Where the thresholds come from",
+        required("Say where the thresholds come from (the citation)"),
+        hint="The citation: authors, year, title, journal or manual, and page.",
+        called="The citation",
+    )
+    licence = text(
+        "Licence",
+        required("Say under what licence the measure may be used"),
+        hint="Who may use it and how: for example free to copy but not to change or sell, "
+        "or registration needed.",
+        called="The licence note",
+    )
+
+    def validate_clinical_cutoff(self, field: Field) -> None:
+        if read_decimal(field.data) is None:
+            raise ValidationError("The clinical cut-off must be a number, like 11 or 19.5")
+
+    def validate_reliable_change(self, field: Field) -> None:
+        value = read_decimal(field.data)
+        if value is None or value <= 0:
+            raise ValidationError("The reliable change must be a number more than 0, like 6 or 2.5")
+
+
+class MeasureForm(_Scoring, ThresholdsForm):
     def validate_reverse_items(self, field: Field) -> None:
         if read_items(field.data) is None:
             raise ValidationError("Reverse-scored items must be item numbers separated by commas, like 2, 3")
