@@ -7,35 +7,22 @@ tie their answers to them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from hub import db
 from hub.config import current_config
-from hub.extensions import configured_limit, limiter
+from hub.extensions import configured_limit, limiter, public_forms_limit, with_limits
 from hub.feedback import codes
 from hub.feedback.forms import CodeForm, QuestionsForm
 
 bp = Blueprint("feedback", __name__)
 
 # A code is a secret: trying codes is limited per address, as checking a referral's status is.
-feedback_limits = [
+limited = with_limits(
     limiter.shared_limit(configured_limit("status_rate_limit"), scope="feedback", methods=["POST"]),
-    limiter.shared_limit(
-        configured_limit("overall_rate_limit"),
-        scope="public-forms",
-        key_func=lambda: "everyone",
-        methods=["POST"],
-    ),
-]
-
-
-def limited(view: Any) -> Any:
-    for decorator in feedback_limits:
-        view = decorator(view)
-    return view
+    public_forms_limit(),
+)
 
 
 @bp.route("/feedback", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from hub import db
 from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
 from hub.config import current_config
-from hub.extensions import configured_limit, limiter
+from hub.extensions import configured_limit, limiter, public_forms_limit
 from hub.referrals import consultation
 from hub.referrals.consultation_forms import RemoveForm, TakePartForm
 
@@ -22,12 +22,7 @@ staff_bp = Blueprint("consultation_list", __name__, url_prefix="/triage/consulta
 
 @bp.route("/take-part", methods=["GET", "POST"])
 @limiter.limit(configured_limit("public_form_rate_limit"), methods=["POST"])
-@limiter.shared_limit(
-    configured_limit("overall_rate_limit"),
-    scope="public-forms",
-    key_func=lambda: "everyone",
-    methods=["POST"],
-)
+@public_forms_limit()
 def take_part() -> str | Response:
     form = TakePartForm()
     if form.validate_on_submit():

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, redirect, render_template, request, session,
 from werkzeug.wrappers import Response
 
 from hub import db
-from hub.extensions import configured_limit, limiter
+from hub.extensions import configured_limit, limiter, public_forms_limit, with_limits
 from hub.forms import options
 from hub.keyring import current_keyring
 from hub.providers.models import HELP_CHOOSING, NO_PREFERENCE
@@ -105,19 +105,9 @@ form_limits = [
         scope="form-session",
         methods=["POST"],
     ),
-    limiter.shared_limit(
-        configured_limit("overall_rate_limit"),
-        scope="public-forms",
-        key_func=lambda: "everyone",
-        methods=["POST"],
-    ),
+    public_forms_limit(),
 ]
-
-
-def limited(view: Any) -> Any:
-    for decorator in form_limits:
-        view = decorator(view)
-    return view
+limited = with_limits(*form_limits)
 
 
 # -- start pages --------------------------------------------------------------------------------
