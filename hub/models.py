@@ -3,7 +3,7 @@
 from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffSession, StaffUser
 from hub.feedback.models import FeedbackCode, FeedbackResponse
-from hub.kpi.models import KpiDefinition, KpiReminder, KpiReturn
+from hub.kpi.models import KpiDefinition, KpiQuarter, KpiReminder, KpiReturn, KpiTarget
 from hub.measures.models import OutcomeMeasure
 from hub.outbox import OutboxMessage
 from hub.privacy.models import ErasureDecision, LegalHold, RequestReferral, RetentionRule, RightsRequest
@@ -34,8 +34,10 @@ __all__ = [
     "FeedbackCode",
     "FeedbackResponse",
     "KpiDefinition",
+    "KpiQuarter",
     "KpiReminder",
     "KpiReturn",
+    "KpiTarget",
     "LegalHold",
     "MeasureRecord",
     "OutboxMessage",

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import Enum, Float, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, Created, SealedRowMixin, UTCDateTime
@@ -124,3 +124,46 @@ class KpiReminder(Base):
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id", ondelete="CASCADE"))
     quarter: Mapped[int]
     sent_at: Mapped[Created]
+
+
+class Direction(enum.StrEnum):
+    """Which way a target is met: a figure at least the target, or at most it."""
+
+    AT_LEAST = "at_least"
+    AT_MOST = "at_most"
+
+    @property
+    def words(self) -> str:
+        return {Direction.AT_LEAST: "at least", Direction.AT_MOST: "at most"}[self]
+
+
+class KpiTarget(Base):
+    """A commissioners' target for one figure, in force from one quarter until another is set for a
+    later quarter (so a target is carried forward until changed). A row with no value ends the target
+    from its quarter on. Targets are public commitments, not personal data: nothing here is sealed."""
+
+    __tablename__ = "kpi_target"
+    __table_args__ = (UniqueConstraint("code", "from_quarter"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60))
+    from_quarter: Mapped[int]
+    value: Mapped[float | None] = mapped_column(Float)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction), default=Direction.AT_LEAST)
+    why: Mapped[str] = mapped_column(Text, default="")
+    set_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    set_at: Mapped[Created]
+
+
+class KpiQuarter(Base):
+    """What the commissioners have done with one quarter's joint return: shared it with the triage
+    team and the providers for the joint meeting, and published it on the public pathway report.
+    No row means neither."""
+
+    __tablename__ = "kpi_quarter"
+
+    quarter: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shared_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
