@@ -11,10 +11,11 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import time_machine
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from hub import create_app, db
+from hub.auth import passwords
 from hub.config import Config
 from hub.keyring import Keyring
 from hub.migrate import upgrade
@@ -41,6 +43,37 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 settings.load_profile("hub")
+
+
+class RememberingHasher(PasswordHasher):
+    """The hub's Argon2id, remembering each right password it has checked against a hash, so the
+    hundreds of sign-ins with the test password pay for Argon2id once, not each time (about 0.2 s
+    each). The answer is the same: a wrong password is checked in full every time, and so is a right
+    one against any other hash."""
+
+    def __init__(self, hub: PasswordHasher) -> None:
+        super().__init__(
+            time_cost=hub.time_cost,
+            memory_cost=hub.memory_cost,
+            parallelism=hub.parallelism,
+            hash_len=hub.hash_len,
+            salt_len=hub.salt_len,
+            type=hub.type,
+        )
+        self.right: set[tuple[str | bytes, str | bytes]] = set()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        if (hash, password) not in self.right:
+            super().verify(hash, password)  # raises on a wrong password, so only right ones are kept
+            self.right.add((hash, password))
+        return True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remembering_hasher() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "HASHER", RememberingHasher(passwords.HASHER))
+        yield
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
