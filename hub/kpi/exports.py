@@ -1,10 +1,9 @@
 """Exports of the joint return for commissioners (CSV and XLSX), and the "for publication" variant.
 
-Disclosure control for publication (DESIGN.md): breakdown counts from 1 to the threshold (7 unless
-``HUB_SUPPRESSION_THRESHOLD`` says otherwise) are shown as ``*``; other breakdown counts are rounded
-to the nearest 5; then secondary suppression: wherever a shown total would reveal a single hidden
-cell (a provider's breakdown adding up to its total, or the providers adding up to the all-provider
-total), the next smallest cell in that line is hidden too, and so on until no line gives one away.
+Disclosure control for publication is ``hub.kpi.disclosure.control``, the one rule this export and the
+public pathway report share: every count (each provider's and the total, figures and breakdowns
+together) from 1 to the threshold is ``*``, others rounded to 5, and more withheld (``x``) wherever the
+sums would give one away; rates worked out over few people are hidden.
 
 Every text cell is made safe from spreadsheet formula injection: text starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return gets a leading apostrophe. Numbers stay numbers.
@@ -19,9 +18,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from hub.kpi.joint import JointQuarter, Number, Trend
+from hub.kpi import disclosure
+from hub.kpi.joint import JointQuarter, Trend
+from hub.kpi.models import Unit
 
-HIDDEN = "*"
+HIDDEN = disclosure.SMALL
 RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | float | None
@@ -31,10 +32,6 @@ def safe_text(value: Cell) -> Cell:
     if isinstance(value, str) and value.startswith(RISKY_STARTS):
         return "'" + value
     return value
-
-
-def _round5(value: Number) -> int:
-    return int(5 * round(float(value) / 5))
 
 
 def quarter_table(joint: JointQuarter, *, publication: bool = False, threshold: int = 7) -> list[list[Cell]]:
@@ -57,56 +54,47 @@ def quarter_table(joint: JointQuarter, *, publication: bool = False, threshold: 
 
 
 def _disclosure_control(joint: JointQuarter, grid: dict[str, list[Cell]], threshold: int) -> None:
-    breakdown = [d for d in joint.definitions if d.breakdown]
-    hidden: set[tuple[str, int]] = set()
-    for definition in breakdown:
+    """Every count (each provider's and the total) through the one rule, with the sums a reader knows:
+    a breakdown's parts add up to its figure, and the providers add up to the total. A percentage or
+    number of days is shown whole, and hidden when worked out over few people."""
+    counts = [d for d in joint.definitions if d.unit is Unit.COUNT]
+    total = len(joint.columns)
+    values: dict[tuple[str, int], int | None] = {}
+    for definition in counts:
         for index, value in enumerate(grid[definition.code]):
-            if isinstance(value, int | float) and 1 <= value <= threshold:
-                hidden.add((definition.code, index))
-    # Lines of cells that add up to a shown total: each provider's breakdown (to its total figure),
-    # and each breakdown figure across the providers (to its all-provider total).
-    lines: list[tuple[list[tuple[str, int]], tuple[str, int]]] = []
+            values[(definition.code, index)] = None if value is None else int(value)
+    shown = disclosure.control(values, _sums(joint, values), threshold)
+    for (code, index), cell in shown.items():
+        grid[code][index] = cell
+    for definition in joint.definitions:
+        if definition.unit is Unit.COUNT:
+            continue
+        row, base_code = grid[definition.code], disclosure.RATE_BASES.get(definition.code)
+        for index in range(total):
+            base = values.get((base_code, index)) if base_code else None
+            rate = row[index]
+            row[index] = disclosure.rate_shown(
+                rate if isinstance(rate, int | float) else None, base, threshold
+            )
+
+
+def _sums(joint: JointQuarter, values: dict[tuple[str, int], int | None]) -> list[disclosure.Relation[Any]]:
+    total = len(joint.columns)
     groups: dict[tuple[str, str], list[str]] = {}
-    for definition in breakdown:
-        if definition.sums_to:
-            groups.setdefault((definition.breakdown or "", definition.sums_to), []).append(definition.code)
-    for (_, total_code), codes in groups.items():
-        for index in range(len(joint.columns) + 1):
-            lines.append(([(code, index) for code in codes], (total_code, index)))
-    total_index = len(joint.columns)
-    for definition in breakdown:
-        lines.append(([(definition.code, i) for i in range(total_index)], (definition.code, total_index)))
-    changed = True
-    while changed:
-        changed = False
-        for cells, total in lines:
-            # A line's cells add up to its total: one unknown among them can be worked out.
-            if sum(1 for c in (*cells, total) if c in hidden) != 1:
-                continue
-            candidates = [c for c in cells if c not in hidden and isinstance(_value(grid, c), int | float)]
-            if candidates:
-                # The smallest cell that is not zero (a hidden zero protects little), else a zero.
-                hidden.add(min(candidates, key=lambda c: (_value(grid, c) == 0, _value(grid, c) or 0, c)))
-            elif total not in hidden:
-                hidden.add(total)
-            else:
-                continue  # the other cells are blank (no return): nothing can be worked out
-            changed = True
-    for definition in breakdown:
-        row = grid[definition.code]
-        for index, value in enumerate(row):
-            if (definition.code, index) in hidden:
-                row[index] = HIDDEN
-            elif isinstance(value, int | float):
-                row[index] = _round5(value)
-    for code, index in hidden:
-        if code not in {d.code for d in breakdown}:
-            grid[code][index] = HIDDEN
-
-
-def _value(grid: dict[str, list[Cell]], cell: tuple[str, int]) -> Cell:
-    code, index = cell
-    return grid[code][index]
+    for definition in joint.definitions:
+        if definition.unit is Unit.COUNT and definition.breakdown and definition.sums_to:
+            groups.setdefault((definition.breakdown, definition.sums_to), []).append(definition.code)
+    found: list[disclosure.Relation[Any]] = []
+    for (_, sums_to), codes in groups.items():
+        if any((sums_to, i) in values for i in range(total + 1)):
+            found += [
+                disclosure.Relation(tuple((c, i) for c in codes), (sums_to, i)) for i in range(total + 1)
+            ]
+    for code in {c for c, _ in values}:
+        given = tuple((code, i) for i in range(total) if values.get((code, i)) is not None)
+        if given:
+            found.append(disclosure.Relation(given, (code, total)))
+    return found
 
 
 def trend_table(found: Sequence[Trend]) -> list[list[Cell]]:
