@@ -54,6 +54,7 @@ def test_nothing_shows_before_publishing_then_publishing_shows_it_and_withdrawin
     app: Flask, db_session: Session
 ) -> None:
     provider = factories.provider(db_session, name="Harbour")
+    factories.provider(db_session, name="Lighthouse")  # sends no return
     db_session.commit()
     with time_machine.travel(AFTER_Q3, tick=False):
         submitted(db_session, provider, 43)
@@ -63,6 +64,7 @@ def test_nothing_shows_before_publishing_then_publishing_shows_it_and_withdrawin
         assert not any(Q3.label in row for row in public_csv(app))
         _, joint = desk.get("/commissioner/kpi?quarter=20263")
         assert "Publish on the pathway report" in joint and "is not published" in joint
+        assert "1 of the 2 providers has not submitted a return" in joint
 
         response = desk.send("/commissioner/kpi/publish", quarter="20263")
         assert response.status_code == 303 and "quarter=20263" in response.headers["Location"]
@@ -73,6 +75,7 @@ def test_nothing_shows_before_publishing_then_publishing_shows_it_and_withdrawin
         )
         page = public_page(app)
         assert Q3.label in page and "People supported" in page
+        assert "These figures leave out 1 of the 2 support providers, which had not sent its figures" in page
         assert ">45<" in page.replace(" ", "") and ">43<" not in page.replace(" ", "")  # 43 rounded to 45
         assert [Q3.label, "Support and outcomes", "People supported", "45", "", "", ""] in public_csv(app)
         assert actions(db_session) == ["kpi.quarter_published"]

@@ -106,7 +106,8 @@ def is_published(db: Session, quarter: Quarter) -> bool:
 def frozen(db: Session, quarter: Quarter, threshold: int, overdue_after: int) -> dict[str, Any]:
     """The quarter as /pathway shows it, after disclosure control, ready to be stored as it is."""
     trs = trs_figures(db, quarter, overdue_after)
-    values = _counts(db, quarter, joint_quarter(db, quarter), trs)
+    joint = joint_quarter(db, quarter)
+    values = _counts(db, quarter, joint, trs)
     counts = disclosure.control(values, SUMS, threshold)
     rates: dict[str, Shown] = {name: _share(counts, *pair, threshold) for name, pair in SHARES.items()}
     median = trs["trs_median_working_days_to_allocation"].value
@@ -114,6 +115,8 @@ def frozen(db: Session, quarter: Quarter, threshold: int, overdue_after: int) ->
     return {
         "threshold": threshold,
         "overdue_working_days": overdue_after,
+        # Organisations, not people: how many providers' figures are in it, of those expected.
+        "providers": {"expected": len(joint.columns), "missing": len(joint.not_submitted)},
         "counts": counts,
         "rates": rates,
         "targets": _targets(db, quarter, {**counts, **rates}),
@@ -212,6 +215,12 @@ class Published:
     def rate(self, name: str) -> Shown:
         found: Shown = self.figures["rates"].get(name)
         return found
+
+    @property
+    def missing(self) -> tuple[int, int]:
+        """How many providers had sent no figures when it was published, of how many expected."""
+        providers = self.figures.get("providers", {})
+        return int(providers.get("missing", 0)), int(providers.get("expected", 0))
 
     def target_for(self, name: str) -> dict[str, Any] | None:
         return next((t for t in self.figures["targets"] if t["figure"] == name), None)
