@@ -185,3 +185,23 @@ def test_trends_follow_each_providers_submitted_returns(db_session: Session) -> 
     [trend] = trends(db_session, Q3, 3, ["people_supported"])
     assert [q.short for q in trend.quarters] == ["Q4 2025/26", "Q1 2026/27", "Q2 2026/27"]
     assert trend.series["Harbour"] == [None, 30, 40]
+
+
+def test_the_triage_teams_figures_are_controlled_in_the_publication_export_too() -> None:
+    from hub.kpi.models import Prefilled
+
+    joint = crafted([{"age_a": 20, "age_b": 20, "age_c": 20}])
+    joint.trs = {
+        "trs_declines": Prefilled(3, ""),
+        "trs_first_allocations": Prefilled(43, ""),
+        "trs_allocated_in_time": Prefilled(38, ""),
+        "trs_allocated_in_time_pct": Prefilled(88.4, ""),
+        "trs_median_working_days_to_allocation": Prefilled(2.5, ""),
+    }
+    published = {row[0]: row[-1] for row in exports.quarter_table(joint, publication=True) if row}
+    assert published["trs_declines"] == "*" and published["trs_first_allocations"] == 45
+    assert published["trs_allocated_in_time"] == 40
+    assert published["trs_allocated_in_time_pct"] == 89  # 40 of 45, as shown: nothing more given away
+    assert published["trs_median_working_days_to_allocation"] == 2
+    exact = {row[0]: row[-1] for row in exports.quarter_table(joint) if row}
+    assert exact["trs_declines"] == 3 and exact["trs_allocated_in_time_pct"] == 88.4

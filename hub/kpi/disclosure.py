@@ -201,3 +201,14 @@ def rate_shown(rate: float | None, base: int | None, threshold: int) -> Shown:
     if base <= 2 * threshold:
         return SMALL
     return round(rate)
+
+
+def notes(threshold: int) -> list[str]:
+    """What the symbols and the rounding mean, in words, wherever controlled figures are published."""
+    return [
+        f"{SMALL} means 1 to {threshold} people: so few that someone could be recognised, so the number is "
+        "hidden.",
+        f"{WITHHELD} means a number hidden so that a hidden number cannot be worked out from the totals.",
+        "Other numbers are rounded to the nearest 5 (0 means nobody). Shares are worked out from the rounded "
+        f"numbers, and a share of {2 * threshold} people or fewer is hidden.",
+    ]

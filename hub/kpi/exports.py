@@ -41,41 +41,79 @@ def quarter_table(joint: JointQuarter, *, publication: bool = False, threshold: 
     for definition in joint.definitions:
         values: list[Cell] = [c.figures.get(definition.code) if c.figures else None for c in joint.columns]
         grid[definition.code] = [*values, joint.total(definition)]
+    trs: dict[str, Cell] = {code: figure.value for code, figure in joint.trs.items()}
     if publication:
-        _disclosure_control(joint, grid, threshold)
+        _disclosure_control(joint, grid, trs, threshold)
     rows: list[list[Cell]] = [header]
     for definition in joint.definitions:
         rows.append([definition.code, definition.label, definition.unit.value, *grid[definition.code]])
     rows.append([])
     rows.append(["Return state", "", "", *(c.state for c in joint.columns), ""])
-    for code, figure in joint.trs.items():
-        rows.append([code, joint.trs_labels[code], "", *([""] * len(joint.columns)), figure.value])
+    for code, value in trs.items():
+        rows.append([code, joint.trs_labels[code], "", *([""] * len(joint.columns)), value])
+    if publication:
+        rows.append([])
+        rows += [[note] for note in disclosure.notes(threshold)]
     return [[safe_text(cell) for cell in row] for row in rows]
 
 
-def _disclosure_control(joint: JointQuarter, grid: dict[str, list[Cell]], threshold: int) -> None:
-    """Every count (each provider's and the total) through the one rule, with the sums a reader knows:
-    a breakdown's parts add up to its figure, and the providers add up to the total. A percentage or
+def _disclosure_control(
+    joint: JointQuarter, grid: dict[str, list[Cell]], trs: dict[str, Cell], threshold: int
+) -> None:
+    """Every count (each provider's, the total, the triage team's) through the one rule at once, with
+    the sums a reader knows: a breakdown's parts add up to its figure, the providers add up to the total,
+    and the providers' declines add up to the triage team's (when none was changed). A percentage or
     number of days is shown whole, and hidden when worked out over few people."""
-    counts = [d for d in joint.definitions if d.unit is Unit.COUNT]
     total = len(joint.columns)
     values: dict[tuple[str, int], int | None] = {}
-    for definition in counts:
-        for index, value in enumerate(grid[definition.code]):
-            values[(definition.code, index)] = None if value is None else int(value)
-    shown = disclosure.control(values, _sums(joint, values), threshold)
-    for (code, index), cell in shown.items():
-        grid[code][index] = cell
     for definition in joint.definitions:
         if definition.unit is Unit.COUNT:
-            continue
-        row, base_code = grid[definition.code], disclosure.RATE_BASES.get(definition.code)
-        for index in range(total):
-            base = values.get((base_code, index)) if base_code else None
-            rate = row[index]
-            row[index] = disclosure.rate_shown(
-                rate if isinstance(rate, int | float) else None, base, threshold
-            )
+            for index, value in enumerate(grid[definition.code]):
+                values[(definition.code, index)] = _count(value)
+    for code, value in trs.items():
+        if code not in TRS_RATES and code not in TRS_SHARES:
+            values[(code, TRS)] = _count(value)
+    sums = _sums(joint, values)
+    if ("declined", 0) in values and ("trs_declines", TRS) in values:
+        sums.append(disclosure.Relation(tuple(("declined", i) for i in range(total)), ("trs_declines", TRS)))
+    shown = disclosure.control(values, sums, threshold)
+    for (code, index), cell in shown.items():
+        if index == TRS:
+            trs[code] = cell
+        else:
+            grid[code][index] = cell
+    for definition in joint.definitions:
+        if definition.unit is not Unit.COUNT:
+            row, base_code = grid[definition.code], disclosure.RATE_BASES.get(definition.code)
+            for index in range(total):
+                base = values.get((base_code, index)) if base_code else None
+                row[index] = _rate(row[index], base, threshold)
+    base = values.get(("trs_first_allocations", TRS))
+    for code in TRS_RATES & set(trs):
+        trs[code] = _rate(trs[code], base, threshold)
+    for code, (part, whole) in TRS_SHARES.items():
+        if code in trs:
+            trs[code] = _share_of_shown(trs.get(part), trs.get(whole), threshold)
+
+
+TRS = -1  # the triage team's figures: a column of their own
+TRS_RATES = {"trs_median_days_to_allocation", "trs_median_working_days_to_allocation"}
+TRS_SHARES = {"trs_allocated_in_time_pct": ("trs_allocated_in_time", "trs_first_allocations")}
+
+
+def _count(value: Cell) -> int | None:
+    return None if value is None else int(value)
+
+
+def _rate(rate: Cell, base: int | None, threshold: int) -> Cell:
+    return disclosure.rate_shown(rate if isinstance(rate, int | float) else None, base, threshold)
+
+
+def _share_of_shown(part: Cell, whole: Cell, threshold: int) -> Cell:
+    """A share worked out from the counts as shown, so it gives nothing more away."""
+    if not isinstance(part, int) or not isinstance(whole, int):
+        return None if part is None or whole is None else disclosure.SMALL
+    return disclosure.rate_shown(100 * part / whole if whole else None, whole, threshold)
 
 
 def _sums(joint: JointQuarter, values: dict[tuple[str, int], int | None]) -> list[disclosure.Relation[Any]]:
@@ -90,7 +128,7 @@ def _sums(joint: JointQuarter, values: dict[tuple[str, int], int | None]) -> lis
             found += [
                 disclosure.Relation(tuple((c, i) for c in codes), (sums_to, i)) for i in range(total + 1)
             ]
-    for code in {c for c, _ in values}:
+    for code in {c for c, i in values if i != TRS}:
         given = tuple((code, i) for i in range(total) if values.get((code, i)) is not None)
         if given:
             found.append(disclosure.Relation(given, (code, total)))

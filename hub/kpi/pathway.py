@@ -160,12 +160,4 @@ def csv_rows(quarters: list[Published]) -> list[list[Cell]]:
 
 
 def footnotes(quarters: list[Published]) -> list[str]:
-    threshold = int(quarters[0].figures["threshold"]) if quarters else 7
-    return [
-        f"{disclosure.SMALL} means 1 to {threshold} people: so few that someone could be recognised, so "
-        "the number is hidden.",
-        f"{disclosure.WITHHELD} means a number hidden so that a hidden number cannot be worked out from "
-        "the totals.",
-        "Other numbers are rounded to the nearest 5 (0 means nobody). Shares are worked out from the rounded "
-        f"numbers, and a share of {2 * threshold} people or fewer is hidden.",
-    ]
+    return disclosure.notes(int(quarters[0].figures["threshold"]) if quarters else 7)
