@@ -60,7 +60,7 @@ def _wire_parts(app: Flask) -> None:
     app.extensions["hub.open_offers"] = open_offers
 
 
-def _register_blueprints(app: Flask) -> None:
+def _register_blueprints(app: Flask) -> None:  # long: one import and one line for each blueprint
     """The public pages first, then the staff areas."""
     from hub.auth.admin_views import bp as admin_bp
     from hub.auth.views import bp as auth_bp
@@ -68,6 +68,8 @@ def _register_blueprints(app: Flask) -> None:
     from hub.feedback.views import bp as feedback_bp
     from hub.kpi.admin_views import bp as kpi_admin_bp
     from hub.kpi.commissioner_views import bp as commissioner_bp
+    from hub.kpi.pathway_views import bp as pathway_bp
+    from hub.kpi.publication_views import bp as publication_bp
     from hub.kpi.views import bp as kpi_bp
     from hub.measures.admin_views import bp as measures_admin_bp
     from hub.privacy.notice_views import bp as privacy_notice_bp
@@ -90,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
         privacy_notice_bp,
         consultation_bp,
         feedback_bp,
+        pathway_bp,
         auth_bp,
         workplace_bp,
         admin_bp,
@@ -100,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         cases_bp,
         kpi_bp,
         commissioner_bp,
+        publication_bp,
         kpi_admin_bp,
         measures_admin_bp,
         privacy_bp,

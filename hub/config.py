@@ -139,7 +139,7 @@ class Config:
     trusted_proxies: int = 0
     idle_timeout_minutes: int = 30
     overdue_working_days: int = 5
-    # Published breakdown counts from 1 to this are shown as "*" (DESIGN.md, disclosure control).
+    # Published counts from 1 to this are shown as "*" (hub.kpi.disclosure, for /pathway and exports).
     suppression_threshold: int = 7
     # Days after a quarter ends before a provider with no submitted return is reminded.
     return_reminder_days: int = 14

@@ -367,7 +367,25 @@ def seed(db: Session) -> list[str]:
         said += _demo_history(db, oldest)
         said += _demo_consultation(db)
         said += _authenticators(db, created)
+        said += _demo_publications(db)  # last: what is published is frozen, with the targets set by then
     return said
+
+
+def _demo_publications(db: Session) -> list[str]:
+    """The older ended quarters published on /pathway by the demo commissioner; the last ended quarter
+    is left for the demo to publish after its meeting."""
+    from hub.config import current_config
+    from hub.kpi import publication
+
+    config = current_config()
+    actor = _actor(db, "commissioner", "commissioner")
+    older = Quarter.last_ended().back(QUARTERS_OF_HISTORY - 1)[1:]  # the ended quarters with returns
+    for quarter in reversed(older):
+        publication.publish(db, actor, quarter, config.suppression_threshold, config.overdue_working_days)
+    return [
+        f"Published the {len(older)} quarters from {older[-1].label} to {older[0].label} on the public "
+        f"pathway report (/pathway); {Quarter.last_ended().label} is left to publish from /commissioner/kpi."
+    ]
 
 
 def _demo_consultation(db: Session) -> list[str]:

@@ -292,6 +292,12 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         "kpi_admin.retire": [
             Ready(Role.ADMIN, f"/admin/kpi/{definition.id}/retire", {"starts": ""}, ("starts",))
         ],
+        "publication.publish": [
+            Ready(Role.COMMISSIONER, "/commissioner/kpi/publish", {"quarter": ""}, ("quarter",))
+        ],
+        "publication.withdraw": [
+            Ready(Role.COMMISSIONER, "/commissioner/kpi/withdraw", {"quarter": ""}, ("quarter",))
+        ],
         **_admin_ready(provider, specialism),
         **_measures_admin_ready(db),
         **_consultation_ready(db),
@@ -554,6 +560,8 @@ FORM_ROUTES = [
     "kpi.return_page",
     "kpi_admin.kpi_definitions",
     "kpi_admin.retire",
+    "publication.publish",
+    "publication.withdraw",
     "provider_admin.new_provider",
     "provider_admin.edit_provider",
     "provider_admin.deactivate",

@@ -223,7 +223,21 @@ def test_prefill_equals_hand_counts_across_boundaries_holidays_and_declines(
     trs = {code: figure.value for code, figure in trs_figures(db_session, Q3).items()}
     # Five referrals first offered in Q3 (days 10, 3, 7, 1, 1); the 13 July offer of the declined one to
     # the other provider is a re-allocation, not a first offer; the 1 October (BST) offer is Q4's.
-    assert trs == {"trs_median_days_to_allocation": 3.0, "trs_declines": 1, "trs_reallocations": 1}
+    # Working days from arrival to first offer: 8 (Sat 20 June -> Wed 1 July), 2, 5 (Thu 20 -> Thu 27 Aug,
+    # just in time with the default 5), 1, 0 (Fri 10 -> Sat 11 July) -> median 2; 4 of 5 in time.
+    assert trs == {
+        "trs_median_days_to_allocation": 3.0,
+        "trs_declines": 1,
+        "trs_reallocations": 1,
+        "trs_first_allocations": 5,
+        "trs_median_working_days_to_allocation": 2.0,
+        "trs_allocated_in_time": 4,
+        "trs_allocated_in_time_pct": 80.0,
+    }
+    stricter = trs_figures(db_session, Q3, overdue_after=4)
+    assert (
+        stricter["trs_allocated_in_time"].value == 3 and stricter["trs_allocated_in_time_pct"].value == 60.0
+    )
 
 
 # -- draft, submit, amend ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from hub.templating import GOVUK_FRONTEND_FOR_MACROS
 
 from . import factories
 
-PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice", "consultation", "feedback"}
+PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice", "consultation", "feedback", "pathway"}
 EXAMPLE_ARGUMENTS = {
     "slug": {"intake.refer_page": "referrer", "intake.self_page": "about"},
     "version": {"privacy_notice.earlier": "2026-12"},
@@ -51,6 +51,8 @@ def test_the_public_surface_is_the_expected_list(app: Flask) -> None:
         "intake.self_page",
         "intake.self_start",
         "intake.status",
+        "pathway.report",
+        "pathway.report_csv",
         "privacy_notice.current",
         "privacy_notice.earlier",
         "public.brand_css",
@@ -76,7 +78,7 @@ def test_every_public_route_sends_the_safety_headers(app: Flask, client: FlaskCl
 
 def test_every_public_page_has_exit_this_page_and_the_plain_link(app: Flask, client: FlaskClient) -> None:
     for endpoint, url in public_urls(app):
-        if endpoint in REDIRECTS or endpoint in {"public.brand_css", "public.healthz"}:
+        if endpoint in REDIRECTS or endpoint in {"public.brand_css", "public.healthz", "pathway.report_csv"}:
             continue
         page = client.get(url).get_data(as_text=True)
         assert 'data-module="govuk-exit-this-page"' in page, url

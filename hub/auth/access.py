@@ -30,7 +30,7 @@ from hub.config import current_config
 from hub.db import utcnow
 from hub.extensions import login_manager
 
-PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice", "consultation", "feedback"}
+PUBLIC_BLUEPRINTS = {"public", "intake", "privacy_notice", "consultation", "feedback", "pathway"}
 # Signing out is open to anyone: ending a session that has already ended does no harm.
 PUBLIC_ENDPOINTS = {
     "static",

@@ -9,7 +9,7 @@ from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
 from hub.calendar import Quarter
 from hub.config import current_config
-from hub.kpi import exports
+from hub.kpi import exports, publication
 from hub.kpi.charts import line_chart
 from hub.kpi.joint import joint_quarter, quarters_up_to, submitted_figures, trends
 
@@ -49,6 +49,8 @@ def quarter_page() -> str:
         joint=joint,
         trends=[(trend, line_chart(trend, f"chart-{trend.definition.code}")) for trend in found],
         choices=choices,
+        published=publication.is_published(session, quarter),
+        current_quarter=Quarter.current(),
     )
 
 

@@ -1,10 +1,9 @@
 """Exports of the joint return for commissioners (CSV and XLSX), and the "for publication" variant.
 
-Disclosure control for publication (DESIGN.md): breakdown counts from 1 to the threshold (7 unless
-``HUB_SUPPRESSION_THRESHOLD`` says otherwise) are shown as ``*``; other breakdown counts are rounded
-to the nearest 5; then secondary suppression: wherever a shown total would reveal a single hidden
-cell (a provider's breakdown adding up to its total, or the providers adding up to the all-provider
-total), the next smallest cell in that line is hidden too, and so on until no line gives one away.
+Disclosure control for publication is ``hub.kpi.disclosure.control``, the one rule this export and the
+public pathway report share: every count (each provider's and the total, figures and breakdowns
+together) from 1 to the threshold is ``*``, others rounded to 5, and more withheld (``x``) wherever the
+sums would give one away; rates worked out over few people are hidden.
 
 Every text cell is made safe from spreadsheet formula injection: text starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return gets a leading apostrophe. Numbers stay numbers.
@@ -19,9 +18,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from hub.kpi.joint import JointQuarter, Number, Trend
+from hub.kpi import disclosure
+from hub.kpi.joint import JointQuarter, Trend
+from hub.kpi.models import Unit
 
-HIDDEN = "*"
+HIDDEN = disclosure.SMALL
 RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | float | None
@@ -33,10 +34,6 @@ def safe_text(value: Cell) -> Cell:
     return value
 
 
-def _round5(value: Number) -> int:
-    return int(5 * round(float(value) / 5))
-
-
 def quarter_table(joint: JointQuarter, *, publication: bool = False, threshold: int = 7) -> list[list[Cell]]:
     """The quarter as rows: a header, one row per figure (providers, then the total), then TRS's own."""
     header: list[Cell] = ["Code", "Figure", "Unit", *(c.provider.name for c in joint.columns), "Total"]
@@ -44,69 +41,98 @@ def quarter_table(joint: JointQuarter, *, publication: bool = False, threshold: 
     for definition in joint.definitions:
         values: list[Cell] = [c.figures.get(definition.code) if c.figures else None for c in joint.columns]
         grid[definition.code] = [*values, joint.total(definition)]
+    trs: dict[str, Cell] = {code: figure.value for code, figure in joint.trs.items()}
     if publication:
-        _disclosure_control(joint, grid, threshold)
+        _disclosure_control(joint, grid, trs, threshold)
     rows: list[list[Cell]] = [header]
     for definition in joint.definitions:
         rows.append([definition.code, definition.label, definition.unit.value, *grid[definition.code]])
     rows.append([])
     rows.append(["Return state", "", "", *(c.state for c in joint.columns), ""])
-    for code, figure in joint.trs.items():
-        rows.append([code, joint.trs_labels[code], "", *([""] * len(joint.columns)), figure.value])
+    for code, value in trs.items():
+        rows.append([code, joint.trs_labels[code], "", *([""] * len(joint.columns)), value])
+    if publication:
+        rows.append([])
+        rows += [[note] for note in disclosure.notes(threshold)]
     return [[safe_text(cell) for cell in row] for row in rows]
 
 
-def _disclosure_control(joint: JointQuarter, grid: dict[str, list[Cell]], threshold: int) -> None:
-    breakdown = [d for d in joint.definitions if d.breakdown]
-    hidden: set[tuple[str, int]] = set()
-    for definition in breakdown:
-        for index, value in enumerate(grid[definition.code]):
-            if isinstance(value, int | float) and 1 <= value <= threshold:
-                hidden.add((definition.code, index))
-    # Lines of cells that add up to a shown total: each provider's breakdown (to its total figure),
-    # and each breakdown figure across the providers (to its all-provider total).
-    lines: list[tuple[list[tuple[str, int]], tuple[str, int]]] = []
+def _disclosure_control(
+    joint: JointQuarter, grid: dict[str, list[Cell]], trs: dict[str, Cell], threshold: int
+) -> None:
+    """Every count (each provider's, the total, the triage team's) through the one rule at once, with
+    the sums a reader knows: a breakdown's parts add up to its figure, the providers add up to the total,
+    and the providers' declines add up to the triage team's (when none was changed). A percentage or
+    number of days is shown whole, and hidden when worked out over few people."""
+    total = len(joint.columns)
+    values: dict[tuple[str, int], int | None] = {}
+    for definition in joint.definitions:
+        if definition.unit is Unit.COUNT:
+            for index, value in enumerate(grid[definition.code]):
+                values[(definition.code, index)] = _count(value)
+    for code, value in trs.items():
+        if code not in TRS_RATES and code not in TRS_SHARES:
+            values[(code, TRS)] = _count(value)
+    sums = _sums(joint, values)
+    if ("declined", 0) in values and ("trs_declines", TRS) in values:
+        sums.append(disclosure.Relation(tuple(("declined", i) for i in range(total)), ("trs_declines", TRS)))
+    shown = disclosure.control(values, sums, threshold)
+    for (code, index), cell in shown.items():
+        if index == TRS:
+            trs[code] = cell
+        else:
+            grid[code][index] = cell
+    for definition in joint.definitions:
+        if definition.unit is not Unit.COUNT:
+            row, base_code = grid[definition.code], disclosure.RATE_BASES.get(definition.code)
+            for index in range(total):
+                base = values.get((base_code, index)) if base_code else None
+                row[index] = _rate(row[index], base, threshold)
+    base = values.get(("trs_first_allocations", TRS))
+    for code in TRS_RATES & set(trs):
+        trs[code] = _rate(trs[code], base, threshold)
+    for code, (part, whole) in TRS_SHARES.items():
+        if code in trs:
+            trs[code] = _share_of_shown(trs.get(part), trs.get(whole), threshold)
+
+
+TRS = -1  # the triage team's figures: a column of their own
+TRS_RATES = {"trs_median_days_to_allocation", "trs_median_working_days_to_allocation"}
+TRS_SHARES = {"trs_allocated_in_time_pct": ("trs_allocated_in_time", "trs_first_allocations")}
+
+
+def _count(value: Cell) -> int | None:
+    return None if value is None else int(value)
+
+
+def _rate(rate: Cell, base: int | None, threshold: int) -> Cell:
+    return disclosure.rate_shown(rate if isinstance(rate, int | float) else None, base, threshold)
+
+
+def _share_of_shown(part: Cell, whole: Cell, threshold: int) -> Cell:
+    """A share worked out from the counts as shown, so it gives nothing more away."""
+    if not isinstance(part, int) or not isinstance(whole, int):
+        return None if part is None or whole is None else disclosure.SMALL
+    return disclosure.rate_shown(100 * part / whole if whole else None, whole, threshold)
+
+
+def _sums(joint: JointQuarter, values: dict[tuple[str, int], int | None]) -> list[disclosure.Relation[Any]]:
+    total = len(joint.columns)
     groups: dict[tuple[str, str], list[str]] = {}
-    for definition in breakdown:
-        if definition.sums_to:
-            groups.setdefault((definition.breakdown or "", definition.sums_to), []).append(definition.code)
-    for (_, total_code), codes in groups.items():
-        for index in range(len(joint.columns) + 1):
-            lines.append(([(code, index) for code in codes], (total_code, index)))
-    total_index = len(joint.columns)
-    for definition in breakdown:
-        lines.append(([(definition.code, i) for i in range(total_index)], (definition.code, total_index)))
-    changed = True
-    while changed:
-        changed = False
-        for cells, total in lines:
-            # A line's cells add up to its total: one unknown among them can be worked out.
-            if sum(1 for c in (*cells, total) if c in hidden) != 1:
-                continue
-            candidates = [c for c in cells if c not in hidden and isinstance(_value(grid, c), int | float)]
-            if candidates:
-                # The smallest cell that is not zero (a hidden zero protects little), else a zero.
-                hidden.add(min(candidates, key=lambda c: (_value(grid, c) == 0, _value(grid, c) or 0, c)))
-            elif total not in hidden:
-                hidden.add(total)
-            else:
-                continue  # the other cells are blank (no return): nothing can be worked out
-            changed = True
-    for definition in breakdown:
-        row = grid[definition.code]
-        for index, value in enumerate(row):
-            if (definition.code, index) in hidden:
-                row[index] = HIDDEN
-            elif isinstance(value, int | float):
-                row[index] = _round5(value)
-    for code, index in hidden:
-        if code not in {d.code for d in breakdown}:
-            grid[code][index] = HIDDEN
-
-
-def _value(grid: dict[str, list[Cell]], cell: tuple[str, int]) -> Cell:
-    code, index = cell
-    return grid[code][index]
+    for definition in joint.definitions:
+        if definition.unit is Unit.COUNT and definition.breakdown and definition.sums_to:
+            groups.setdefault((definition.breakdown, definition.sums_to), []).append(definition.code)
+    found: list[disclosure.Relation[Any]] = []
+    for (_, sums_to), codes in groups.items():
+        if any((sums_to, i) in values for i in range(total + 1)):
+            found += [
+                disclosure.Relation(tuple((c, i) for c in codes), (sums_to, i)) for i in range(total + 1)
+            ]
+    for code in {c for c, i in values if i != TRS}:
+        given = tuple((code, i) for i in range(total) if values.get((code, i)) is not None)
+        if given:
+            found.append(disclosure.Relation(given, (code, total)))
+    return found
 
 
 def trend_table(found: Sequence[Trend]) -> list[list[Cell]]:

@@ -247,3 +247,9 @@ class DefinitionForm(StaffForm):
 
 class RetireForm(StaffForm):
     starts = QuarterField("Retire it from", "Choose the quarter to retire it from")
+
+
+class PublishForm(StaffForm):
+    """Publish a quarter on the public pathway report, or withdraw it."""
+
+    quarter = QuarterField("Quarter", "Choose a quarter that has ended")

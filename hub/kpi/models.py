@@ -12,8 +12,9 @@ import enum
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Enum, Float, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Enum, Float, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base, Created, SealedRowMixin, UTCDateTime
@@ -167,3 +168,6 @@ class KpiQuarter(Base):
     shared_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # What /pathway shows for the quarter, after disclosure control, frozen when it was published: a
+    # later amendment of a return changes nothing the public sees until it is published again.
+    published_figures: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.calendar import Quarter, day_of, working_days_between
+from hub.config import current_config
 from hub.kpi.feedback_figures import feedback_figures
 from hub.kpi.models import Prefilled, share
 from hub.kpi.outcome_figures import outcome_figures
 from hub.referrals.models import Allocation, AllocationStatus, DeclineReason, Referral, ReferralSource
+from hub.referrals.triage import in_time
 
 
 def _median(values: list[int]) -> float | None:
@@ -148,8 +150,9 @@ def _waiting(counted: _Counted, quarter: Quarter) -> Prefilled:
     )
 
 
-def trs_figures(db: Session, quarter: Quarter) -> dict[str, Prefilled]:
-    """The triage team's own figures for the quarter, over every provider."""
+def trs_figures(db: Session, quarter: Quarter, overdue_after: int | None = None) -> dict[str, Prefilled]:
+    """The triage team's own figures for the quarter, over every provider. ``overdue_after`` is the
+    working days a referral may wait for an offer (``HUB_OVERDUE_WORKING_DAYS`` unless given)."""
     starts, ends = quarter.starts, quarter.ends
     offers = db.execute(
         select(Allocation.referral_id, Allocation.created_at, Allocation.status, Referral.created_at)
@@ -161,6 +164,7 @@ def trs_figures(db: Session, quarter: Quarter) -> dict[str, Prefilled]:
     offered_before: set[object] = set()
     reallocated = 0
     to_first_offer = []
+    first_offers: list[tuple[date, date]] = []  # (arrived, first offered) by UK date
     for referral_id, offered_at, _status, received in offers:
         if referral_id in offered_before and offered_at >= starts:
             reallocated += 1
@@ -168,6 +172,7 @@ def trs_figures(db: Session, quarter: Quarter) -> dict[str, Prefilled]:
             first_offer[referral_id] = offered_at
             if offered_at >= starts:
                 to_first_offer.append((day_of(offered_at) - day_of(received)).days)
+                first_offers.append((day_of(received), day_of(offered_at)))
         offered_before.add(referral_id)
     declines = db.scalar(
         select(func.count()).where(
@@ -184,6 +189,34 @@ def trs_figures(db: Session, quarter: Quarter) -> dict[str, Prefilled]:
         ),
         "trs_declines": Prefilled(int(declines or 0), "Offers declined by providers in the quarter."),
         "trs_reallocations": Prefilled(reallocated, "Offers in the quarter of referrals offered before."),
+        **_working_days(
+            first_offers, current_config().overdue_working_days if overdue_after is None else overdue_after
+        ),
+    }
+
+
+def _working_days(first_offers: list[tuple[date, date]], overdue_after: int) -> dict[str, Prefilled]:
+    """Working days from arriving to the first offer, and how many were offered in time (the triage
+    queue's own rule for overdue, ``hub.referrals.triage.in_time``)."""
+    days = [working_days_between(arrived, offered) for arrived, offered in first_offers]
+    quick = sum(1 for arrived, offered in first_offers if in_time(arrived, offered, overdue_after))
+    target = (
+        f"within {overdue_after} working days of arriving (weekends and England's bank holidays not counted)"
+    )
+    return {
+        "trs_first_allocations": Prefilled(
+            len(first_offers), "Referrals first offered to a provider in the quarter."
+        ),
+        "trs_median_working_days_to_allocation": Prefilled(
+            _median(days),
+            f"The median of {len(days)} referrals first offered in the quarter: working days from arriving "
+            "to the first offer.",
+        ),
+        "trs_allocated_in_time": Prefilled(quick, f"Of those, the referrals first offered {target}."),
+        "trs_allocated_in_time_pct": Prefilled(
+            share(quick, len(first_offers)),
+            f"{quick} of {len(first_offers)} referrals first offered in the quarter were offered {target}.",
+        ),
     }
 
 
@@ -191,4 +224,8 @@ TRS_LABELS = {
     "trs_median_days_to_allocation": "Median days from referral to first allocation",
     "trs_declines": "Offers declined by providers",
     "trs_reallocations": "Re-allocations (referrals offered again)",
+    "trs_first_allocations": "Referrals first offered to a provider",
+    "trs_median_working_days_to_allocation": "Median working days from referral to first allocation",
+    "trs_allocated_in_time": "Referrals allocated within the target working days",
+    "trs_allocated_in_time_pct": "Share allocated within the target working days (%)",
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select, text, union_all
@@ -81,12 +81,18 @@ def _filtered(query: Q, filters: Filters) -> Q:
     return query
 
 
+def in_time(arrived_on: date, offered_on: date, overdue_after: int) -> bool:
+    """The one rule for "in time": offered within ``overdue_after`` working days of arriving (by UK
+    date). A referral not offered by then is overdue (:func:`overdue_before`)."""
+    return working_days_between(arrived_on, offered_on) <= overdue_after
+
+
 def overdue_before(now: datetime, overdue_after: int) -> datetime:
     """The one rule for "overdue": a referral that arrived before this moment has waited more than
     ``overdue_after`` working days by ``now``'s UK date (days are counted by UK date, not by hours)."""
     today = day_of(now)
     last_overdue_day = today
-    while working_days_between(last_overdue_day, today) <= overdue_after:
+    while in_time(last_overdue_day, today, overdue_after):
         last_overdue_day -= timedelta(days=1)
     following = last_overdue_day + timedelta(days=1)
     return datetime.combine(following, time(), LOCAL_TIME).astimezone(UTC)
