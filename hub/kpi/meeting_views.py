@@ -19,7 +19,7 @@ from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
 from hub.calendar import Quarter
 from hub.kpi import meeting
-from hub.kpi.commissioner_views import TREND_CODES, TREND_QUARTERS
+from hub.kpi.joint import TREND_CODES, TREND_QUARTERS
 from hub.kpi.meeting_forms import ActionForm, QuarterForm, RecordForm, StatusForm
 from hub.kpi.meeting_models import ActionStatus, MeetingAction
 from hub.kpi.meeting_pack import as_pdf
@@ -50,10 +50,9 @@ def _quarter(key: int) -> Quarter:
     return quarter
 
 
-def _page(template: str, quarter: Quarter, action: str, **context: object) -> str:
-    session = db.session()
-    audit.viewed(session, current_actor(), action, "kpi_quarter", quarter.key)
-    return render_template(template, quarter=quarter, shared=meeting.sharing(session, quarter), **context)
+def _page(template: str, quarter: Quarter, **context: object) -> str:
+    shared = meeting.sharing(db.session(), quarter)
+    return render_template(template, quarter=quarter, shared=shared, **context)
 
 
 # -- sharing -----------------------------------------------------------------------------------------
@@ -107,7 +106,8 @@ def index() -> str:
 def joint(quarter: int) -> str:
     chosen = _quarter(quarter)
     found = meeting.figures(db.session(), chosen, TREND_CODES, TREND_QUARTERS)
-    return _page("meeting/joint.html", chosen, "meeting.joint_viewed", joint=found.joint, trends=found.trends)
+    audit.viewed(db.session(), current_actor(), "meeting.joint_viewed", "kpi_quarter", chosen.key)
+    return _page("meeting/joint.html", chosen, joint=found.joint, trends=found.trends)
 
 
 @bp.get("/meeting/<int:quarter>/record")
@@ -115,10 +115,10 @@ def joint(quarter: int) -> str:
 def record(quarter: int) -> str:
     chosen = _quarter(quarter)
     session = db.session()
+    audit.viewed(session, current_actor(), "meeting.record_viewed", "kpi_quarter", chosen.key)
     return _page(
         "meeting/record.html",
         chosen,
-        "meeting.record_viewed",
         record=meeting.record_of(session, chosen),
         actions=meeting.actions_for(session, chosen),
         names=meeting.names(session),
@@ -191,14 +191,18 @@ def action(quarter: int, action_id: uuid.UUID) -> str | Response:
 @roles_required(*AT_THE_MEETING)
 def pack(quarter: int) -> str:
     chosen = _quarter(quarter)
-    return _page("meeting/pack.html", chosen, "meeting.pack_viewed", **_pack(chosen))
+    found = _pack(chosen)
+    audit.viewed(db.session(), current_actor(), "meeting.pack_viewed", "kpi_quarter", chosen.key)
+    return _page("meeting/pack.html", chosen, **found)
 
 
 @bp.get("/meeting/<int:quarter>/pack.pdf")
 @roles_required(*AT_THE_MEETING)
 def pack_pdf(quarter: int) -> Response:
     chosen = _quarter(quarter)
-    html = _page("meeting/pack_pdf.html", chosen, "meeting.pack_downloaded", **_pack(chosen))
+    found = _pack(chosen)
+    audit.viewed(db.session(), current_actor(), "meeting.pack_downloaded", "kpi_quarter", chosen.key)
+    html = _page("meeting/pack_pdf.html", chosen, **found)
     named = chosen.financial.replace("/", "-").replace(" ", "-").lower()
     return Response(
         as_pdf(html),
