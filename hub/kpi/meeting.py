@@ -17,6 +17,7 @@ from datetime import date
 
 from markupsafe import Markup
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub import audit
@@ -90,13 +91,16 @@ def share(db: Session, actor: Actor, quarter: Quarter) -> None:
     """Open the quarter's joint view, record and pack to the triage team and the providers."""
     if not shareable(quarter):
         raise MeetingRefused(f"{quarter.label} cannot be shared: only a quarter that has ended can be.")
-    with committed(db):
-        row = db.get(KpiQuarter, quarter.key) or KpiQuarter(quarter=quarter.key)
-        if row.shared_at is not None:
-            raise MeetingRefused(f"{quarter.label} is already shared for the meeting.")
-        row.shared_at, row.shared_by = utcnow(), _account(actor)
-        db.add(row)
-        audit.record_as(db, actor, "kpi.quarter_shared", "kpi_quarter", quarter.key)
+    try:
+        with committed(db):
+            row = db.get(KpiQuarter, quarter.key) or KpiQuarter(quarter=quarter.key)
+            if row.shared_at is not None:
+                raise MeetingRefused(f"{quarter.label} is already shared for the meeting.")
+            row.shared_at, row.shared_by = utcnow(), _account(actor)
+            db.add(row)
+            audit.record_as(db, actor, "kpi.quarter_shared", "kpi_quarter", quarter.key)
+    except IntegrityError as clash:  # another commissioner wrote the quarter's row at the same moment
+        raise MeetingRefused(f"{quarter.label} was changed at the same moment. Please try again.") from clash
 
 
 def unshare(db: Session, actor: Actor, quarter: Quarter) -> None:
@@ -137,14 +141,17 @@ def save_record(
     offered = [key for key, _ in organisations(db, quarter)]
     if not set(attended) <= set(offered):
         raise MeetingRefused("Choose who attended from the organisations listed.")
-    with committed(db):
-        record = record_of(db, quarter) or MeetingRecord(quarter=quarter.key)
-        record.held_on = held_on
-        record.attended = [key for key in offered if key in attended]
-        record.notes = notes or None
-        record.updated_at, record.updated_by = utcnow(), _account(actor)
-        db.add(record)
-        audit.record_as(db, actor, "meeting.record_saved", "meeting_record", record.id)
+    try:
+        with committed(db):
+            record = record_of(db, quarter) or MeetingRecord(quarter=quarter.key)
+            record.held_on = held_on
+            record.attended = [key for key in offered if key in attended]
+            record.notes = notes or None
+            record.updated_at, record.updated_by = utcnow(), _account(actor)
+            db.add(record)
+            audit.record_as(db, actor, "meeting.record_saved", "meeting_record", record.id)
+    except IntegrityError as clash:  # another commissioner started the quarter's record at the same moment
+        raise MeetingRefused("Someone else saved the record at the same moment. Please try again.") from clash
     return record
 
 
