@@ -197,10 +197,10 @@ def set_status(
     db: Session, actor: Actor, quarter: Quarter, action: MeetingAction, status: ActionStatus
 ) -> None:
     """Change an action's status from the quarter's record; done there, it is carried no further."""
-    if status is action.status:
+    if status is action.progress:
         raise MeetingRefused(f"The action is already {status.label.lower()}, so nothing was changed.")
     with committed(db):
-        action.status = status
+        action.progress = status
         action.done_in = quarter.key if status is ActionStatus.DONE else None
         action.updated_at = utcnow()
         audit.record_as(db, actor, "meeting.action_changed", "meeting_action", action.id)

@@ -43,7 +43,8 @@ class MeetingRecord(SealedRowMixin, Base):
 
 class MeetingAction(SealedRowMixin, Base):
     """An action agreed at the meeting about ``raised_in``; carried to each later quarter's record until
-    it is done (``done_in`` is the quarter whose record marked it done)."""
+    it is done (``done_in`` is the quarter whose record marked it done). Its ``progress`` is the action's
+    status (open, in progress, done), named apart from a referral's status, which only the timeline sets."""
 
     __tablename__ = "meeting_action"
 
@@ -51,7 +52,7 @@ class MeetingAction(SealedRowMixin, Base):
     what = Sealed(str)
     owner: Mapped[str] = mapped_column(String(40))
     due_on: Mapped[date]
-    status: Mapped[ActionStatus] = mapped_column(
+    progress: Mapped[ActionStatus] = mapped_column(
         Enum(ActionStatus, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]),
         default=ActionStatus.OPEN,
     )

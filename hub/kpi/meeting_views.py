@@ -35,7 +35,7 @@ def quarter_sharing(quarter: Quarter) -> dict[str, object]:
 
 
 @bp.app_template_global()
-def quarter_label(key: int) -> str:
+def meeting_quarter_label(key: int) -> str:
     return Quarter.from_key(key).label
 
 
@@ -172,7 +172,7 @@ def new_action(quarter: int) -> str | Response:
 def action(quarter: int, action_id: uuid.UUID) -> str | Response:
     chosen, session = _quarter(quarter), db.session()
     found: MeetingAction = meeting.find_action(session, chosen, action_id) or abort(404)
-    form, problem = StatusForm(status=found.status.value), None
+    form, problem = StatusForm(status=found.progress.value), None
     if form.validate_on_submit():
         try:
             meeting.set_status(session, current_actor(), chosen, found, ActionStatus(form.status.data))

@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("owner", sa.String(length=40), nullable=False),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column(
-            "status",
+            "progress",
             sa.Enum("open", "in_progress", "done", name="actionstatus", native_enum=False, length=32),
             nullable=False,
         ),
