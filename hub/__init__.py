@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:  # long: one import and one line f
     from hub.feedback.views import bp as feedback_bp
     from hub.kpi.admin_views import bp as kpi_admin_bp
     from hub.kpi.commissioner_views import bp as commissioner_bp
+    from hub.kpi.meeting_views import bp as meeting_bp
     from hub.kpi.pathway_views import bp as pathway_bp
     from hub.kpi.publication_views import bp as publication_bp
     from hub.kpi.views import bp as kpi_bp
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:  # long: one import and one line f
         kpi_bp,
         commissioner_bp,
         publication_bp,
+        meeting_bp,
         kpi_admin_bp,
         measures_admin_bp,
         privacy_bp,

@@ -366,6 +366,7 @@ def seed(db: Session) -> list[str]:
         created = _demo_accounts(db, started)
         said += _demo_history(db, oldest)
         said += _demo_consultation(db)
+        said += _demo_meeting(db)
         said += _authenticators(db, created)
         said += _demo_publications(db)  # last: what is published is frozen, with the targets set by then
     return said
@@ -418,6 +419,48 @@ def _demo_consultation(db: Session) -> list[str]:
     return [
         f"{counted(said_yes, 'demo self-referral')} said we may ask them to help shape the service, and "
         "one person left a name and a safe way at /take-part: see /triage/consultation."
+    ]
+
+
+def _demo_meeting(db: Session) -> list[str]:
+    """The quarter before the last one that ended is shared for the joint meeting, with its record and
+    two actions: one done at that meeting, one still in progress and so carried to the next quarter's
+    record, which has one action of its own (that quarter is not shared yet). Written now, after the
+    made-up history, so the audit log stays in the order things happened."""
+    from hub.kpi import meeting
+    from hub.kpi.meeting_models import ActionStatus
+
+    commissioner = _actor(db, "commissioner", "commissioner")
+    met, latest = Quarter.last_ended().previous(), Quarter.last_ended()
+    held = next(d for d in (met.last_day + timedelta(days=n) for n in range(14, 30)) if is_working_day(d))
+    owners = [f"provider-{p.id}" for p in db.scalars(select(Provider).order_by(Provider.slug))] or [
+        meeting.TRS
+    ]
+    meeting.share(db, commissioner, met)
+    everyone = [key for key, _ in meeting.organisations(db, met)]
+    notes = (
+        "Referrals rose again this quarter; no one waited for a first appointment at the quarter's end.\n"
+        "Providers asked that outcomes be compared only where most closed cases were measured."
+    )
+    meeting.save_record(db, commissioner, met, held, everyone, notes)
+    actions = [
+        (met, "Agree one way of counting sessions not attended.", owners[0], 60, ActionStatus.IN_PROGRESS),
+        (
+            met,
+            "Send the triage team's allocation times to every provider.",
+            meeting.TRS,
+            14,
+            ActionStatus.DONE,
+        ),
+        (latest, "Bring the survivors' feedback to the next meeting.", owners[-1], 120, None),
+    ]
+    for quarter, what, owner, days, status in actions:
+        action = meeting.add_action(db, commissioner, quarter, what, owner, held + timedelta(days=days))
+        if status is not None:
+            meeting.set_status(db, commissioner, quarter, action, status)
+    return [
+        f"{met.label} is shared for the joint meeting, with its record and two actions; the one still in "
+        f"progress is carried to the record for {latest.label} (not shared yet): see /meeting."
     ]
 
 

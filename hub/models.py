@@ -3,6 +3,7 @@
 from hub.audit import AuditEntry, AuditHead
 from hub.auth.models import RecoveryCode, StaffSession, StaffUser
 from hub.feedback.models import FeedbackCode, FeedbackResponse
+from hub.kpi.meeting_models import MeetingAction, MeetingRecord
 from hub.kpi.models import KpiDefinition, KpiQuarter, KpiReminder, KpiReturn, KpiTarget
 from hub.measures.models import OutcomeMeasure
 from hub.outbox import OutboxMessage
@@ -40,6 +41,8 @@ __all__ = [
     "KpiTarget",
     "LegalHold",
     "MeasureRecord",
+    "MeetingAction",
+    "MeetingRecord",
     "OutboxMessage",
     "OutcomeMeasure",
     "Provider",

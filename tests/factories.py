@@ -19,6 +19,7 @@ from hub.auth.services import email_index
 from hub.db import utcnow
 from hub.feedback.models import FeedbackResponse
 from hub.keyring import current_keyring
+from hub.kpi.meeting_models import MeetingAction, MeetingRecord
 from hub.kpi.models import KpiReturn, return_id
 from hub.measures.models import OutcomeMeasure
 from hub.outbox import OutboxMessage
@@ -198,6 +199,30 @@ def feedback_response(db: Session, **fields: Any) -> FeedbackResponse:
     return item
 
 
+def meeting_record(db: Session, **fields: Any) -> MeetingRecord:
+    item = MeetingRecord(quarter=fields.pop("quarter", calendar.Quarter.last_ended().key))
+    item.notes = fields.pop("notes", "Referrals rose again.")
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
+def meeting_action(db: Session, **fields: Any) -> MeetingAction:
+    item = MeetingAction(
+        raised_in=fields.pop("raised_in", calendar.Quarter.last_ended().key),
+        owner=fields.pop("owner", "trs"),
+        due_on=fields.pop("due_on", date(2027, 1, 29)),
+    )
+    item.what = fields.pop("what", "Send the allocation times to every provider.")
+    for name, value in fields.items():
+        setattr(item, name, value)
+    db.add(item)
+    db.flush()
+    return item
+
+
 def legal_hold(db: Session, **fields: Any) -> LegalHold:
     item = LegalHold(referral_id=fields.pop("referral_id", None) or referral(db).id)
     item.reason = fields.pop("reason", "Needed for a court case")
@@ -297,6 +322,8 @@ BUILDERS: dict[type, Callable[..., Any]] = {
     MeasureRecord: measure_record,
     ConsultationVolunteer: consultation_volunteer,
     FeedbackResponse: feedback_response,
+    MeetingRecord: meeting_record,
+    MeetingAction: meeting_action,
 }
 """One builder per model with sealed attributes; the sealed-storage tests fail for a model missing here."""
 

@@ -44,6 +44,14 @@ PROVIDERS_ONLY = {
 COMMISSIONER_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "commissioner": "ok"}
 ADMIN_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "admin": "ok", "dpo": "ok"}
 DATA_PROTECTION_ONLY = {"anonymous": "login", **dict.fromkeys(STAFF, "forbidden"), "dpo": "ok"}
+AT_THE_MEETING = {**PROVIDERS_ONLY, "allocator": "ok", "commissioner": "ok"}
+# A quarter not shared for the joint meeting: only commissioners find it; TRS and providers get "not found".
+UNSHARED_QUARTER = {
+    **AT_THE_MEETING,
+    "allocator": "not_found",
+    "provider_a": "not_found",
+    "provider_b": "not_found",
+}
 
 MATRIX: dict[str, dict[str, str]] = {
     "public.start": EVERYONE,
@@ -91,6 +99,17 @@ MATRIX: dict[str, dict[str, str]] = {
     "publication.withdraw": COMMISSIONER_ONLY,
     "pathway.report": EVERYONE,
     "pathway.report_csv": EVERYONE,
+    "meeting.share": COMMISSIONER_ONLY,
+    "meeting.unshare": COMMISSIONER_ONLY,
+    "meeting.index": AT_THE_MEETING,
+    "meeting.joint": UNSHARED_QUARTER,
+    "meeting.record": UNSHARED_QUARTER,
+    "meeting.pack": UNSHARED_QUARTER,
+    "meeting.pack_pdf": UNSHARED_QUARTER,
+    "meeting.edit_record": COMMISSIONER_ONLY,
+    "meeting.new_action": COMMISSIONER_ONLY,
+    # No action has the example id: a commissioner finds nothing there.
+    "meeting.action": {**COMMISSIONER_ONLY, "commissioner": "not_found"},
     "feedback_staff.provider_feedback": PROVIDERS_ONLY,
     "feedback_staff.commissioner_feedback": COMMISSIONER_ONLY,
     "kpi_admin.kpi_definitions": ADMIN_ONLY,
@@ -178,6 +197,8 @@ EXAMPLES: dict[str, str | dict[str, str]] = {
     "kind": "sent_emails",
     "hold_id": "00000000-0000-4000-8000-000000000003",
     "request_id": "00000000-0000-4000-8000-000000000004",
+    "quarter": "20263",
+    "action_id": "00000000-0000-4000-8000-000000000005",
 }
 
 

@@ -21,8 +21,7 @@ from hub.calendar import Quarter, day_of, today, working_days_between
 from hub.config import current_config
 from hub.db import utcnow
 from hub.demo import seed
-from hub.kpi.commissioner_views import TREND_CODES, TREND_QUARTERS
-from hub.kpi.joint import trends
+from hub.kpi.joint import TREND_CODES, TREND_QUARTERS, trends
 from hub.kpi.models import KpiDefinition, KpiReturn, ReturnState
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, Specialism

@@ -134,6 +134,38 @@ def _case(db: Session, provider: Any, referral_status: ReferralStatus, status: A
     return factories.allocation(db, referral_id=referral.id, provider_id=provider.id, status=status)
 
 
+def _meeting_ready(db: Session) -> dict[str, list[Ready]]:
+    """The joint meeting's forms (hub.kpi.meeting_views), for the last quarter that ended."""
+    quarter = Quarter.last_ended().key
+    action = factories.meeting_action(db, raised_in=quarter)
+    share = {"quarter": str(quarter)}
+    date_parts = {"held_on-day": "", "held_on-month": "", "held_on-year": ""}
+    due = {"due_on-day": "29", "due_on-month": "1", "due_on-year": ""}
+    return {
+        "meeting.share": [Ready(Role.COMMISSIONER, "/commissioner/kpi/share", share, ("quarter",))],
+        "meeting.unshare": [Ready(Role.COMMISSIONER, "/commissioner/kpi/unshare", share, ("quarter",))],
+        "meeting.edit_record": [
+            Ready(
+                Role.COMMISSIONER,
+                f"/meeting/{quarter}/record/edit",
+                {**date_parts, "attended": "trs", "notes": ""},
+                ("held_on-day", "held_on-year"),
+            )
+        ],
+        "meeting.new_action": [
+            Ready(
+                Role.COMMISSIONER,
+                f"/meeting/{quarter}/actions/new",
+                {"what": "", "owner": "trs", **due},
+                ("due_on-day", "due_on-year"),
+            )
+        ],
+        "meeting.action": [
+            Ready(Role.COMMISSIONER, f"/meeting/{quarter}/actions/{action.id}", {"status": ""})
+        ],
+    }
+
+
 def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
     """One or more ways to post to each form route. The walk fails when a POST route is not here."""
     provider = factories.provider(db, name="Harbour")
@@ -303,6 +335,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         **_consultation_ready(db),
         **_privacy_ready(db, referral),
         **_requests_ready(db, referral),
+        **_meeting_ready(db),
     }, provider
 
 
@@ -584,6 +617,11 @@ FORM_ROUTES = [
     "requests.unlink",
     "requests.extend",
     "requests.close",
+    "meeting.share",
+    "meeting.unshare",
+    "meeting.edit_record",
+    "meeting.new_action",
+    "meeting.action",
 ]
 
 

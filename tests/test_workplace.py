@@ -113,9 +113,9 @@ def section_links(page: str) -> list[tuple[str, str | None]]:
 @pytest.mark.parametrize(
     ("role", "sections"),
     [
-        (Role.ALLOCATOR, ["Home", "Triage queue", "Plan", "Consultation"]),
-        (Role.PROVIDER_STAFF, ["Home", "Cases", "Capacity", "Returns", "Feedback"]),
-        (Role.COMMISSIONER, ["Home", "Joint KPIs", "Feedback"]),
+        (Role.ALLOCATOR, ["Home", "Triage queue", "Plan", "Consultation", "Joint meeting"]),
+        (Role.PROVIDER_STAFF, ["Home", "Cases", "Capacity", "Returns", "Feedback", "Joint meeting"]),
+        (Role.COMMISSIONER, ["Home", "Joint KPIs", "Feedback", "Joint meeting"]),
         (
             Role.ADMIN,
             [
@@ -146,22 +146,24 @@ def test_the_section_of_the_page_is_marked_and_the_longest_match_wins(
     trs = desk(app, db_session, Role.ALLOCATOR)
     referral = factories.referral(db_session)
     db_session.commit()
-    consultation = ("Consultation", None)
+    consultation, meeting = ("Consultation", None), ("Joint meeting", None)
     assert section_links(trs.page("/triage")) == [
         ("Home", None),
         ("Triage queue", "page"),
         ("Plan", None),
         consultation,
+        meeting,
     ]
     assert section_links(trs.page("/triage/plan")) == [
         ("Home", None),
         ("Triage queue", None),
         ("Plan", "page"),
         consultation,
+        meeting,
     ]
     on_referral = section_links(trs.page(f"/triage/referrals/{referral.id}"))
-    assert on_referral == [("Home", None), ("Triage queue", "true"), ("Plan", None), consultation]
-    assert section_links(trs.page("/triage/consultation"))[-1] == ("Consultation", "page")
+    assert on_referral == [("Home", None), ("Triage queue", "true"), ("Plan", None), consultation, meeting]
+    assert section_links(trs.page("/triage/consultation"))[-2] == ("Consultation", "page")
     # A page of no section (the account's own) marks none.
     assert all(current is None for _, current in section_links(trs.page("/account/password")))
 

@@ -11,17 +11,16 @@ from hub.calendar import Quarter
 from hub.config import current_config
 from hub.kpi import exports, publication
 from hub.kpi.charts import line_chart
-from hub.kpi.joint import joint_quarter, quarters_up_to, submitted_figures, trends
+from hub.kpi.joint import (
+    TREND_CODES,
+    TREND_QUARTERS,
+    joint_quarter,
+    quarters_up_to,
+    submitted_figures,
+    trends,
+)
 
 bp = Blueprint("commissioner", __name__)
-TREND_CODES = [
-    "referrals_allocated",
-    "waiting_at_quarter_end",
-    "median_days_to_first_contact",
-    "people_supported",
-    "reliable_improvement",
-]
-TREND_QUARTERS = 8
 CHOOSABLE = 12
 
 

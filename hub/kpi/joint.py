@@ -29,6 +29,15 @@ from hub.providers.models import Provider
 
 Number = int | float
 NOT_GIVEN = "\u2013"  # an en dash: no figure
+TREND_CODES = [
+    "referrals_allocated",
+    "waiting_at_quarter_end",
+    "median_days_to_first_contact",
+    "people_supported",
+    "reliable_improvement",
+]
+"""The figures whose trends the joint view and the meeting pages draw (and the pack's headlines)."""
+TREND_QUARTERS = 8
 
 
 @dataclass

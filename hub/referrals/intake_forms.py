@@ -64,11 +64,13 @@ class DateOfBirthField(Field):
         required_message: str | None = None,
         today_allowed: bool = False,
         called: str | None = None,
+        future_allowed: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(label, **kwargs)
         self.required_message = required_message
         self.today_allowed = today_allowed
+        self.future_allowed = future_allowed  # a day still to come (a due day), not one that has passed
         # What the messages call the date, when the label is a question ("The date of first contact").
         self.called = called
         self.parts: dict[str, str] = {}
@@ -105,6 +107,8 @@ class DateOfBirthField(Field):
         if year < 1900:
             return None, (f"{name} must be after 1900", "year")
         today = calendar.today()
+        if self.future_allowed:
+            return value, None
         if value > today or (value == today and not self.today_allowed):
             return None, (f"{name} must be {'today or ' if self.today_allowed else ''}in the past", "day")
         return value, None

@@ -27,6 +27,7 @@ SECTIONS: dict[Role, tuple[Section, ...]] = {
         Section("Triage queue", "/triage"),
         Section("Plan", "/triage/plan"),
         Section("Consultation", "/triage/consultation"),
+        Section("Joint meeting", "/meeting"),
     ),
     Role.PROVIDER_STAFF: (
         HOME,
@@ -34,11 +35,13 @@ SECTIONS: dict[Role, tuple[Section, ...]] = {
         Section("Capacity", "/provider/capacity"),
         Section("Returns", "/kpi/returns"),
         Section("Feedback", "/provider/feedback"),
+        Section("Joint meeting", "/meeting"),
     ),
     Role.COMMISSIONER: (
         HOME,
         Section("Joint KPIs", "/commissioner/kpi"),
         Section("Feedback", "/commissioner/feedback"),
+        Section("Joint meeting", "/meeting"),
     ),
     Role.ADMIN: (
         HOME,
