@@ -3,11 +3,16 @@ and judged in words and a symbol (never colour alone)."""
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.audit import Actor, AuditEntry
 from hub.calendar import Quarter
-from hub.kpi.models import Direction, KpiTarget
-from hub.kpi.targets import MET, NO_FIGURE, NOT_MET, in_force, judge
+from hub.kpi.models import Direction, KpiQuarter, KpiTarget
+from hub.kpi.targets import MET, NO_FIGURE, NOT_MET, TargetError, in_force, judge, set_target
+
+from .clock import MIDDAY
 
 
 def target(db: Session, code: str, quarter: int, value: float | None, direction: Direction) -> KpiTarget:
@@ -53,3 +58,84 @@ def test_figures_are_judged_in_words_and_a_symbol_either_way() -> None:
     missing = judge(None, at_most)
     assert (missing.met, missing.symbol) == (None, NO_FIGURE)
     assert "at most 10" in missing.words
+
+
+# -- setting, changing and ending (hub.kpi.targets.set_target) ---------------------------------------
+
+COMMISSIONER = Actor(id=None, role="commissioner")
+NOW, LAST = Quarter.from_key(20264), Quarter.from_key(20263)  # at MIDDAY: this quarter, the last ended
+
+
+def target_rows(db: Session) -> list[tuple[str, int, float | None, str, str]]:
+    db.expire_all()
+    return [
+        (t.code, t.from_quarter, t.value, t.direction.value, t.why) for t in db.scalars(select(KpiTarget))
+    ]
+
+
+def audited(db: Session) -> int:
+    return len(db.scalars(select(AuditEntry).where(AuditEntry.action == "kpi.target_set")).all())
+
+
+@pytest.mark.usefixtures("midday")
+def test_a_commissioner_sets_changes_and_ends_a_target_each_audited(db_session: Session) -> None:
+    set_target(db_session, COMMISSIONER, "people_supported", LAST, 100, Direction.AT_LEAST, "  Reach  more. ")
+    set_target(
+        db_session, COMMISSIONER, "people_supported", NOW.next(), 120, Direction.AT_LEAST, "Reach more"
+    )
+    set_target(db_session, COMMISSIONER, "trs_median_days_to_allocation", NOW, 5, Direction.AT_MOST, "Fast")
+    # Changing the target from a quarter that already has one replaces that quarter's, not the others.
+    set_target(db_session, COMMISSIONER, "people_supported", LAST, 110, Direction.AT_LEAST, "Reach more")
+    assert target_rows(db_session) == [
+        ("people_supported", 20263, 110, "at_least", "Reach more"),
+        ("people_supported", 20271, 120, "at_least", "Reach more"),
+        ("trs_median_days_to_allocation", 20264, 5, "at_most", "Fast"),
+    ]
+    assert {c: t.value for c, t in in_force(db_session, NOW).items()} == {
+        "people_supported": 110,
+        "trs_median_days_to_allocation": 5,
+    }
+    set_target(db_session, COMMISSIONER, "people_supported", NOW, None, Direction.AT_LEAST, "")
+    assert "people_supported" not in in_force(db_session, NOW)
+    assert in_force(db_session, NOW.next())["people_supported"].value == 120  # a later change still holds
+    assert in_force(db_session, LAST)["people_supported"].value == 110  # the quarter before keeps its own
+    assert audited(db_session) == 5
+
+
+@pytest.mark.usefixtures("midday")
+@pytest.mark.parametrize(
+    ("code", "quarter", "value", "why", "says"),
+    [
+        ("people_supported", LAST.previous(), 10, "Why", "before the last quarter that ended"),
+        ("not_a_figure", NOW, 10, "Why", "no figure with the code not_a_figure"),
+        ("people_supported", NOW, -1, "Why", "from 0 to 1,000,000"),
+        ("people_supported", NOW, float("nan"), "Why", "from 0 to 1,000,000"),
+        ("people_supported", NOW, float("inf"), "Why", "from 0 to 1,000,000"),
+        ("people_supported", NOW, 1_000_001, "Why", "from 0 to 1,000,000"),
+        ("first_contact_within_5_days_pct", NOW, 101, "Why", "percentage target must be from 0 to 100"),
+        ("people_supported", NOW, 10, "   ", "why this target matters"),
+        ("people_supported", NOW, 10, "x" * 301, "300 characters or fewer"),
+        ("people_supported", NOW, None, "", "no target for People supported in the quarter"),
+    ],
+)
+def test_a_refused_target_says_why_and_changes_nothing(
+    db_session: Session, code: str, quarter: Quarter, value: float | None, why: str, says: str
+) -> None:
+    set_target(db_session, COMMISSIONER, "waiting_at_quarter_end", NOW, 0, Direction.AT_MOST, "No waiting")
+    before, entries = target_rows(db_session), audited(db_session)
+    with pytest.raises(TargetError, match=says.replace("(", r"\(").replace(")", r"\)")):
+        set_target(db_session, COMMISSIONER, code, quarter, value, Direction.AT_LEAST, why)
+    assert target_rows(db_session) == before and audited(db_session) == entries
+
+
+@pytest.mark.usefixtures("midday")
+def test_a_target_is_not_set_again_unchanged_nor_changed_for_a_published_quarter(db_session: Session) -> None:
+    set_target(db_session, COMMISSIONER, "people_supported", LAST, 100, Direction.AT_LEAST, "Reach more")
+    with pytest.raises(TargetError, match="already the target"):
+        set_target(db_session, COMMISSIONER, "people_supported", NOW, 100, Direction.AT_LEAST, "Reach more")
+    db_session.add(KpiQuarter(quarter=LAST.key, published_at=MIDDAY))
+    db_session.flush()
+    with pytest.raises(TargetError, match="published on the pathway report"):
+        set_target(db_session, COMMISSIONER, "people_supported", LAST, 90, Direction.AT_LEAST, "Reach more")
+    set_target(db_session, COMMISSIONER, "people_supported", NOW, 90, Direction.AT_LEAST, "Reach more")
+    assert [row[2] for row in target_rows(db_session)] == [100, 90]
