@@ -68,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from hub.feedback.views import bp as feedback_bp
     from hub.kpi.admin_views import bp as kpi_admin_bp
     from hub.kpi.commissioner_views import bp as commissioner_bp
+    from hub.kpi.target_views import bp as targets_bp
     from hub.kpi.views import bp as kpi_bp
     from hub.measures.admin_views import bp as measures_admin_bp
     from hub.privacy.notice_views import bp as privacy_notice_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
         cases_bp,
         kpi_bp,
         commissioner_bp,
+        targets_bp,
         kpi_admin_bp,
         measures_admin_bp,
         privacy_bp,

@@ -87,6 +87,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "kpi.return_page": PROVIDERS_ONLY,
     "commissioner.quarter_page": COMMISSIONER_ONLY,
     "commissioner.export": COMMISSIONER_ONLY,
+    "targets.targets_page": COMMISSIONER_ONLY,
+    "targets.end_target": COMMISSIONER_ONLY,
     "feedback_staff.provider_feedback": PROVIDERS_ONLY,
     "feedback_staff.commissioner_feedback": COMMISSIONER_ONLY,
     "kpi_admin.kpi_definitions": ADMIN_ONLY,
