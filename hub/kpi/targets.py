@@ -41,6 +41,19 @@ def in_force(db: Session, quarter: Quarter) -> dict[str, KpiTarget]:
     return {code: target for code, target in found.items() if target.value is not None}
 
 
+def in_force_each(db: Session, quarters: list[Quarter]) -> list[dict[str, KpiTarget]]:
+    """:func:`in_force` for each of ``quarters`` (in their order), from one query."""
+    last = max((q.key for q in quarters), default=0)
+    rows = db.scalars(
+        select(KpiTarget).where(KpiTarget.from_quarter <= last).order_by(KpiTarget.from_quarter)
+    ).all()
+    found = []
+    for quarter in quarters:
+        latest = {t.code: t for t in rows if t.from_quarter <= quarter.key}
+        found.append({code: t for code, t in latest.items() if t.value is not None})
+    return found
+
+
 def target_text(target: KpiTarget) -> str:
     """The target in words, for example "at least 90"."""
     return f"{target.direction.words} {_number(target.value)}"
