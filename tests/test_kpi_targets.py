@@ -3,16 +3,23 @@ and judged in words and a symbol (never colour alone)."""
 
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.audit import Actor, AuditEntry
 from hub.calendar import Quarter
-from hub.kpi.models import Direction, KpiQuarter, KpiTarget
+from hub.kpi import exports
+from hub.kpi.charts import line_chart
+from hub.kpi.joint import Column, JointQuarter, Number, Trend
+from hub.kpi.models import Direction, KpiDefinition, KpiQuarter, KpiTarget, Prefilled, Unit
 from hub.kpi.targets import MET, NO_FIGURE, NOT_MET, TargetError, in_force, judge, set_target
+from hub.providers.models import Provider
 
 from .clock import MIDDAY
+from .test_charts import SVG
 
 
 def target(db: Session, code: str, quarter: int, value: float | None, direction: Direction) -> KpiTarget:
@@ -139,3 +146,117 @@ def test_a_target_is_not_set_again_unchanged_nor_changed_for_a_published_quarter
         set_target(db_session, COMMISSIONER, "people_supported", LAST, 90, Direction.AT_LEAST, "Reach more")
     set_target(db_session, COMMISSIONER, "people_supported", NOW, 90, Direction.AT_LEAST, "Reach more")
     assert [row[2] for row in target_rows(db_session)] == [100, 90]
+
+
+# -- actual against target: the joint view, the trends, the charts, the exports ----------------------
+
+
+def crafted_quarter(targets: dict[str, KpiTarget]) -> JointQuarter:
+    """Three providers: two counts and a number of days, and the triage team's days."""
+    found = [
+        KpiDefinition(code="supported", label="People supported", unit=Unit.COUNT, position=0),
+        KpiDefinition(code="days", label="Days to first contact", unit=Unit.DAYS, position=1),
+        KpiDefinition(code="sessions", label="Sessions", unit=Unit.COUNT, position=2),
+    ]
+    names = ["Rise", "Rothacs", "Grow"]
+    providers = [Provider(id=n + 1, slug=name.lower(), name=name) for n, name in enumerate(names)]
+    figures: list[dict[str, Number | None]] = [
+        {"supported": 60, "days": 8, "sessions": 10},
+        {"supported": 50, "days": 12, "sessions": None},
+        {"supported": 0, "sessions": 3},
+    ]
+    columns = [Column(p, "Submitted", f) for p, f in zip(providers, figures, strict=True)]
+    trs = {"trs_median_days_to_allocation": Prefilled(3, "how")}
+    return JointQuarter(LAST, found, columns, trs, targets)
+
+
+def aim(code: str, value: float, direction: Direction = Direction.AT_LEAST) -> KpiTarget:
+    return KpiTarget(code=code, from_quarter=LAST.key, value=value, direction=direction, why=f"Why {code}")
+
+
+def test_each_figure_is_judged_where_it_is_honest_in_words_and_a_symbol() -> None:
+    joint = crafted_quarter(
+        {
+            "supported": aim("supported", 100),
+            "days": aim("days", 10, Direction.AT_MOST),
+            "sessions": aim("sessions", 5),
+            "trs_median_days_to_allocation": aim("trs_median_days_to_allocation", 2, Direction.AT_MOST),
+        }
+    )
+    shown = {s.code: s for s in joint.against_target()}
+    assert list(shown) == ["supported", "days", "sessions", "trs_median_days_to_allocation"]
+    # A count: all providers together (60 + 50 + 0).
+    assert shown["supported"].judged == [("All providers", judge(110, aim("supported", 100)))]
+    assert shown["supported"].summary.words == "Met: 110 against a target of at least 100"
+    # Days: each provider; one over the target is named; one that left it blank has no figure.
+    days = shown["days"]
+    assert [(name, j.symbol) for name, j in days.judged] == [
+        ("Rise", MET),
+        ("Rothacs", NOT_MET),
+        ("Grow", NO_FIGURE),
+    ]
+    assert (days.summary.met, days.summary.symbol) == (False, NOT_MET)
+    assert (
+        days.summary.words == "Not met by Rothacs: 1 of 2 providers with a figure met a target of at most 10"
+    )
+    assert days.label == "Days to first contact (days)"
+    # A count one provider left blank has no honest total: not judged, and it says why.
+    assert (
+        shown["sessions"].summary.met is None
+        and "Not every provider has given" in shown["sessions"].summary.words
+    )
+    trs = shown["trs_median_days_to_allocation"]
+    assert (
+        trs.judged[0][0] == "Triage team" and trs.summary.words == "Not met: 3 against a target of at most 2"
+    )
+    assert joint.standing("days") == days and joint.standing("nothing") is None
+
+
+def test_the_exports_show_the_target_and_the_joint_one_how_each_figure_stands() -> None:
+    joint = crafted_quarter(
+        {
+            "supported": aim("supported", 100),
+            "trs_median_days_to_allocation": aim("trs_median_days_to_allocation", 2),
+        }
+    )
+    rows = exports.quarter_table(joint)
+    assert rows[0][-2:] == ["Target", "Against target"]
+    by_code = {row[0]: row for row in rows if row}
+    assert by_code["supported"][-2:] == ["at least 100", f"{MET} Met: 110 against a target of at least 100"]
+    assert by_code["trs_median_days_to_allocation"][-2:] == [
+        "at least 2",
+        f"{MET} Met: 3 against a target of at least 2",
+    ]
+    assert len(by_code["days"]) == len(rows[0]) - 2  # no target: nothing added
+    published = exports.quarter_table(joint, publication=True)
+    assert published[0][-1] == "Target" and "Against target" not in published[0]
+    assert {row[0]: row for row in published if row}["supported"][-1] == "at least 100"
+    assert not any("Met" in str(cell) for row in published for cell in row)
+
+
+def test_a_trend_judges_each_quarter_against_the_target_then_in_force() -> None:
+    quarters = [LAST.previous().previous(), LAST.previous(), LAST]
+    definition = KpiDefinition(code="supported", label="People supported", unit=Unit.COUNT)
+    series: dict[str, list[Number | None]] = {"Rise": [40, 60, 70], "All providers": [40, 60, 70]}
+    targets = [None, aim("supported", 50), aim("supported", 80)]
+    trend = Trend(definition, quarters, series, None, targets)
+    assert list(trend.judged()) == ["All providers"]  # a count is judged all together
+    rows = dict(trend.rows_against_target())
+    assert rows["All providers"] == ["40", f"60 {MET} Met", f"70 {NOT_MET} Not met"]
+    assert rows["Rise"] == ["40", "60", "70"] and rows["Target"] == [NO_FIGURE, "at least 50", "at least 80"]
+    table = exports.trend_table([trend])
+    assert ["", "All providers: against target", "", f"{MET} Met", f"{NOT_MET} Not met"] in table
+    assert ["", "Target", "", "at least 50", "at least 80"] in table
+    svg = ElementTree.fromstring(str(line_chart(trend, "chart-t")))  # noqa: S314  (the hub's own chart)
+    marks = [
+        r.findtext(f"{SVG}title")
+        for r in svg.iter(f"{SVG}rect")
+        if r.get("class") == "hub-chart__target-mark"
+    ]
+    assert marks == ["Target, Q1 2026/27: at least 50", "Target, Q2 2026/27: at least 80"]
+    assert "Target (it changes: see the table), in some" in "".join(svg.itertext())
+    assert "black dashed line with squares shows the target" in (svg.findtext(f"{SVG}desc") or "")
+    top = max(float(t.get("y1") or 0) for t in svg.iter(f"{SVG}line"))  # the axis takes in the target (80)
+    assert top and "80" in [t.text for t in svg.iter(f"{SVG}text")]
+    plain = ElementTree.fromstring(str(line_chart(Trend(definition, quarters, series), "chart-p")))  # noqa: S314
+    assert not [r for r in plain.iter(f"{SVG}rect")] and "Target" not in "".join(plain.itertext())

@@ -149,9 +149,10 @@ class JointQuarter:
             return [(c.provider.name, judge(c.figures.get(definition.code), target)) for c in self.columns]
         given = [c.figures.get(definition.code) for c in self.columns]
         if None in given and any(v is not None for v in given):
+            missing = [c.provider.name for c in self.columns if c.figures.get(definition.code) is None]
             words = (
-                "Not every provider has given this figure, so there is no total to judge against a "
-                f"target of {target_text(target)}"
+                f"Not every provider has given this figure ({_listed(missing)} has not), so there is no "
+                f"total to judge against a target of {target_text(target)}"
             )
             return [(ALL_PROVIDERS, Judgement(None, NO_FIGURE, words))]
         return [(ALL_PROVIDERS, judge(self.total(definition), target))]
