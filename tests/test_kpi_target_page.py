@@ -6,20 +6,24 @@ from __future__ import annotations
 import html
 
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.audit import AuditEntry
+from hub.audit import Actor, AuditEntry
 from hub.auth.models import Role
-from hub.kpi.models import KpiTarget
+from hub.kpi import returns
+from hub.kpi.models import Direction, KpiTarget
+from hub.kpi.targets import set_target
 
 from . import factories
 from .journeys import TOKEN
 from .staff import signed_in
+from .test_kpi_joint import supporting
+from .test_kpi_returns import AFTER_Q3, PROVIDER, Q3
 
-pytestmark = pytest.mark.usefixtures("midday")  # this quarter 20264, the last ended 20263
 GOOD = {
     "code": "people_supported",
     "starts": "20264",
@@ -40,6 +44,7 @@ def stored(db: Session) -> list[tuple[str, int, float | None]]:
     return [(t.code, t.from_quarter, t.value) for t in db.scalars(select(KpiTarget).order_by(KpiTarget.id))]
 
 
+@pytest.mark.usefixtures("midday")  # this quarter 20264, the last ended 20263
 def test_a_commissioner_sets_changes_and_ends_a_target_on_the_page(app: Flask, db_session: Session) -> None:
     client, user = signed_in(app, db_session, Role.COMMISSIONER)
     csrf = token(client)
@@ -69,6 +74,7 @@ def test_a_commissioner_sets_changes_and_ends_a_target_on_the_page(app: Flask, d
     assert who == [str(user.id)] * 3
 
 
+@pytest.mark.usefixtures("midday")
 @pytest.mark.parametrize(
     ("change", "says"),
     [
@@ -96,6 +102,7 @@ def test_a_wrong_answer_is_explained_keeps_what_was_typed_and_stores_nothing(
     assert stored(db_session) == []
 
 
+@pytest.mark.usefixtures("midday")
 def test_ending_a_target_that_is_not_there_is_refused_and_changes_nothing(
     app: Flask, db_session: Session
 ) -> None:
@@ -109,6 +116,7 @@ def test_ending_a_target_that_is_not_there_is_refused_and_changes_nothing(
     assert stored(db_session) == [("people_supported", 20271, 1200)]
 
 
+@pytest.mark.usefixtures("midday")
 @pytest.mark.parametrize("role", [Role.ALLOCATOR, Role.PROVIDER_STAFF, Role.ADMIN])
 def test_no_one_but_a_commissioner_may_set_or_end_a_target(
     app: Flask, db_session: Session, role: Role
@@ -124,3 +132,36 @@ def test_no_one_but_a_commissioner_may_set_or_end_a_target(
     ended = {"end-code": "people_supported", "end-starts": "20264", "csrf_token": found.group(1)}
     assert client.post("/commissioner/targets/end", data=ended).status_code == 403
     assert stored(db_session) == []
+
+
+def test_the_joint_view_trends_and_export_show_the_figure_against_the_target_then_in_force(
+    app: Flask, db_session: Session
+) -> None:
+    harbour = factories.provider(db_session, name="Harbour")
+    db_session.commit()
+    commissioner = Actor(id=None, role="commissioner")
+    with time_machine.travel(AFTER_Q3, tick=False):
+        figures = supporting(db_session, harbour, Q3, 40)
+        assert not returns.save(db_session, harbour.id, Q3, figures, {}, PROVIDER, submit=True).errors
+        set_target(
+            db_session, commissioner, "people_supported", Q3, 50, Direction.AT_LEAST, "Reach more people"
+        )
+        # Not in force in Q3: a later quarter's target, and a target ended from Q3 on.
+        set_target(db_session, commissioner, "sessions_one_to_one", Q3.next(), 1, Direction.AT_LEAST, "Later")
+        client, _ = signed_in(app, db_session, Role.COMMISSIONER)
+        page = html.unescape(client.get("/commissioner/kpi?quarter=20263").get_data(as_text=True))
+        export = client.get("/commissioner/kpi/export?quarter=20263&kind=joint&format=csv")
+        trends = client.get("/commissioner/kpi/export?quarter=20263&kind=trends&format=csv")
+    words = "Not met: 40 against a target of at least 50"
+    assert (
+        "Against targets" in page
+        and f"✗ </span>{words}" in page
+        and "Why this matters: Reach more people" in page
+    )
+    assert page.count(words) == 2  # the list of targets, and the figures table's own column
+    listed = page.split("Against targets")[1].split("<h2")[0]
+    assert "Sessions" not in listed and "New" not in listed and "Ended" not in listed
+    assert 'class="hub-chart__target"' in page and "Target, Q2 2026/27: at least 50</title>" in page
+    assert "40 ✗ Not met" in page  # the trend's table, all providers together
+    assert f"✗ {words}" in export.get_data(as_text=True)
+    assert "All providers: against target" in trends.get_data(as_text=True)
