@@ -151,7 +151,8 @@ class JointQuarter:
         if None in given and any(v is not None for v in given):
             missing = [c.provider.name for c in self.columns if c.figures.get(definition.code) is None]
             words = (
-                f"Not every provider has given this figure ({_listed(missing)} has not), so there is no "
+                f"Not every provider has given this figure ({_listed(missing)} "
+                f"{'has' if len(missing) == 1 else 'have'} not), so there is no "
                 f"total to judge against a target of {target_text(target)}"
             )
             return [(ALL_PROVIDERS, Judgement(None, NO_FIGURE, words))]
@@ -262,9 +263,8 @@ class Trend:
         found = []
         for name, cells in self.rows():
             if name in judged:
-                cells = [
-                    c if j is None else f"{c} {short(j)}" for c, j in zip(cells, judged[name], strict=True)
-                ]
+                pairs = zip(cells, judged[name], strict=True)
+                cells = [c if j is None or j.met is None else f"{c} {short(j)}" for c, j in pairs]
             found.append((name, cells))
         found.append(("Target", [NOT_GIVEN if t is None else target_text(t) for t in self.targets]))
         return found
@@ -352,7 +352,7 @@ def trends(
             if shares is not None:
                 shares = {label: _measured_together(opened, everyone, quarters)}
         elif any(targets) and wanted[code].unit is Unit.COUNT:  # a count's target is for all together
-            series[ALL_PROVIDERS] = _all_together(wanted[code], series)
+            series[ALL_PROVIDERS] = _complete_totals(series)
             if shares is not None:
                 shares[ALL_PROVIDERS] = _measured_together(opened, everyone, quarters)
         found.append(Trend(wanted[code], quarters, series, shares, targets if any(targets) else []))
@@ -363,6 +363,11 @@ def _series(
     opened: Opened, everyone: list[Provider], quarters: list[Quarter], code: str
 ) -> dict[str, list[Number | None]]:
     return {p.name: [opened.get((p.id, q.key), {}).get(code) for q in quarters] for p in everyone}
+
+
+def _complete_totals(series: dict[str, list[Number | None]]) -> list[Number | None]:
+    """Each quarter's total, only where every provider gave the figure (a part is no total to judge)."""
+    return [None if None in column else sum(column) for column in zip(*series.values(), strict=True)]
 
 
 def _all_together(definition: KpiDefinition, series: dict[str, list[Number | None]]) -> list[Number | None]:
