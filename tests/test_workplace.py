@@ -115,7 +115,7 @@ def section_links(page: str) -> list[tuple[str, str | None]]:
     [
         (Role.ALLOCATOR, ["Home", "Triage queue", "Plan", "Consultation"]),
         (Role.PROVIDER_STAFF, ["Home", "Cases", "Capacity", "Returns", "Feedback"]),
-        (Role.COMMISSIONER, ["Home", "Joint KPIs", "Feedback"]),
+        (Role.COMMISSIONER, ["Home", "Joint KPIs", "Targets", "Feedback"]),
         (
             Role.ADMIN,
             [
