@@ -19,7 +19,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from hub.kpi.joint import JointQuarter, Number, Trend, short
+from hub.kpi.joint import JointQuarter, Number, Trend
 from hub.kpi.targets import target_text
 
 HIDDEN = "*"
@@ -133,7 +133,7 @@ def trend_table(found: Sequence[Trend]) -> list[list[Cell]]:
         for name, values in trend.series.items():
             rows.append(["", name, *values])
         for name, judged in trend.judged().items():
-            rows.append(["", f"{name}: against target", *("" if j is None else short(j) for j in judged)])
+            rows.append(["", f"{name}: against target", *("" if j is None else j.brief for j in judged)])
         if trend.targets:
             rows.append(["", "Target", *("" if t is None else target_text(t) for t in trend.targets)])
         rows.append([])

@@ -264,7 +264,7 @@ class Trend:
         for name, cells in self.rows():
             if name in judged:
                 pairs = zip(cells, judged[name], strict=True)
-                cells = [c if j is None or j.met is None else f"{c} {short(j)}" for c, j in pairs]
+                cells = [c if j is None or j.met is None else f"{c} {j.brief}" for c, j in pairs]
             found.append((name, cells))
         found.append(("Target", [NOT_GIVEN if t is None else target_text(t) for t in self.targets]))
         return found
@@ -278,12 +278,6 @@ class Trend:
                 cells = [with_share(c, s) for c, s in zip(cells, self.shares[name], strict=True)]
             found.append((name, cells))
         return found
-
-
-def short(judgement: Judgement) -> str:
-    """A standing in a symbol and a word or two, for a table cell that shows the figure beside it."""
-    words = {True: "Met", False: "Not met", None: "No figure"}[judgement.met]
-    return f"{judgement.symbol} {words}"
 
 
 MOST_LINES = 6

@@ -35,7 +35,7 @@ def read_value(typed: str) -> float | None:
 def _select(label: str, message: str, pairs: list[tuple[str, str]]) -> SelectField:
     return SelectField(
         label,
-        choices=options([("", ""), *pairs]),
+        choices=options([("", "Choose"), *pairs]),
         validators=[required(message)],
         invalid_choice_message=message,  # type: ignore[call-arg]  # stubs predate 3.3
         widget=GovSelect(),

@@ -66,6 +66,11 @@ class Judgement:
     symbol: str
     words: str
 
+    @property
+    def brief(self) -> str:
+        """The symbol and a word or two ("✓ Met"), for a table cell that shows the figure beside it."""
+        return f"{self.symbol} " + {True: "Met", False: "Not met", None: "No figure"}[self.met]
+
 
 def judge(actual: Number | None, target: KpiTarget) -> Judgement:
     """How a figure stands against its target, for example "✓ Met: 95 against a target of at least 90"."""
