@@ -232,6 +232,7 @@ def test_the_exports_show_the_target_and_the_joint_one_how_each_figure_stands() 
     assert published[0][-1] == "Target" and "Against target" not in published[0]
     assert {row[0]: row for row in published if row}["supported"][-1] == "at least 100"
     assert not any("Met" in str(cell) for row in published for cell in row)
+    assert "Target" not in exports.quarter_table(crafted_quarter({}))[0]  # no target: no new columns
 
 
 def test_a_trend_judges_each_quarter_against_the_target_then_in_force() -> None:

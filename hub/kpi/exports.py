@@ -59,10 +59,12 @@ def quarter_table(joint: JointQuarter, *, publication: bool = False, threshold: 
 
 
 def _with_targets(joint: JointQuarter, rows: list[list[Cell]], *, publication: bool) -> None:
-    """A target column after the total, and (not for publication, where the words would give away a
-    hidden figure) the figure against its target in words and a symbol."""
+    """When any target is in force: a target column after the total, and (not for publication, where
+    the words would give away a hidden figure) the figure against its target in words and a symbol."""
     header, width = rows[0], len(rows[0])
     standings = {s.code: s for s in joint.against_target()}
+    if not standings:
+        return  # a quarter with no target in force: the table as it always was
     header += ["Target"] if publication else ["Target", "Against target"]
     for row in rows[1:]:
         standing = standings.get(str(row[0])) if row else None
