@@ -76,7 +76,8 @@ NOW, LAST = Quarter.from_key(20264), Quarter.from_key(20263)  # at MIDDAY: this 
 def target_rows(db: Session) -> list[tuple[str, int, float | None, str, str]]:
     db.expire_all()
     return [
-        (t.code, t.from_quarter, t.value, t.direction.value, t.why) for t in db.scalars(select(KpiTarget))
+        (t.code, t.from_quarter, t.value, t.direction.value, t.why)
+        for t in db.scalars(select(KpiTarget).order_by(KpiTarget.code, KpiTarget.from_quarter))
     ]
 
 
