@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:  # long: one import and one line f
     from hub.kpi.meeting_views import bp as meeting_bp
     from hub.kpi.pathway_views import bp as pathway_bp
     from hub.kpi.publication_views import bp as publication_bp
+    from hub.kpi.target_views import bp as targets_bp
     from hub.kpi.views import bp as kpi_bp
     from hub.measures.admin_views import bp as measures_admin_bp
     from hub.privacy.notice_views import bp as privacy_notice_bp
@@ -106,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:  # long: one import and one line f
         commissioner_bp,
         publication_bp,
         meeting_bp,
+        targets_bp,
         kpi_admin_bp,
         measures_admin_bp,
         privacy_bp,

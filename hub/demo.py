@@ -633,6 +633,7 @@ def _demo_history(db: Session, oldest: Quarter) -> list[str]:
     events = [event for person in everyone for event in story.events_of(person)]
     events += _demo_returns(db, story, oldest)
     events += _demo_feedback(db, story)
+    events += _demo_targets(db, oldest)
     now = utcnow()
     for event in sorted(events):
         if event.moment >= now:
@@ -652,6 +653,76 @@ def _demo_history(db: Session, oldest: Quarter) -> list[str]:
         f"The {counted(dropped, 'email')} the made-up history would have sent were dropped from the "
         "outbox unsent; only what you do in the demo queues an email.",
     ]
+
+
+DEMO_TARGETS = (
+    # (quarters after the oldest, figure, value, direction, why this matters)
+    (
+        1,
+        "waiting_at_quarter_end",
+        0,
+        "at_most",
+        "The pathway promised no waiting lists: no one should be "
+        "waiting for a first appointment when a quarter ends.",
+    ),
+    (
+        1,
+        "median_days_to_first_contact",
+        7,
+        "at_most",
+        "A first call soon after someone is referred keeps "
+        "them with us: a long wait after asking for help can feel like being let down again.",
+    ),
+    (
+        1,
+        "people_supported",
+        60,
+        "at_least",
+        "The contract pays for support for about this many people a quarter across the three providers.",
+    ),
+    (
+        1,
+        "trs_median_days_to_allocation",
+        3,
+        "at_most",
+        "Triage should pass each referral on within a few "
+        "days, so the wait is for support, not for paperwork.",
+    ),
+    (
+        5,
+        "people_supported",
+        75,
+        "at_least",
+        "Raised when the contract grew: more people are referred each quarter now.",
+    ),
+)
+"""Targets the demo commissioner set early in the made-up history, one raised later, so some figures
+meet their target and some do not."""
+
+
+def _demo_targets(db: Session, oldest: Quarter) -> list[_Event]:
+    """The demo commissioner sets each target through the service, a few days into its quarter."""
+    from hub.kpi.models import Direction
+    from hub.kpi.targets import set_target
+
+    commissioner = _actor(db, "commissioner", "commissioner")
+    events = []
+    for n, (after, code, value, direction, why) in enumerate(DEMO_TARGETS):
+        quarter = oldest
+        for _ in range(after):
+            quarter = quarter.next()
+
+        def run(
+            quarter: Quarter = quarter,
+            code: str = code,
+            value: float = value,
+            direction: str = direction,
+            why: str = why,
+        ) -> None:
+            set_target(db, commissioner, code, quarter, value, Direction(direction), why)
+
+        events.append(_Event(_at(quarter.first_day + timedelta(days=3), 10 * 60 + n), (20_000, n), run))
+    return events
 
 
 FEEDBACK_PER_QUARTER = {

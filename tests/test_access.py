@@ -110,6 +110,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "meeting.new_action": COMMISSIONER_ONLY,
     # No action has the example id: a commissioner finds nothing there.
     "meeting.action": {**COMMISSIONER_ONLY, "commissioner": "not_found"},
+    "targets.targets_page": COMMISSIONER_ONLY,
+    "targets.end_target": COMMISSIONER_ONLY,
     "feedback_staff.provider_feedback": PROVIDERS_ONLY,
     "feedback_staff.commissioner_feedback": COMMISSIONER_ONLY,
     "kpi_admin.kpi_definitions": ADMIN_ONLY,

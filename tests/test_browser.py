@@ -681,6 +681,18 @@ def test_a_commissioner_starts_at_home_and_opens_the_joint_return(
     visit.follow(sections(page).get_by_role("link", name="Joint KPIs"))
     expect(sections(page).get_by_role("link", name="Joint KPIs")).to_have_attribute("aria-current", "page")
     visit.axe()
+    expect(page.get_by_role("heading", name="Against targets")).to_be_visible()  # the demo's targets
+    visit.follow(sections(page).get_by_role("link", name="Targets"))
+    visit.axe()
+    visit.continue_("Set the target")  # nothing chosen: the error page is checked too
+    expect(page).to_have_title(re.compile("^Error: Targets"))
+    page.get_by_label("Figure", exact=True).first.select_option("people_supported")
+    page.get_by_label("From", exact=True).select_option(index=2)
+    page.get_by_label("At least the target").check()
+    page.get_by_label("Target", exact=True).fill("80")
+    page.get_by_label("Why this matters").fill("The contract grew again.")
+    visit.continue_("Set the target")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("at least 80")
     assert not visit.problems, "\n".join(visit.problems)
 
 

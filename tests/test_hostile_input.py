@@ -166,6 +166,22 @@ def _meeting_ready(db: Session) -> dict[str, list[Ready]]:
     }
 
 
+def _targets_ready() -> dict[str, list[Ready]]:
+    """A target that would be set, and one that would be ended (there is none to end: still refused)."""
+    now = str(Quarter.current().key)
+    answers = {"code": "people_supported", "starts": now, "direction": "at_most", "value": "90", "why": "So"}
+    return {
+        "targets.targets_page": [Ready(Role.COMMISSIONER, "/commissioner/targets", answers, ("value",))],
+        "targets.end_target": [
+            Ready(
+                Role.COMMISSIONER,
+                "/commissioner/targets/end",
+                {"end-code": "people_supported", "end-starts": now},
+            )
+        ],
+    }
+
+
 def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
     """One or more ways to post to each form route. The walk fails when a POST route is not here."""
     provider = factories.provider(db, name="Harbour")
@@ -330,6 +346,7 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
         "publication.withdraw": [
             Ready(Role.COMMISSIONER, "/commissioner/kpi/withdraw", {"quarter": ""}, ("quarter",))
         ],
+        **_targets_ready(),
         **_admin_ready(provider, specialism),
         **_measures_admin_ready(db),
         **_consultation_ready(db),
@@ -595,6 +612,8 @@ FORM_ROUTES = [
     "kpi_admin.retire",
     "publication.publish",
     "publication.withdraw",
+    "targets.targets_page",
+    "targets.end_target",
     "provider_admin.new_provider",
     "provider_admin.edit_provider",
     "provider_admin.deactivate",

@@ -115,7 +115,7 @@ def section_links(page: str) -> list[tuple[str, str | None]]:
     [
         (Role.ALLOCATOR, ["Home", "Triage queue", "Plan", "Consultation", "Joint meeting"]),
         (Role.PROVIDER_STAFF, ["Home", "Cases", "Capacity", "Returns", "Feedback", "Joint meeting"]),
-        (Role.COMMISSIONER, ["Home", "Joint KPIs", "Feedback", "Joint meeting"]),
+        (Role.COMMISSIONER, ["Home", "Joint KPIs", "Targets", "Feedback", "Joint meeting"]),
         (
             Role.ADMIN,
             [

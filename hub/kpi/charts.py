@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from hub.kpi.joint import Trend
 from hub.kpi.models import Unit
 from hub.kpi.returns import figure_text
+from hub.kpi.targets import target_text
 
 WIDTH, PLOT_HEIGHT, LEFT, RIGHT, TOP = 560, 220, 56, 48, 16
 AXIS_GAP = 40  # below the plot: the quarters' names
@@ -55,13 +56,20 @@ def _legend_lines(names: Sequence[str]) -> list[tuple[int, list[str]]]:
     return [(n, textwrap.wrap(name, LEGEND_CHARACTERS) or [name]) for n, name in enumerate(names)]
 
 
+TARGET_COLOUR, TARGET_DASH = "#0b0c0c", "10 5"
+"""The target: black, long dashes and square marks, a line no provider's line looks like."""
+
+
 def line_chart(trend: Trend, chart_id: str) -> Markup:
     values = [float(v) for series in trend.series.values() for v in series if v is not None]
+    values += [float(t.value) for t in trend.targets if t is not None and t.value is not None]
     top, step = axis(trend.definition.unit, values)
     count = len(trend.quarters)
     plot_w = WIDTH - LEFT - RIGHT
     legend = _legend_lines(list(trend.series))
-    height = TOP + PLOT_HEIGHT + AXIS_GAP + LEGEND_LINE * sum(len(lines) for _, lines in legend) + 8
+    targeted = _target_legend(trend)
+    legend_lines = sum(len(lines) for _, lines in legend) + len(targeted)
+    height = TOP + PLOT_HEIGHT + AXIS_GAP + LEGEND_LINE * legend_lines + 8
 
     def x(i: int) -> float:
         return LEFT + plot_w / 2 if count == 1 else LEFT + plot_w * i / (count - 1)
@@ -76,12 +84,18 @@ def line_chart(trend: Trend, chart_id: str) -> Markup:
         f'<title id="{chart_id}-title">{label}, by quarter</title>',
         f'<desc id="{chart_id}-desc">A line for each provider from {escape(trend.quarters[0].label)} to '
         f"{escape(trend.quarters[-1].label)}, on a scale from 0 to {figure_text(top)}. "
-        "The same figures are in the table that follows.</desc>",
+        + ("A black dashed line with squares shows the target. " if targeted else "")
+        + "The same figures are in the table that follows.</desc>",
     ]
     parts += _axes(top, step, [q.short for q in trend.quarters], x)
     for n, (name, series) in enumerate(trend.series.items()):
         parts += _series(n, name, series, [q.short for q in trend.quarters], x, y)
+    if targeted:
+        parts += _target_line(trend, x, y, plot_w)
     parts += _legend(legend, TOP + PLOT_HEIGHT + AXIS_GAP)
+    parts += _target_key(
+        targeted, TOP + PLOT_HEIGHT + AXIS_GAP + LEGEND_LINE * (legend_lines - len(targeted))
+    )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704  (every piece of text above is escaped)
 
@@ -159,4 +173,58 @@ def _legend(legend: Sequence[tuple[int, list[str]]], start: float) -> list[str]:
                 f"{escape(text)}</text>"
             )
             line += 1
+    return parts
+
+
+def _target_legend(trend: Trend) -> list[str]:
+    """The target's lines in the legend: what it is, or that it changes (the table says how)."""
+    if not any(trend.targets):
+        return []
+    words = {target_text(t) for t in trend.targets if t is not None}
+    said = f"Target: {words.pop()}" if len(words) == 1 else "Target (it changes: see the table)"
+    if None in trend.targets:
+        said += ", in some quarters"
+    return textwrap.wrap(said, LEGEND_CHARACTERS - 2) or [said]
+
+
+def _target_line(trend: Trend, x: Place, y: Level, plot_w: float) -> list[str]:
+    """The target in each quarter as a level step across the quarter's width, with a square mark and
+    a title at each quarter; quarters with no target leave a gap."""
+    count = len(trend.quarters)
+    half = plot_w / 2 if count == 1 else plot_w / (count - 1) / 2
+    parts: list[str] = []
+    run: list[str] = []
+    style = f'fill="none" stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="{TARGET_DASH}"'
+    for i, target in enumerate([*trend.targets, None]):
+        if target is None or target.value is None:
+            if run:
+                parts.append(f'<polyline class="hub-chart__target" points="{" ".join(run)}" {style}/>')
+            run = []
+            continue
+        level = y(float(target.value))
+        left, right = max(LEFT, x(i) - half), min(WIDTH - RIGHT, x(i) + half)
+        run += [f"{left:.1f},{level:.1f}", f"{right:.1f},{level:.1f}"]
+        parts.append(
+            f'<rect class="hub-chart__target-mark" x="{x(i) - 4:.1f}" y="{level - 4:.1f}" '
+            f'width="8" height="8" fill="{TARGET_COLOUR}"><title>Target, {escape(trend.quarters[i].short)}: '
+            f"{escape(target_text(target))}</title></rect>"
+        )
+    return parts
+
+
+def _target_key(lines: Sequence[str], start: float) -> list[str]:
+    if not lines:
+        return []
+    middle = start + LEGEND_LINE / 2
+    parts = [
+        f'<line x1="{LEFT}" y1="{middle:.1f}" x2="{LEFT + 28}" y2="{middle:.1f}" stroke="{TARGET_COLOUR}" '
+        f'stroke-width="2" stroke-dasharray="{TARGET_DASH}"/>',
+        f'<rect x="{LEFT + 10}" y="{middle - 4:.1f}" width="8" height="8" fill="{TARGET_COLOUR}"/>',
+    ]
+    for n, text in enumerate(lines):
+        level = start + LEGEND_LINE * n + LEGEND_LINE / 2
+        parts.append(
+            f'<text class="hub-chart__legend" x="{LEFT + 40}" y="{level + 5:.1f}" font-size="{FONT}">'
+            f"{escape(text)}</text>"
+        )
     return parts

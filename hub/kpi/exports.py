@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from hub.kpi import disclosure
 from hub.kpi.joint import JointQuarter, Trend
 from hub.kpi.models import Unit
+from hub.kpi.targets import target_text
 
 HIDDEN = disclosure.SMALL
 RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -51,10 +52,28 @@ def quarter_table(joint: JointQuarter, *, publication: bool = False, threshold: 
     rows.append(["Return state", "", "", *(c.state for c in joint.columns), ""])
     for code, value in trs.items():
         rows.append([code, joint.trs_labels[code], "", *([""] * len(joint.columns)), value])
+    _with_targets(joint, rows, publication=publication)
     if publication:
         rows.append([])
         rows += [[note] for note in disclosure.notes(threshold)]
     return [[safe_text(cell) for cell in row] for row in rows]
+
+
+def _with_targets(joint: JointQuarter, rows: list[list[Cell]], *, publication: bool) -> None:
+    """When any target is in force: a target column after the total, and (not for publication, where
+    the words would give away a hidden figure) the figure against its target in words and a symbol."""
+    header, width = rows[0], len(rows[0])
+    standings = {s.code: s for s in joint.against_target()}
+    if not standings:
+        return  # a quarter with no target in force: the table as it always was
+    header += ["Target"] if publication else ["Target", "Against target"]
+    for row in rows[1:]:
+        standing = standings.get(str(row[0])) if row else None
+        if standing is None or len(row) != width:
+            continue
+        row.append(standing.target_words)
+        if not publication:
+            row.append(f"{standing.summary.symbol} {standing.summary.words}")
 
 
 def _disclosure_control(
@@ -141,6 +160,10 @@ def trend_table(found: Sequence[Trend]) -> list[list[Cell]]:
         rows.append([trend.definition.label, "", *(q.short for q in trend.quarters)])
         for name, values in trend.series.items():
             rows.append(["", name, *values])
+        for name, judged in trend.judged().items():
+            rows.append(["", f"{name}: against target", *("" if j is None else j.brief for j in judged)])
+        if trend.targets:
+            rows.append(["", "Target", *("" if t is None else target_text(t) for t in trend.targets)])
         rows.append([])
     return [[safe_text(cell) for cell in row] for row in rows]
 

@@ -21,10 +21,20 @@ from sqlalchemy.orm import Session
 from hub.calendar import Quarter
 from hub.keyring import CryptoError
 from hub.kpi.expected import expected, expected_in_any
-from hub.kpi.models import KpiDefinition, KpiReturn, Prefilled, ReturnState, Unit, return_id, share
+from hub.kpi.models import KpiDefinition, KpiReturn, KpiTarget, Prefilled, ReturnState, Unit, return_id, share
 from hub.kpi.outcome_figures import OUTCOME_CODES, SHARE_CODE
-from hub.kpi.prefill import TRS_LABELS, trs_figures
+from hub.kpi.prefill import TRS_LABELS, TRS_UNITS, trs_figures
 from hub.kpi.returns import definitions, figure_text, state_of
+from hub.kpi.targets import (
+    MET,
+    NO_FIGURE,
+    NOT_MET,
+    Judgement,
+    in_force,
+    in_force_each,
+    judge,
+    target_text,
+)
 from hub.providers.models import Provider
 
 Number = int | float
@@ -38,6 +48,48 @@ TREND_CODES = [
 ]
 """The figures whose trends the joint view and the meeting pages draw (and the pack's headlines)."""
 TREND_QUARTERS = 8
+ALL_PROVIDERS = "All providers"
+TRIAGE_TEAM = "Triage team"
+SUFFIX = {Unit.PERCENTAGE: " (%)", Unit.DAYS: " (days)", Unit.COUNT: ""}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One figure against its target in a quarter. A count is judged for all providers together (its
+    total); days and percentages, which have no honest total, for each provider; the triage team's own
+    figures for the team."""
+
+    code: str
+    label: str
+    target: KpiTarget
+    judged: list[tuple[str, Judgement]]
+    """Whose figure (a provider's name, "All providers" or "Triage team") and how it stands."""
+
+    @property
+    def target_words(self) -> str:
+        return target_text(self.target)
+
+    @property
+    def summary(self) -> Judgement:
+        """How the figure stands in one judgement, in words and a symbol."""
+        if len(self.judged) == 1:
+            return self.judged[0][1]
+        return _summary(self.judged, self.target_words)
+
+
+def _summary(judged: list[tuple[str, Judgement]], wanted: str) -> Judgement:
+    given = [(name, j) for name, j in judged if j.met is not None]
+    missed = [name for name, j in given if not j.met]
+    if not given:
+        return Judgement(None, NO_FIGURE, f"No figure yet to judge against a target of {wanted}")
+    met = f"{len(given) - len(missed)} of {len(given)} providers with a figure met a target of {wanted}"
+    if missed:
+        return Judgement(False, NOT_MET, f"Not met by {_listed(missed)}: {met}")
+    return Judgement(True, MET, f"Met: {met}")
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @dataclass
@@ -55,6 +107,8 @@ class JointQuarter:
     definitions: list[KpiDefinition]
     columns: list[Column]
     trs: dict[str, Prefilled]
+    targets: dict[str, KpiTarget] = field(default_factory=dict)
+    """The targets in force in the quarter, by figure (``hub.kpi.targets.in_force``)."""
 
     def total(self, definition: KpiDefinition) -> Number | None:
         """Counts add up across providers; days and percentages have no honest total, so none is shown."""
@@ -78,11 +132,45 @@ class JointQuarter:
     def trs_labels(self) -> dict[str, str]:
         return TRS_LABELS
 
+    def against_target(self) -> list[Standing]:
+        """Each figure with a target in force, against it: the providers' figures in the order the return
+        lists them, then the triage team's."""
+        found = []
+        for definition in self.definitions:
+            target = self.targets.get(definition.code)
+            if target is not None:
+                label = definition.label + SUFFIX[definition.unit]
+                found.append(Standing(definition.code, label, target, self._judged(definition, target)))
+        for code, figure in self.trs.items():
+            target = self.targets.get(code)
+            if target is not None:
+                label = f"{TRIAGE_TEAM}: {TRS_LABELS[code]}{SUFFIX[TRS_UNITS[code]]}"
+                found.append(Standing(code, label, target, [(TRIAGE_TEAM, judge(figure.value, target))]))
+        return found
+
+    def standing(self, code: str) -> Standing | None:
+        """The figure's standing against its target, if it has one in force."""
+        return next((s for s in self.against_target() if s.code == code), None)
+
+    def _judged(self, definition: KpiDefinition, target: KpiTarget) -> list[tuple[str, Judgement]]:
+        if definition.unit is not Unit.COUNT:
+            return [(c.provider.name, judge(c.figures.get(definition.code), target)) for c in self.columns]
+        given = [c.figures.get(definition.code) for c in self.columns]
+        if None in given and any(v is not None for v in given):
+            missing = [c.provider.name for c in self.columns if c.figures.get(definition.code) is None]
+            words = (
+                f"Not every provider has given this figure ({_listed(missing)} "
+                f"{'has' if len(missing) == 1 else 'have'} not), so there is no "
+                f"total to judge against a target of {target_text(target)}"
+            )
+            return [(ALL_PROVIDERS, Judgement(None, NO_FIGURE, words))]
+        return [(ALL_PROVIDERS, judge(self.total(definition), target))]
+
     def table_rows(self) -> list[tuple[str, list[str]]]:
         """Each figure's label, and its value for each provider then the total, as the page shows them.
         Beside every outcome figure, the share of closed cases measured, so fewer measured never looks
         better."""
-        suffix = {Unit.PERCENTAGE: " (%)", Unit.DAYS: " (days)", Unit.COUNT: ""}
+        suffix = SUFFIX
         in_force = {d.code for d in self.definitions}
         shares = [c.figures.get(SHARE_CODE) for c in self.columns] + [self.measured_share()]
         rows = []
@@ -146,7 +234,9 @@ def joint_quarter(db: Session, quarter: Quarter, opened: Opened | None = None) -
                 history=history,
             )
         )
-    return JointQuarter(quarter, definitions(db, quarter), columns, trs_figures(db, quarter))
+    return JointQuarter(
+        quarter, definitions(db, quarter), columns, trs_figures(db, quarter), in_force(db, quarter)
+    )
 
 
 @dataclass
@@ -156,6 +246,36 @@ class Trend:
     series: dict[str, list[Number | None]]  # provider name (or all providers) -> one value per quarter
     shares: dict[str, list[Number | None]] | None = None
     """For an outcome figure, the share of closed cases measured, by the same names and quarters."""
+    targets: list[KpiTarget | None] = field(default_factory=list)
+    """The target in force in each quarter (None for none); empty when no quarter has one."""
+
+    def judged(self) -> dict[str, list[Judgement | None]]:
+        """Each judged line's standing in each quarter with a target: for a count, all providers
+        together; for days and percentages, every line."""
+        if not any(self.targets):
+            return {}
+        lines = self.series
+        if self.definition.unit is Unit.COUNT:
+            lines = {name: v for name, v in self.series.items() if name.startswith(ALL_PROVIDERS)}
+        return {
+            name: [None if t is None else judge(v, t) for v, t in zip(values, self.targets, strict=True)]
+            for name, values in lines.items()
+        }
+
+    def rows_against_target(self) -> list[tuple[str, list[str]]]:
+        """:meth:`rows`, each judged figure followed by its standing in a word and a symbol, then a row
+        of the target in each quarter (just :meth:`rows` when no quarter has a target)."""
+        if not any(self.targets):
+            return self.rows()
+        judged = self.judged()
+        found = []
+        for name, cells in self.rows():
+            if name in judged:
+                pairs = zip(cells, judged[name], strict=True)
+                cells = [c if j is None or j.met is None else f"{c} {j.brief}" for c, j in pairs]
+            found.append((name, cells))
+        found.append(("Target", [NOT_GIVEN if t is None else target_text(t) for t in self.targets]))
+        return found
 
     def rows(self) -> list[tuple[str, list[str]]]:
         """Each line's name and its figures as the table beside the chart shows them."""
@@ -220,18 +340,24 @@ def trends(
     everyone = expected_in_any(db, quarters)
     separate = len(everyone) <= MOST_LINES if each_provider is None else each_provider
     wanted = {d.code: d for d in definitions(db, last) if d.code in codes}
+    in_each = in_force_each(db, quarters)
     found = []
     for code in codes:
         if code not in wanted:
             continue
         series = _series(opened, everyone, quarters, code)
         shares = _series(opened, everyone, quarters, SHARE_CODE) if code in OUTCOME_CODES else None
+        targets = [each.get(code) for each in in_each]
         if not separate:
-            label = "All providers" + ("" if wanted[code].unit is Unit.COUNT else " (median)")
+            label = ALL_PROVIDERS + ("" if wanted[code].unit is Unit.COUNT else " (median)")
             series = {label: _all_together(wanted[code], series)}
             if shares is not None:
                 shares = {label: _measured_together(opened, everyone, quarters)}
-        found.append(Trend(wanted[code], quarters, series, shares))
+        elif any(targets) and wanted[code].unit is Unit.COUNT:  # a count's target is for all together
+            series[ALL_PROVIDERS] = _complete_totals(series)
+            if shares is not None:
+                shares[ALL_PROVIDERS] = _measured_together(opened, everyone, quarters)
+        found.append(Trend(wanted[code], quarters, series, shares, targets if any(targets) else []))
     return found
 
 
@@ -239,6 +365,11 @@ def _series(
     opened: Opened, everyone: list[Provider], quarters: list[Quarter], code: str
 ) -> dict[str, list[Number | None]]:
     return {p.name: [opened.get((p.id, q.key), {}).get(code) for q in quarters] for p in everyone}
+
+
+def _complete_totals(series: dict[str, list[Number | None]]) -> list[Number | None]:
+    """Each quarter's total, only where every provider gave the figure (a part is no total to judge)."""
+    return [None if None in column else sum(column) for column in zip(*series.values(), strict=True)]
 
 
 def _all_together(definition: KpiDefinition, series: dict[str, list[Number | None]]) -> list[Number | None]:

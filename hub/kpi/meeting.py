@@ -26,11 +26,19 @@ from hub.calendar import Quarter
 from hub.db import committed, utcnow
 from hub.kpi.charts import line_chart
 from hub.kpi.expected import expected
-from hub.kpi.joint import JointQuarter, Trend, joint_quarter, quarters_up_to, submitted_figures, trends
+from hub.kpi.joint import (
+    JointQuarter,
+    Standing,
+    Trend,
+    joint_quarter,
+    quarters_up_to,
+    submitted_figures,
+    trends,
+)
 from hub.kpi.meeting_models import ActionStatus, MeetingAction, MeetingRecord
-from hub.kpi.models import KpiQuarter, KpiTarget, Unit
+from hub.kpi.models import KpiQuarter, Unit
 from hub.kpi.returns import figure_text
-from hub.kpi.targets import Judgement, in_force, judge, target_text
+from hub.kpi.targets import Judgement
 from hub.providers.models import Provider
 
 TRS, COMMISSIONERS = "trs", "commissioners"
@@ -217,14 +225,14 @@ class Headline:
     judgement: Judgement | None
 
 
-def headlines(db: Session, joint: JointQuarter, codes: Sequence[str]) -> list[Headline]:
+def headlines(joint: JointQuarter, codes: Sequence[str]) -> list[Headline]:
     """The named figures and every figure with a target in force, across all providers (a count added
     up, days and percentages the median of the providers' figures), then the triage team's own, each
-    against its target in words and a symbol."""
-    targets = in_force(db, joint.quarter)
+    against its target as the joint view judges it (``JointQuarter.standing``)."""
     found = []
     for definition in joint.definitions:
-        if definition.code not in codes and definition.code not in targets:
+        standing = joint.standing(definition.code)
+        if definition.code not in codes and standing is None:
             continue
         values = [c.figures.get(definition.code) for c in joint.columns]
         numbers = [v for v in values if v is not None]
@@ -233,18 +241,19 @@ def headlines(db: Session, joint: JointQuarter, codes: Sequence[str]) -> list[He
         else:
             actual = round(float(statistics.median(numbers)), 1) if numbers else None
             label = f"{definition.label} (median of the providers)"
-        found.append(_headline(label, actual, targets.get(definition.code)))
+        found.append(_headline(label, actual, standing))
     for code, figure in joint.trs.items():
-        if code in targets:
-            found.append(_headline(f"{joint.trs_labels[code]} (triage team)", figure.value, targets[code]))
+        standing = joint.standing(code)
+        if standing is not None:
+            found.append(_headline(f"{joint.trs_labels[code]} (triage team)", figure.value, standing))
     return found
 
 
-def _headline(label: str, actual: int | float | None, target: KpiTarget | None) -> Headline:
+def _headline(label: str, actual: int | float | None, standing: Standing | None) -> Headline:
     shown = "\u2013" if actual is None else figure_text(actual)
-    if target is None:
+    if standing is None:
         return Headline(label, shown, "No target set", None)
-    return Headline(label, shown, target_text(target), judge(actual, target))
+    return Headline(label, shown, standing.target_words, standing.summary)
 
 
 # -- the pages' figures --------------------------------------------------------------------------------

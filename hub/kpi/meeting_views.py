@@ -217,7 +217,7 @@ def _pack(quarter: Quarter) -> dict[str, object]:
     return {
         "joint": found.joint,
         "trends": found.trends,
-        "headlines": meeting.headlines(session, found.joint, TREND_CODES),
+        "headlines": meeting.headlines(found.joint, TREND_CODES),
         "record": meeting.record_of(session, quarter),
         "actions": meeting.actions_for(session, quarter),
         "names": meeting.names(session),

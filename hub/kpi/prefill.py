@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from hub.calendar import Quarter, day_of, working_days_between
 from hub.config import current_config
 from hub.kpi.feedback_figures import feedback_figures
-from hub.kpi.models import Prefilled, share
+from hub.kpi.models import Prefilled, Unit, share
 from hub.kpi.outcome_figures import outcome_figures
 from hub.referrals.models import Allocation, AllocationStatus, DeclineReason, Referral, ReferralSource
 from hub.referrals.triage import in_time
@@ -229,3 +229,13 @@ TRS_LABELS = {
     "trs_allocated_in_time": "Referrals allocated within the target working days",
     "trs_allocated_in_time_pct": "Share allocated within the target working days (%)",
 }
+TRS_UNITS = {
+    "trs_median_days_to_allocation": Unit.DAYS,
+    "trs_declines": Unit.COUNT,
+    "trs_reallocations": Unit.COUNT,
+    "trs_first_allocations": Unit.COUNT,
+    "trs_median_working_days_to_allocation": Unit.DAYS,
+    "trs_allocated_in_time": Unit.COUNT,
+    "trs_allocated_in_time_pct": Unit.PERCENTAGE,
+}
+"""What each of the triage team's figures counts in, as a KPI definition's unit says."""

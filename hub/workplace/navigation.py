@@ -40,6 +40,7 @@ SECTIONS: dict[Role, tuple[Section, ...]] = {
     Role.COMMISSIONER: (
         HOME,
         Section("Joint KPIs", "/commissioner/kpi"),
+        Section("Targets", "/commissioner/targets"),
         Section("Feedback", "/commissioner/feedback"),
         Section("Joint meeting", "/meeting"),
     ),
