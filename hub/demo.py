@@ -821,6 +821,18 @@ def _answers(person: Person) -> dict[str, dict[str, object]]:
     return _professional_pages(person, born, wanted, contact)
 
 
+DEMO_AGENCIES = (
+    "adult_social_care",
+    "health",
+    "housing",
+    "police",
+    "voluntary",
+    "childrens_services",
+    "health",
+)
+"""The kinds of organisation the demo's professional referrals come from, in turn (some more than others)."""
+
+
 def _professional_pages(
     person: Person, born: str | None, wanted: str, contact: dict[str, object]
 ) -> dict[str, dict[str, object]]:
@@ -832,6 +844,7 @@ def _professional_pages(
             "referrer_organisation": ("Demo Adult Services", "Demo GP Practice", "Demo Housing Team")[
                 person.n % 3
             ],
+            "referrer_agency": DEMO_AGENCIES[person.n % len(DEMO_AGENCIES)],
             "referrer_email": "referrer@example.org"
             if person.n < 8
             else f"referrer{person.n % 5 + 1}@example.org",

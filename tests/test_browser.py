@@ -129,6 +129,7 @@ def test_a_professional_refers_someone_end_to_end(browser: Browser, live_hub: Li
     page.get_by_label("Your full name").fill("Avery Browser-Test")
     page.get_by_label("Your job title or role").fill("Social worker")
     page.get_by_label("Your organisation").fill("Example Adult Services")
+    page.get_by_label("Adult social care").check()
     page.get_by_label("Your work email address").fill("avery.browser@example.gov.uk")
     visit.continue_()
 

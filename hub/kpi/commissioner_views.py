@@ -10,6 +10,7 @@ from hub.auth.models import Role
 from hub.calendar import Quarter
 from hub.config import current_config
 from hub.kpi import exports
+from hub.kpi.agencies import referrals_by_agency
 from hub.kpi.charts import line_chart
 from hub.kpi.joint import joint_quarter, quarters_up_to, submitted_figures, trends
 
@@ -49,6 +50,7 @@ def quarter_page() -> str:
         joint=joint,
         trends=[(trend, line_chart(trend, f"chart-{trend.definition.code}")) for trend in found],
         choices=choices,
+        agencies=referrals_by_agency(session, quarter),
     )
 
 

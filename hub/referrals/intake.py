@@ -31,6 +31,7 @@ from hub.referrals.models import (
     DraftPage,
     Referral,
     ReferralSource,
+    ReferrerAgency,
     Risks,
     SafeContact,
 )
@@ -258,6 +259,7 @@ def _apply_professional(db: Session, referral: Referral, answers: Mapping[str, M
         "referrer_phone",
     ):
         setattr(referral, name, _text(referrer.get(name)))
+    referral.referrer_agency = _agency(referrer.get("referrer_agency"))
     _apply_person(referral, person)
     support = answers["support"]
     referral.support_wanted = _text(support.get("support_wanted"))
@@ -267,6 +269,18 @@ def _apply_professional(db: Session, referral: Referral, answers: Mapping[str, M
     referral.risks, referral.risk_flagged = risks, risks.flagged
     referral.access_needs = AccessNeeds.read(answers["access"])
     referral.safe_contact = SafeContact.read(answers["contact"])
+
+
+NO_AGENCY = "Select the kind of organisation you work for."
+
+
+def _agency(value: Any) -> ReferrerAgency:
+    """The kind of organisation, one of the fixed list; a draft begun before the form asked has none, and
+    goes back to the page that asks (every new professional referral records one)."""
+    try:
+        return ReferrerAgency(value)
+    except ValueError:
+        raise IntakeError(NO_AGENCY, "referrer") from None
 
 
 def _apply_self(db: Session, referral: Referral, answers: Mapping[str, Mapping[str, Any]]) -> None:
