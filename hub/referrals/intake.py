@@ -211,7 +211,7 @@ def _referral_from(
 ) -> tuple[Referral, str | None]:
     """The referral the answers describe, with its flags, blind indexes and consent records, added."""
     referral = Referral(
-        reference=_unused_reference(db),
+        reference=unused_reference(db),
         source=draft.source,
         status=states.ARRIVES,
         privacy_notice=notice.CURRENT,  # the check page and the consent page link to this version
@@ -219,7 +219,7 @@ def _referral_from(
     if draft.source is ReferralSource.PROFESSIONAL:
         _apply_professional(db, referral, answers)
     else:
-        _apply_self(db, referral, answers)
+        apply_self_answers(db, referral, answers)
     referral.under_18 = is_under_18(referral.date_of_birth)
     # The consent facts (and so the gate, consent_to_referral and consent_to_share) from the form.
     agreed = answers.get("consent", {}).get("consent") or []
@@ -236,7 +236,7 @@ def _referral_from(
     return referral, status_code
 
 
-def _unused_reference(db: Session) -> str:
+def unused_reference(db: Session) -> str:
     while True:
         reference = new_reference()
         if db.scalar(select(Referral.id).where(Referral.reference == reference)) is None:
@@ -283,7 +283,8 @@ def _agency(value: Any) -> ReferrerAgency:
         raise IntakeError(NO_AGENCY, "referrer") from None
 
 
-def _apply_self(db: Session, referral: Referral, answers: Mapping[str, Mapping[str, Any]]) -> None:
+def apply_self_answers(db: Session, referral: Referral, answers: Mapping[str, Mapping[str, Any]]) -> None:
+    """The self-referral's pages onto the referral (also a direct self-referral's, hub.referrals.direct)."""
     about, contact = answers["about"], answers["contact"]
     _apply_person(
         referral, {**about, **{k: contact.get(k) for k in ("email", "phone", "address", "postcode")}}
