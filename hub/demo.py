@@ -412,7 +412,11 @@ def _demo_direct(story: _Story) -> list[_Event]:
             Quarter.current().starts, now - timedelta(days=days, hours=2)
         )  # this quarter, never to come
         pages: dict[str, dict[str, object]] = {
-            "about": {"preferred_name": ("Ash", "Lou")[n], "full_name": f"Demo Person D{n + 1}"},
+            "about": {
+                "preferred_name": ("Ash", "Lou")[n],
+                "full_name": f"Demo Person D{n + 1}",
+                "date_of_birth": date(1990 + 5 * n, 6, 1 + n).isoformat(),
+            },
             "contact": {"methods": ["text"], "phone": f"07700 90079{n}", "voicemail": "no", "say_who": "no"},
             "support": {"specialisms": [], "support_wanted": wanted},
         }
