@@ -104,7 +104,7 @@ class DirectReferralForm(StaffForm):
         not_offered=NO_CONSENT,
     )
     consent_method = radios(
-        "How did they tell you?",
+        "How did they tell you they agree?",
         [(m.value, m.label) for m in ASKED_IN_PERSON],
         required("Say how they told you they agree"),
         not_offered="Say how they told you they agree, from the ways listed",
