@@ -389,6 +389,63 @@ def _demo_publications(db: Session) -> list[str]:
     ]
 
 
+DEMO_DIRECT = (
+    ("grow", 12, "Demo: asked at a Grow drop-in for someone to talk to.", True),
+    ("rothacs", 2, "Demo: phoned Rothacs to ask about counselling.", False),
+)
+"""Self-referrals made directly to a provider: whose, how many days ago (in this quarter), what they
+said, and whether the first contact was made."""
+
+
+@dataclass
+class _Direct:
+    """One direct self-referral as the history goes on: who takes it on, the answers, then its case."""
+
+    db: Session
+    actor: Actor
+    provider_id: int
+    pages: dict[str, dict[str, object]]
+    offer_id: uuid.UUID | None = None
+
+    def take_on(self) -> None:
+        from hub.referrals import direct
+
+        agreed = direct.Consent(True, ConsentMethod.IN_PERSON, today())
+        taken = direct.take_on(self.db, current_keyring(), self.actor, self.provider_id, self.pages, agreed)
+        self.offer_id = taken.allocation_id
+
+    def contact(self) -> None:
+        assert self.offer_id is not None  # noqa: S101  (taken on first)
+        cases.record_first_contact(self.db, self.offer_id, self.provider_id, self.actor, today(), "text")
+
+
+def _demo_direct(story: _Story) -> list[_Event]:
+    """Two people who asked a provider for support themselves, recorded by its staff this quarter (one
+    contacted since), as steps of the history at their own moments."""
+    found = []
+    now = utcnow()
+    for n, (slug, days, wanted, contacted) in enumerate(DEMO_DIRECT):
+        if slug not in story.providers:
+            continue
+        when = max(
+            Quarter.current().starts, now - timedelta(days=days, hours=2)
+        )  # this quarter, never to come
+        pages: dict[str, dict[str, object]] = {
+            "about": {
+                "preferred_name": ("Ash", "Lou")[n],
+                "full_name": f"Demo Person D{n + 1}",
+                "date_of_birth": date(1990 + 5 * n, 6, 1 + n).isoformat(),
+            },
+            "contact": {"methods": ["text"], "phone": f"07700 90079{n}", "voicemail": "no", "say_who": "no"},
+            "support": {"specialisms": [], "support_wanted": wanted},
+        }
+        case = _Direct(story.db, story.staff[slug], story.providers[slug].id, pages)
+        found.append(_Event(when, (900 + n, 0), case.take_on))
+        if contacted:
+            found.append(_Event(when + min(timedelta(hours=1), (now - when) / 2), (900 + n, 1), case.contact))
+    return found
+
+
 def _demo_consultation(db: Session) -> list[str]:
     """Some of the latest self-referrals answered the question about helping shape the service (two yes,
     one no, and a yes on a withdrawn referral, which the list leaves out), and one person left a name
@@ -634,6 +691,7 @@ def _demo_history(db: Session, oldest: Quarter) -> list[str]:
     events += _demo_returns(db, story, oldest)
     events += _demo_feedback(db, story)
     events += _demo_targets(db, oldest)
+    events += _demo_direct(story)
     now = utcnow()
     for event in sorted(events):
         if event.moment >= now:
@@ -650,6 +708,8 @@ def _demo_history(db: Session, oldest: Quarter) -> list[str]:
         f"{len(states)} different states.",
         f"Added every provider's return for the {QUARTERS_OF_HISTORY - 1} quarters from {oldest.label} "
         f"to {last.previous().label}; for {last.label}, one submitted, one draft and one not started.",
+        f"Added {counted(len(DEMO_DIRECT), 'self-referral')} made directly to a provider this quarter, "
+        "recorded by its staff.",
         f"The {counted(dropped, 'email')} the made-up history would have sent were dropped from the "
         "outbox unsent; only what you do in the demo queues an email.",
     ]
@@ -953,6 +1013,18 @@ def _answers(person: Person) -> dict[str, dict[str, object]]:
     return _professional_pages(person, born, wanted, contact)
 
 
+DEMO_AGENCIES = (
+    "adult_social_care",
+    "health",
+    "housing",
+    "police",
+    "voluntary",
+    "childrens_services",
+    "health",
+)
+"""The kinds of organisation the demo's professional referrals come from, in turn (some more than others)."""
+
+
 def _professional_pages(
     person: Person, born: str | None, wanted: str, contact: dict[str, object]
 ) -> dict[str, dict[str, object]]:
@@ -964,6 +1036,7 @@ def _professional_pages(
             "referrer_organisation": ("Demo Adult Services", "Demo GP Practice", "Demo Housing Team")[
                 person.n % 3
             ],
+            "referrer_agency": DEMO_AGENCIES[person.n % len(DEMO_AGENCIES)],
             "referrer_email": "referrer@example.org"
             if person.n < 8
             else f"referrer{person.n % 5 + 1}@example.org",

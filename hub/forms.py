@@ -129,22 +129,28 @@ def required(message: str) -> DataRequired:
 
 
 def checkboxes(
-    label: str, choices: Sequence[tuple[str, str]], *validators: Any, hint: str = ""
+    label: str, choices: Sequence[tuple[str, str]], *validators: Any, hint: str = "", not_offered: str = ""
 ) -> SelectMultipleField:
+    """``not_offered``: what to say when an answer posted is not one of the choices (no "%" in it)."""
     return SelectMultipleField(
         label,
         choices=options(choices),
         validators=list(validators) or [Optional()],
         description=hint,
         widget=GovCheckboxesInput(),
+        invalid_choice_message=not_offered or None,  # type: ignore[call-arg]  # stubs predate 3.3
     )
 
 
-def radios(label: str, choices: Sequence[tuple[str, str]], *validators: Any, hint: str = "") -> RadioField:
+def radios(
+    label: str, choices: Sequence[tuple[str, str]], *validators: Any, hint: str = "", not_offered: str = ""
+) -> RadioField:
+    """``not_offered``: what to say when the answer posted is not one of the choices (a changed page)."""
     return RadioField(
         label,
         choices=options(choices),
         validators=list(validators) or [Optional()],
         description=hint,
         widget=GovRadioInput(),
+        invalid_choice_message=not_offered or None,  # type: ignore[call-arg]  # stubs predate 3.3
     )

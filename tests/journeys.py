@@ -38,6 +38,7 @@ PROFESSIONAL_ANSWERS: dict[str, dict[str, Any]] = {
         "referrer_name": "Avery Caseworker",
         "referrer_role": "Social worker",
         "referrer_organisation": "Example Council Adult Services",
+        "referrer_agency": "adult_social_care",
         "referrer_email": "avery.caseworker@example.gov.uk",
         "referrer_phone": "01632 960001",
     },

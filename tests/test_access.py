@@ -91,6 +91,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "consultation_list.remove": ALLOCATOR_ONLY,
     "providers.capacity": PROVIDERS_ONLY,
     "cases.case_list": PROVIDERS_ONLY,
+    "cases.direct_self_referral": PROVIDERS_ONLY,
     "kpi.return_list": PROVIDERS_ONLY,
     "kpi.return_page": PROVIDERS_ONLY,
     "commissioner.quarter_page": COMMISSIONER_ONLY,

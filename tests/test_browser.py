@@ -129,6 +129,7 @@ def test_a_professional_refers_someone_end_to_end(browser: Browser, live_hub: Li
     page.get_by_label("Your full name").fill("Avery Browser-Test")
     page.get_by_label("Your job title or role").fill("Social worker")
     page.get_by_label("Your organisation").fill("Example Adult Services")
+    page.get_by_label("Adult social care").check()
     page.get_by_label("Your work email address").fill("avery.browser@example.gov.uk")
     visit.continue_()
 
@@ -797,4 +798,35 @@ def test_the_data_protection_officer_records_a_request_and_links_the_persons_ref
     visit.continue_("Link to this request")
     expect(page.get_by_role("button", name="Download the pack (zip)")).to_be_visible()
     assert "cam.10" not in page.url
+    assert not visit.problems, "\n".join(visit.problems)
+
+
+def test_provider_staff_record_a_direct_self_referral_that_becomes_their_case(
+    browser: Browser, live_hub: LiveHub
+) -> None:
+    visit = new_visit(browser)
+    page = visit.page
+    sign_in(visit, live_hub, "grow@demo.invalid")
+    visit.follow(sections(page).get_by_role("link", name="Cases"))
+    visit.follow(page.get_by_role("link", name="Record a direct self-referral"))
+    visit.axe()
+    page.get_by_label("What would they like us to call them?").fill("Browser Direct-Test")
+    page.get_by_label("Text message").check()
+    page.get_by_label("Their phone number (optional)").fill("07700 900321")
+    visit.continue_("Save and accept as our case")
+    expect(page).to_have_title(re.compile("^Error: Record a direct self-referral"))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("the person has agreed to")
+    expect(page.get_by_label("What would they like us to call them?")).to_have_value("Browser Direct-Test")
+    visit.axe()
+    page.get_by_label(re.compile("They agree to us keeping their details")).check()
+    page.get_by_label("In person").check()
+    day, month, year = uk_today()
+    page.locator("#consent_on-day").fill(day)
+    page.locator("#consent_on-month").fill(month)
+    page.locator("#consent_on-year").fill(year)
+    visit.continue_("Save and accept as our case")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("accepted as your case")
+    expect(page.locator("main")).to_contain_text("Direct self-referral")
+    expect(page.get_by_role("heading", name="Record first contact")).to_be_visible()
+    visit.axe()
     assert not visit.problems, "\n".join(visit.problems)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
+from itertools import groupby
 from typing import Any
 
 import pyotp
@@ -100,10 +102,34 @@ def test_a_fresh_hub_gets_a_referral_in_every_state(db_session: Session) -> None
     assert {r.source for r in referrals} == set(ReferralSource)
     assert 2 <= sum(r.under_18 for r in referrals) <= 5, "a few under-18 flags"
     # As README and seed-demo say: 78, spread over exactly the nine quarters before this one and this
-    # one so far, none in the future.
-    assert len(referrals) == 78
+    # one so far, none in the future; and two self-referrals made directly to a provider this quarter.
+    assert len(referrals) == 78 + 2
+    direct = [r for r in referrals if r.direct]
+    assert [(r.source, Quarter.of(r.created_at)) for r in direct] == [
+        (ReferralSource.SELF, Quarter.current())
+    ] * 2
+    assert {r.status for r in direct} == {S.ACCEPTED, S.IN_SUPPORT}
+    professional = [r for r in referrals if r.source is ReferralSource.PROFESSIONAL]
+    assert all(r.referrer_agency is not None for r in professional), "every demo referrer says its kind"
+    assert len({r.referrer_agency for r in professional}) >= 5
     arrived = {Quarter.of(r.created_at) for r in referrals}
     assert arrived == set(Quarter.current().back(10)) and max(r.created_at for r in referrals) < utcnow()
+
+
+def _in_an_order_that_follows(moves: Sequence[ReferralEvent]) -> list[ReferralEvent]:
+    """The events in time order; events of the same moment (a first contact and the measure taken at
+    it) in whichever order follows on from the status before them, as the database may return them in
+    either."""
+    found: list[ReferralEvent] = []
+    status: S | None = S.SUBMITTED
+    for _, same in groupby(moves, key=lambda e: e.occurred_at):
+        waiting = list(same)
+        while waiting:
+            event = next((e for e in waiting if e.from_status is status), waiting[0])
+            waiting.remove(event)
+            found.append(event)
+            status = event.to_status or status
+    return found
 
 
 def test_each_state_came_by_the_moves_the_hub_makes(db_session: Session) -> None:
@@ -116,7 +142,7 @@ def test_each_state_came_by_the_moves_the_hub_makes(db_session: Session) -> None
             .order_by(ReferralEvent.occurred_at)
         ).all()
         status = S.SUBMITTED
-        for event in moves:
+        for event in _in_an_order_that_follows(moves):
             assert event.from_status is status and event.occurred_at >= referral.created_at
             status = event.to_status or status
         assert referral.status is status, referral.reference
@@ -126,8 +152,13 @@ def test_each_state_came_by_the_moves_the_hub_makes(db_session: Session) -> None
     entries = db_session.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.seq)).all()
     moments = [e.occurred_at for e in entries]
     assert moments == sorted(moments), "the history is written in the order it happened"
-    assert Counter(e.action for e in entries)["referral.submitted"] == len(
-        db_session.scalars(select(Referral)).all()
+    # Each referral sent through the forms is "submitted"; one made directly to a provider is taken on.
+    made = Counter(e.action for e in entries)
+    assert made["referral.submitted"] == len(
+        db_session.scalars(select(Referral).where(~Referral.direct)).all()
+    )
+    assert made["referral.direct_accepted"] == len(
+        db_session.scalars(select(Referral).where(Referral.direct)).all()
     )
 
 

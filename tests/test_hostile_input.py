@@ -125,6 +125,21 @@ class Ready:
     data_protection: bool = False  # an administrator who holds the data-protection duty
 
 
+DIRECT_ANSWERS = {
+    "preferred_name": "Sam",
+    "methods": "text",
+    "phone": "07700 900123",
+    "voicemail": "no",
+    "consent": "direct",
+    "consent_method": "in_person",
+    "consent_on-day": "1",
+    "consent_on-month": "2",
+    "consent_on-year": "2026",
+}
+DIRECT_NUMBERS = ("consent_on-day", "consent_on-year")
+"""A direct self-referral (hub.referrals.direct) as its form takes it."""
+
+
 def _referral_ready(db: Session) -> Any:
     return factories.referral(db, status=ReferralStatus.SUBMITTED)
 
@@ -297,6 +312,9 @@ def ready_routes(db: Session) -> tuple[dict[str, list[Ready]], Any]:
                 ("pairs",),
                 number_in=f"{referral.id}:{{}}",
             )
+        ],
+        "cases.direct_self_referral": [
+            Ready(Role.PROVIDER_STAFF, "/provider/direct-self-referral", DIRECT_ANSWERS, DIRECT_NUMBERS)
         ],
         "cases.case_action": [
             Ready(
@@ -606,6 +624,7 @@ FORM_ROUTES = [
     "restriction.restrict",
     "restriction.lift",
     "cases.case_action",
+    "cases.direct_self_referral",
     "providers.capacity",
     "kpi.return_page",
     "kpi_admin.kpi_definitions",

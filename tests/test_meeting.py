@@ -92,7 +92,7 @@ def test_sharing_opens_the_joint_view_to_trs_and_providers_for_that_quarter_only
             _code, page = reader.get("/meeting/20263")
             assert "Harbour</th>" in page and "Lighthouse</th>" in page  # every provider's figures
             assert ">65<" in page.replace(" ", "")  # people supported, 40 + 25
-            assert "The triage team's own figures" in page
+            assert "The triage team's own figures" in page and "Referrals by referring agency" in page
             assert "/meeting/20263" in reader.get("/meeting")[1]
 
         # Another quarter, the one still running, and guessed ones: not found, each refusal audited.

@@ -21,6 +21,7 @@ from hub.calendar import Quarter
 from hub.kpi import disclosure, publication, returns
 from hub.kpi.models import Direction, KpiQuarter, KpiTarget
 from hub.providers.models import Provider
+from hub.referrals.models import ReferralSource, ReferrerAgency
 
 from . import factories
 from .staff import Desk, signed_in
@@ -198,3 +199,38 @@ def test_the_quarter_page_offers_nothing_for_a_quarter_not_ended(app: Flask, db_
         client: FlaskClient = signed_in(app, db_session, Role.COMMISSIONER)[0]
         page = client.get(f"/commissioner/kpi?quarter={Quarter(2026, 4).key}").get_data(as_text=True)
     assert "has not ended yet, so it cannot be published" in page and "/commissioner/kpi/publish" not in page
+
+
+def test_referrals_by_agency_are_published_under_the_same_control_as_every_count(
+    app: Flask, db_session: Session
+) -> None:
+    """Hand counts: 23 from the police (shown rounded to 25), 3 from housing (shown as the symbol), 9
+    from a GP (10), none from the National Crime Agency (0), through the one disclosure rule."""
+    provider = factories.provider(db_session, name="Harbour")
+    when = Q3.starts + timedelta(days=3)
+    made = {ReferrerAgency.POLICE: 23, ReferrerAgency.HOUSING: 3, ReferrerAgency.HEALTH: 9}
+    for agency, count in made.items():
+        for _ in range(count):
+            factories.referral(
+                db_session, source=ReferralSource.PROFESSIONAL, referrer_agency=agency, created_at=when
+            )
+    for _ in range(5):
+        factories.referral(db_session, source=ReferralSource.SELF, created_at=when)
+    db_session.commit()
+    with time_machine.travel(AFTER_Q3, tick=False):
+        submitted(db_session, provider, 43)
+        published = publication.publish(db_session, COMMISSIONER, Q3, 7, 5)
+    assert published.published_figures is not None
+    counts = published.published_figures["counts"]
+    assert counts["agency_police"] == 25 and counts["agency_health"] == 10
+    assert counts["agency_housing"] == disclosure.SMALL
+    assert counts["received_self"] == disclosure.SMALL
+    assert counts["agency_nca"] == 0
+    rows = public_csv(app)
+    assert [Q3.label, publication_heading(), "Police", "25", "", "", ""] in rows
+    assert [Q3.label, publication_heading(), "Housing", disclosure.SMALL, "", "", ""] in rows
+    # That no hidden count can be worked out from the totals beside it is proved in test_disclosure.
+
+
+def publication_heading() -> str:
+    return "Referrals from professionals, by the kind of organisation they work for"

@@ -10,6 +10,7 @@ from hub.auth.models import Role
 from hub.calendar import Quarter
 from hub.config import current_config
 from hub.kpi import exports, publication
+from hub.kpi.agencies import referrals_by_agency
 from hub.kpi.charts import line_chart
 from hub.kpi.joint import (
     TREND_CODES,
@@ -50,6 +51,7 @@ def quarter_page() -> str:
         choices=choices,
         published=publication.is_published(session, quarter),
         current_quarter=Quarter.current(),
+        agencies=referrals_by_agency(session, quarter),
     )
 
 

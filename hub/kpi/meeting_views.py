@@ -19,6 +19,7 @@ from hub.auth.access import current_actor, roles_required
 from hub.auth.models import Role
 from hub.calendar import Quarter
 from hub.kpi import meeting
+from hub.kpi.agencies import referrals_by_agency
 from hub.kpi.joint import TREND_CODES, TREND_QUARTERS
 from hub.kpi.meeting_forms import ActionForm, QuarterForm, RecordForm, StatusForm
 from hub.kpi.meeting_models import ActionStatus, MeetingAction
@@ -107,7 +108,8 @@ def joint(quarter: int) -> str:
     chosen = _quarter(quarter)
     found = meeting.figures(db.session(), chosen, TREND_CODES, TREND_QUARTERS)
     audit.viewed(db.session(), current_actor(), "meeting.joint_viewed", "kpi_quarter", chosen.key)
-    return _page("meeting/joint.html", chosen, joint=found.joint, trends=found.trends)
+    agencies = referrals_by_agency(db.session(), chosen)
+    return _page("meeting/joint.html", chosen, joint=found.joint, trends=found.trends, agencies=agencies)
 
 
 @bp.get("/meeting/<int:quarter>/record")

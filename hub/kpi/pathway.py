@@ -17,7 +17,7 @@ from hub.kpi.disclosure import Shown
 from hub.kpi.exports import Cell, safe_text
 from hub.kpi.joint import Trend
 from hub.kpi.models import KpiDefinition, Unit
-from hub.kpi.publication import COUNTS, Published
+from hub.kpi.publication import AGENCIES, COUNTS, Published
 
 NOT_GIVEN = "\u2013"
 
@@ -30,6 +30,10 @@ SECTIONS: list[tuple[str, list[tuple[str, str | None, str, bool]]]] = [
             ("received_professional", None, COUNTS["received_professional"], True),
             ("received_self", None, COUNTS["received_self"], True),
         ],
+    ),
+    (
+        "Referrals from professionals, by the kind of organisation they work for",
+        [(name, None, words, False) for name, words in AGENCIES.items()],
     ),
     (
         "Allocation by the triage team",

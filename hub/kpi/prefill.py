@@ -157,7 +157,8 @@ def trs_figures(db: Session, quarter: Quarter, overdue_after: int | None = None)
     offers = db.execute(
         select(Allocation.referral_id, Allocation.created_at, Allocation.status, Referral.created_at)
         .join(Referral)
-        .where(Allocation.created_at < ends)
+        # A self-referral made directly to a provider never reached the triage team: left out.
+        .where(Allocation.created_at < ends, Referral.direct.is_(False))
         .order_by(Allocation.created_at)
     ).all()
     first_offer: dict[object, datetime] = {}

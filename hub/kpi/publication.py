@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub import audit
@@ -22,12 +22,13 @@ from hub.audit import Actor
 from hub.calendar import Quarter
 from hub.db import committed, utcnow
 from hub.kpi import disclosure
+from hub.kpi.agencies import received as agencies_received
 from hub.kpi.disclosure import Relation, Shown
 from hub.kpi.joint import JointQuarter, joint_quarter
 from hub.kpi.models import KpiQuarter, Unit
 from hub.kpi.prefill import trs_figures
 from hub.kpi.targets import in_force, judge, target_text
-from hub.referrals.models import Referral, ReferralSource
+from hub.referrals.models import ReferralSource, ReferrerAgency
 
 COUNTS = {
     "received": "Referrals received",
@@ -46,8 +47,13 @@ COUNTS = {
     "felt_safer": "of them, people who said they felt safer",
     "satisfied": "of them, people who said they were satisfied with their support",
 }
+AGENCIES = {f"agency_{kind.value}": kind.label for kind in ReferrerAgency} | {
+    "agency_not_recorded": "Not recorded (sent before the form asked)"
+}
+"""Professional referrals by the referrer's kind of organisation: together they are all of them."""
 SUMS = [
     Relation(("received_professional", "received_self"), "received"),
+    Relation(tuple(AGENCIES), "received_professional"),
     Relation(("allocated_in_time", "allocated_later"), "first_allocations"),
     Relation(("improved", "not_improved"), "measured"),
 ]
@@ -120,19 +126,15 @@ def frozen(db: Session, quarter: Quarter, threshold: int, overdue_after: int) ->
         "counts": counts,
         "rates": rates,
         "targets": _targets(db, quarter, {**counts, **rates}),
-        # Referrals by referring agency (hub.kpi.agencies.referrals_by_agency) are added here, through
-        # disclosure.control like the counts above, when that figure is in the hub.
     }
 
 
 def _counts(db: Session, quarter: Quarter, joint: JointQuarter, trs: dict[str, Any]) -> dict[str, int | None]:
-    received = dict.fromkeys(ReferralSource, 0)
-    for source, count in db.execute(
-        select(Referral.source, func.count())
-        .where(Referral.created_at >= quarter.starts, Referral.created_at < quarter.ends)
-        .group_by(Referral.source)
-    ):
-        received[source] = count
+    arrived = agencies_received(db, quarter)
+    received = {s: sum(n for (source, _), n in arrived.items() if source is s) for s in ReferralSource}
+    professional = ReferralSource.PROFESSIONAL
+    agencies = {f"agency_{kind.value}": arrived.get((professional, kind), 0) for kind in ReferrerAgency}
+    agencies["agency_not_recorded"] = arrived.get((professional, None), 0)
     total = _totals(joint)
     first, in_time = trs["trs_first_allocations"].value, trs["trs_allocated_in_time"].value
     measured, improved = total.get("outcome_measured"), total.get("reliable_improvement")
@@ -152,6 +154,7 @@ def _counts(db: Session, quarter: Quarter, joint: JointQuarter, trs: dict[str, A
         "feedback_responses": total.get("feedback_responses"),
         "felt_safer": _answered_yes(joint, "felt_safer_pct"),
         "satisfied": _answered_yes(joint, "satisfied_pct"),
+        **agencies,
     }
 
 

@@ -248,6 +248,11 @@ def _referrer(referral: Referral) -> list[dict[str, Any]]:
         _item("referrer_name", "Referrer's name", referral.referrer_name),
         _item("referrer_role", "Referrer's role", referral.referrer_role),
         _item("referrer_organisation", "Referrer's organisation", referral.referrer_organisation),
+        _item(
+            "referrer_agency",
+            "Referrer's kind of organisation",
+            referral.referrer_agency.label if referral.referrer_agency else "",
+        ),
         _item("referrer_email", "Referrer's email address", referral.referrer_email),
         _item("referrer_phone", "Referrer's phone number", referral.referrer_phone),
     ]

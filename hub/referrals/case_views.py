@@ -17,9 +17,11 @@ from hub import audit, db
 from hub.auth.access import current_actor, owned_or_404, roles_required
 from hub.auth.models import Role
 from hub.config import current_config
-from hub.forms import StaffForm
+from hub.forms import StaffForm, options
+from hub.keyring import current_keyring
 from hub.measures import registry
-from hub.referrals import case_forms, cases, outcomes, restriction, states, timeline
+from hub.providers.services import offered_specialisms
+from hub.referrals import case_forms, cases, direct, direct_forms, outcomes, restriction, states, timeline
 from hub.referrals.models import (
     Allocation,
     AllocationStatus,
@@ -46,6 +48,42 @@ def case_list() -> str:
         request.args.get("risk") == "yes",
     )
     return render_template("cases/list.html", found=found, groups=cases.GROUPS)
+
+
+@bp.route("/provider/direct-self-referral", methods=["GET", "POST"])
+@roles_required(Role.PROVIDER_STAFF)
+def direct_self_referral() -> str | Response:
+    form = direct_forms.DirectReferralForm()
+    form.specialisms.choices = options([(s.code, s.label) for s in offered_specialisms(db.session())])
+    problem = None
+    if form.validate_on_submit():
+        try:
+            done = direct.take_on(
+                db.session(),
+                current_keyring(),
+                current_actor(),
+                current_user.provider_id,
+                form.pages(),
+                form.agreed(),
+            )
+        except direct.DirectRefused as error:
+            if error.field and error.field in form:
+                form[error.field].errors = [str(error)]
+            else:
+                problem = str(error)
+        else:
+            flash(_direct_recorded(done))
+            return redirect(url_for("cases.case_page", case_id=done.allocation_id), code=303)
+    return render_template("cases/direct.html", form=form, problem=problem)
+
+
+def _direct_recorded(done: direct.Recorded) -> str:
+    said = f"Direct self-referral {done.reference} is recorded and accepted as your case."
+    if done.places_left is not None and done.places_left < 0:
+        return f"{said} It takes you past the capacity you set, so the triage team will offer you no one new."
+    if done.places_left == 0:
+        return f"{said} It was your last space, so the triage team will offer you no one new for now."
+    return said
 
 
 @dataclass(frozen=True)

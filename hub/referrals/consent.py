@@ -27,6 +27,7 @@ from hub import calendar
 from hub.audit import Actor
 from hub.auth.models import StaffUser
 from hub.db import committed, utcnow
+from hub.providers.models import Provider
 from hub.referrals import states, timeline
 from hub.referrals.models import (
     Allocation,
@@ -45,6 +46,7 @@ from hub.referrals.models import (
 REFERRAL_V1 = "referral-v1"
 SHARE_V1 = "share-v1"
 SELF_V1 = "self-v1"
+DIRECT_V1 = "direct-v1"
 WORDINGS = {
     # What the self-referral check page said before it showed SELF_V1 (referrals made until then).
     "self-v0": "By sending this, you confirm the answers are correct to the best of your knowledge.",
@@ -53,6 +55,11 @@ WORDINGS = {
     SELF_V1: (
         "When you send this, we will share your answers with the organisation that supports you, "
         "so they can contact you in the ways you said are safe."
+    ),
+    # What a provider's staff confirm for a self-referral made directly to them (hub.referrals.direct).
+    DIRECT_V1: (
+        "They agree to us keeping their details in the referral hub for their support, and we have told "
+        "them how their information is used (the privacy notice)"
     ),
 }
 
@@ -220,7 +227,16 @@ def recorders(db: Session, found: Sequence[ConsentRecord]) -> dict[uuid.UUID, st
     ids = {record.recorded_by for record in found if record.recorded_by is not None}
     if not ids:
         return {}
+    users = list(db.scalars(select(StaffUser).where(StaffUser.id.in_(ids))))
+    # A provider's staff record consent for a self-referral made directly to them (hub.referrals.direct).
+    teams: dict[int, str] = {
+        provider_id: name
+        for provider_id, name in db.execute(
+            select(Provider.id, Provider.name).where(Provider.id.in_({u.provider_id for u in users}))
+        )
+    }
     return {
-        user.id: f"{user.display_name or 'A member of staff'} (Trauma and Resilience Service)"
-        for user in db.scalars(select(StaffUser).where(StaffUser.id.in_(ids)))
+        user.id: f"{user.display_name or 'A member of staff'} "
+        f"({teams.get(user.provider_id or 0, 'Trauma and Resilience Service')})"
+        for user in users
     }

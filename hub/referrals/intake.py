@@ -31,6 +31,7 @@ from hub.referrals.models import (
     DraftPage,
     Referral,
     ReferralSource,
+    ReferrerAgency,
     Risks,
     SafeContact,
 )
@@ -210,7 +211,7 @@ def _referral_from(
 ) -> tuple[Referral, str | None]:
     """The referral the answers describe, with its flags, blind indexes and consent records, added."""
     referral = Referral(
-        reference=_unused_reference(db),
+        reference=unused_reference(db),
         source=draft.source,
         status=states.ARRIVES,
         privacy_notice=notice.CURRENT,  # the check page and the consent page link to this version
@@ -218,7 +219,7 @@ def _referral_from(
     if draft.source is ReferralSource.PROFESSIONAL:
         _apply_professional(db, referral, answers)
     else:
-        _apply_self(db, referral, answers)
+        apply_self_answers(db, referral, answers)
     referral.under_18 = is_under_18(referral.date_of_birth)
     # The consent facts (and so the gate, consent_to_referral and consent_to_share) from the form.
     agreed = answers.get("consent", {}).get("consent") or []
@@ -235,7 +236,7 @@ def _referral_from(
     return referral, status_code
 
 
-def _unused_reference(db: Session) -> str:
+def unused_reference(db: Session) -> str:
     while True:
         reference = new_reference()
         if db.scalar(select(Referral.id).where(Referral.reference == reference)) is None:
@@ -258,6 +259,7 @@ def _apply_professional(db: Session, referral: Referral, answers: Mapping[str, M
         "referrer_phone",
     ):
         setattr(referral, name, _text(referrer.get(name)))
+    referral.referrer_agency = _agency(referrer.get("referrer_agency"))
     _apply_person(referral, person)
     support = answers["support"]
     referral.support_wanted = _text(support.get("support_wanted"))
@@ -269,7 +271,20 @@ def _apply_professional(db: Session, referral: Referral, answers: Mapping[str, M
     referral.safe_contact = SafeContact.read(answers["contact"])
 
 
-def _apply_self(db: Session, referral: Referral, answers: Mapping[str, Mapping[str, Any]]) -> None:
+NO_AGENCY = "Select the kind of organisation you work for."
+
+
+def _agency(value: Any) -> ReferrerAgency:
+    """The kind of organisation, one of the fixed list; a draft begun before the form asked has none, and
+    goes back to the page that asks (every new professional referral records one)."""
+    try:
+        return ReferrerAgency(value)
+    except ValueError:
+        raise IntakeError(NO_AGENCY, "referrer") from None
+
+
+def apply_self_answers(db: Session, referral: Referral, answers: Mapping[str, Mapping[str, Any]]) -> None:
+    """The self-referral's pages onto the referral (also a direct self-referral's, hub.referrals.direct)."""
     about, contact = answers["about"], answers["contact"]
     _apply_person(
         referral, {**about, **{k: contact.get(k) for k in ("email", "phone", "address", "postcode")}}

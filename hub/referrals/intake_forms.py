@@ -33,12 +33,13 @@ from hub.forms import (
     text,
 )
 from hub.referrals.consent import REFERRAL_V1, SHARE_V1, WORDINGS
-from hub.referrals.models import DIRECT_CONTACT, ContactMethod
+from hub.referrals.models import DIRECT_CONTACT, ContactMethod, ReferrerAgency
 
 NAME_MAX, EMAIL_MAX, PHONE_MAX, POSTCODE_MAX = 100, 254, 30, 10
 SHORT_MAX, ADDRESS_MAX = 120, 300
 
 CONTACT_METHODS = [(m.value, m.label) for m in DIRECT_CONTACT]
+AGENCY_CHOICES = [(agency.value, agency.label) for agency in ReferrerAgency]
 REFERRER_INSTEAD = (ContactMethod.REFERRER.value, "None of these: contact me, the referrer, instead")
 
 
@@ -191,6 +192,13 @@ class ReferrerForm(PublicForm):
     referrer_role = line("Your job title or role", SHORT_MAX, required("Enter your job title or role"))
     referrer_organisation = line(
         "Your organisation", SHORT_MAX, required("Enter the name of your organisation")
+    )
+    referrer_agency = radios(
+        "What kind of organisation is it?",
+        AGENCY_CHOICES,
+        required("Select the kind of organisation you work for"),
+        hint="We count referrals by the kind of organisation that makes them. Choose the closest.",
+        not_offered="Select the kind of organisation you work for, from the list",
     )
     referrer_email = line(
         "Your work email address",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, UniqueConstraint, Uuid, text
+from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, UniqueConstraint, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, BlindIndex, Created, SealedRowMixin, Updated, UTCDateTime, utcnow
@@ -26,6 +26,35 @@ from hub.sealed import Plain, Sealed, Shape
 class ReferralSource(enum.StrEnum):
     PROFESSIONAL = "professional"
     SELF = "self"
+
+
+class ReferrerAgency(enum.StrEnum):
+    """The kind of organisation a professional referrer works for: a fixed list, plain for counting."""
+
+    POLICE = "police"
+    NCA = "nca"
+    HEALTH = "health"
+    ADULT_SOCIAL_CARE = "adult_social_care"
+    CHILDRENS_SERVICES = "childrens_services"
+    HOUSING = "housing"
+    VOLUNTARY = "voluntary"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return AGENCY_LABELS[self]
+
+
+AGENCY_LABELS = {
+    ReferrerAgency.POLICE: "Police",
+    ReferrerAgency.NCA: "National Crime Agency",
+    ReferrerAgency.HEALTH: "GP or health",
+    ReferrerAgency.ADULT_SOCIAL_CARE: "Adult social care",
+    ReferrerAgency.CHILDRENS_SERVICES: "Children's services or the council's CSE team",
+    ReferrerAgency.HOUSING: "Housing",
+    ReferrerAgency.VOLUNTARY: "Voluntary sector",
+    ReferrerAgency.OTHER: "Other",
+}
 
 
 class ReferralStatus(enum.StrEnum):
@@ -82,6 +111,8 @@ class EventKind(enum.StrEnum):
     RESTRICTION_LIFTED = "restriction_lifted"
     # Survivors' feedback (issue 15).
     FEEDBACK_OFFERED = "feedback_offered"
+    # A self-referral made directly to a provider, recorded by its staff (issue 16).
+    DIRECT_ACCEPTED = "direct_accepted"
 
     @property
     def label(self) -> str:
@@ -110,6 +141,8 @@ EVENT_LABELS = {
     EventKind.RESTRICTION_LIFTED: "Restriction lifted",
     # Survivors' feedback (issue 15).
     EventKind.FEEDBACK_OFFERED: "Feedback code given at a review point",
+    # A self-referral made directly to a provider (issue 16).
+    EventKind.DIRECT_ACCEPTED: "Direct self-referral recorded and accepted by the provider",
 }
 
 
@@ -508,6 +541,13 @@ class Referral(SealedRowMixin, Base):
     # (hub.referrals.consultation)? None when not answered, or sent before the question was asked.
     consultation_opt_in: Mapped[bool | None]
 
+    # The kind of organisation a professional referrer works for (counted in the joint view and the
+    # public report); None for a self-referral, and for professional referrals sent before it was asked.
+    referrer_agency: Mapped[ReferrerAgency | None] = mapped_column(_enum(ReferrerAgency))
+    # A self-referral the person made directly to a provider, recorded by its staff and accepted at once
+    # (hub.referrals.direct): it never waited in the triage queue.
+    direct: Mapped[bool] = mapped_column(default=False, server_default=false())
+
     # The survivor.
     full_name = Sealed(str)
     preferred_name = Sealed(str)
@@ -638,6 +678,7 @@ class ConsentRoute(enum.StrEnum):
     PROFESSIONAL_FORM = "professional_form"
     SELF_REFERRAL = "self_referral"
     RECORDED_BY_TRS = "recorded_by_trs"
+    RECORDED_BY_PROVIDER = "recorded_by_provider"
 
     @property
     def label(self) -> str:
@@ -648,6 +689,7 @@ CONSENT_ROUTE_LABELS = {
     ConsentRoute.PROFESSIONAL_FORM: "On the professional referral form",
     ConsentRoute.SELF_REFERRAL: "On the self-referral form",
     ConsentRoute.RECORDED_BY_TRS: "Recorded later by the triage team",
+    ConsentRoute.RECORDED_BY_PROVIDER: "Recorded by the provider the person came to directly",
 }
 
 

@@ -169,6 +169,10 @@ def _from_a_professional(referral: Referral) -> list[dict[str, Any]]:
                 ("Name", referral.referrer_name),
                 ("Role", referral.referrer_role),
                 ("Organisation", referral.referrer_organisation),
+                (
+                    "Kind of organisation",
+                    referral.referrer_agency.label if referral.referrer_agency else "Not recorded",
+                ),
                 ("Work email", referral.referrer_email),
                 ("Phone", referral.referrer_phone),
                 ("Agreed to the referral", referral.consent_to_referral),

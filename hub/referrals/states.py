@@ -75,6 +75,9 @@ TABLE = (
     Move(EventKind.CORRECTED, TRS, frozenset(S)),
     Move(EventKind.RESTRICTED, DPO, frozenset(S)),
     Move(EventKind.RESTRICTION_LIFTED, DPO, frozenset(S)),
+    # A provider's staff record a self-referral the person made directly to them: the referral, just
+    # made (hub.referrals.direct makes it and this move in one transaction), is theirs at once, accepted.
+    Move(EventKind.DIRECT_ACCEPTED, PROVIDER, frozenset({ARRIVES}), S.ACCEPTED, offer={None: A.ACCEPTED}),
     # The provider, on its own offer.
     Move(EventKind.ACCEPTED, PROVIDER, frozenset({S.ALLOCATED}), S.ACCEPTED, offer={A.PENDING: A.ACCEPTED}),
     Move(
@@ -140,8 +143,10 @@ def check(kind: EventKind, role: str, status: ReferralStatus, offer: AllocationS
 
 
 def with_provider(status: ReferralStatus) -> bool:
-    """A provider holds the referral: a provider's move takes it on from here."""
-    return any(m.by is PROVIDER and m.to is not None and status in m.from_ for m in TABLE)
+    """A provider holds the referral: a provider's move on an offer it holds takes it on from here."""
+    return any(
+        m.by is PROVIDER and m.to is not None and status in m.from_ and None not in m.offer for m in TABLE
+    )
 
 
 # -- the table in words, for docs/TRIAGE.md ------------------------------------------------------
@@ -173,7 +178,8 @@ def markdown() -> str:
     lines = [
         "| move (timeline) | who | from | to | offers |",
         "| --- | --- | --- | --- | --- |",
-        f"| Referral received | the public forms | — | `{ARRIVES.value}` | — |",
+        f"| Referral received | the public forms, or a provider's staff for a direct self-referral | — "
+        f"| `{ARRIVES.value}` | — |",
     ]
     for move in TABLE:
         to = f"`{move.to.value}`" if move.to is not None else "(stays)"

@@ -97,8 +97,9 @@ def _checked(referral: Referral, kind: EventKind, actor: Actor, offer: Allocatio
 
 
 def _settle(offer: Allocation, after: AllocationStatus, when: datetime) -> None:
-    """Move the offer as the table says; an offer is decided when it leaves "pending"."""
-    if offer.status is AllocationStatus.PENDING and after is not AllocationStatus.PENDING:
+    """Move the offer as the table says; an offer is decided when it leaves "pending", or is made decided
+    (a direct self-referral's offer is accepted as it is made)."""
+    if offer.status in (None, AllocationStatus.PENDING) and after is not AllocationStatus.PENDING:
         offer.decided_at = when
     offer.status = after
 
@@ -160,6 +161,11 @@ def entries(db: Session, referral: Referral, *, for_provider: int | None = None)
         who = f"{name} ({role})" if name else role
         before = (correction.before or "Not given") if correction is not None else None
         found.append(Entry(what, who, event.occurred_at, event.note, before))
-    received_from = "the person themselves" if referral.source.value == "self" else "a professional"
-    found.append(Entry("Referral received", f"Sent by {received_from}", referral.created_at))
+    if referral.direct:
+        found.append(
+            Entry("Direct self-referral received", "Made by the person to the provider", referral.created_at)
+        )
+    else:
+        received_from = "the person themselves" if referral.source.value == "self" else "a professional"
+        found.append(Entry("Referral received", f"Sent by {received_from}", referral.created_at))
     return found
