@@ -129,6 +129,14 @@ def test_a_small_count_pinned_by_rounded_neighbours_is_protected() -> None:
     assert shown[(0, 2)] == SMALL
 
 
+def test_small_counts_that_pin_each_other_down_are_protected() -> None:
+    # 1 + 1 + 1 = 3 with a threshold of 3: each part shown as * is at least 1, and a total shown as * is
+    # at most 3, so each would be exactly 1. One of them is withheld instead (it could be any count).
+    values = with_totals([[1, 1, 1]])
+    shown = assert_nothing_can_be_worked_out(values, grid_relations(1, 3), 3)
+    assert WITHHELD in shown.values()
+
+
 def test_rates_over_small_bases_are_hidden_and_others_whole() -> None:
     assert disclosure.rate_shown(87.5, 8, 7) == SMALL
     assert disclosure.rate_shown(87.5, 14, 7) == SMALL

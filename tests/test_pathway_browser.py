@@ -44,7 +44,7 @@ def test_the_pathway_report_reads_well_with_and_without_javascript(
     earlier = page.locator("details.govuk-details").first
     expect(earlier.get_by_role("table").first).to_be_hidden()
     earlier.locator("summary").click()
-    expect(earlier.get_by_role("table", name="Referrals")).to_be_visible()
+    expect(earlier.get_by_role("table", name="Referrals", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Trends")).to_be_visible()
     expect(page.get_by_role("table", name="People supported, each published quarter")).to_be_visible()
     visit.axe()

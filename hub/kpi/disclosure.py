@@ -74,6 +74,9 @@ def control(
             (m for m in (_to_withhold(k, values, kept, small | withheld) for k in pinned) if m is not None),
             None,
         )
+        if more is None:  # only small counts are left to pin each other down: withhold one of them
+            fewer = (_to_withhold(k, values, kept, withheld) for k in pinned)
+            more = next((m for m in fewer if m is not None), None)
         if more is None:
             return shown
         withheld.add(more)
@@ -91,10 +94,10 @@ def _published(values: Mapping[K, int | None], small: set[K], withheld: set[K]) 
     for key, value in values.items():
         if value is None:
             shown[key] = None
+        elif key in withheld:  # before small: a small count may be withheld too, to protect others
+            shown[key] = WITHHELD
         elif key in small:
             shown[key] = SMALL
-        elif key in withheld:
-            shown[key] = WITHHELD
         else:
             shown[key] = rounded(value)
     return shown
@@ -169,7 +172,9 @@ def _to_withhold(
 ) -> K | None:
     """Which count to withhold so that ``key`` can no longer be worked out: the smallest count not yet
     hidden in one of its relations (one that is not 0 first: a withheld 0 protects little); the count
-    itself when nothing else is left to hide."""
+    itself when nothing else is left to hide. When ``hidden`` holds only the withheld counts, a count
+    shown as small may be withheld too: three shown small adding up to a total shown small of at most
+    the threshold would each be 1, and a withheld count could be any."""
     around = {k for r in relations if key in (*r.parts, r.total) for k in (*r.parts, r.total)}
     candidates = [k for k in around if k != key and k not in hidden and values.get(k) is not None]
     if candidates:
