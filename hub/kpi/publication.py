@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub import audit
@@ -25,6 +26,7 @@ from hub.kpi import disclosure
 from hub.kpi.agencies import received as agencies_received
 from hub.kpi.disclosure import Relation, Shown
 from hub.kpi.joint import JointQuarter, joint_quarter
+from hub.kpi.meeting import shareable
 from hub.kpi.models import KpiQuarter, Unit
 from hub.kpi.prefill import trs_figures
 from hub.kpi.targets import in_force, judge, target_text
@@ -84,13 +86,20 @@ def publish(db: Session, actor: Actor, quarter: Quarter, threshold: int, overdue
     """Publish an ended quarter on /pathway (again, if it was: the figures are worked out afresh)."""
     if quarter >= Quarter.current():
         raise NotPublishable(f"{quarter.label} has not ended yet, so it cannot be published.")
-    with committed(db):
-        row = db.get(KpiQuarter, quarter.key) or KpiQuarter(quarter=quarter.key)
-        db.add(row)
-        row.published_figures = frozen(db, quarter, threshold, overdue_after)
-        row.published_at, row.published_by = utcnow(), uuid.UUID(actor.id) if actor.id else None
-        db.flush()
-        audit.record_as(db, actor, "kpi.quarter_published", "kpi_quarter", quarter.key)
+    if not shareable(quarter):
+        raise NotPublishable(
+            f"{quarter.label} is older than the quarters the joint return offers, so it cannot be published."
+        )
+    try:
+        with committed(db):
+            row = db.get(KpiQuarter, quarter.key) or KpiQuarter(quarter=quarter.key)
+            db.add(row)
+            row.published_figures = frozen(db, quarter, threshold, overdue_after)
+            row.published_at, row.published_by = utcnow(), uuid.UUID(actor.id) if actor.id else None
+            db.flush()
+            audit.record_as(db, actor, "kpi.quarter_published", "kpi_quarter", quarter.key)
+    except IntegrityError as clash:  # another commissioner wrote the quarter's row at the same moment
+        raise NotPublishable(f"{quarter.label} was changed at the same moment. Please try again.") from clash
     return row
 
 
