@@ -124,7 +124,10 @@ def frozen(db: Session, quarter: Quarter, threshold: int, overdue_after: int) ->
     joint = joint_quarter(db, quarter)
     values = _counts(db, quarter, joint, trs)
     counts = disclosure.control(values, SUMS, threshold)
-    rates: dict[str, Shown] = {name: _share(counts, *pair, threshold) for name, pair in SHARES.items()}
+    rates: dict[str, Shown] = {
+        name: disclosure.share_shown(counts.get(part), counts.get(whole), threshold)
+        for name, (part, whole) in SHARES.items()
+    }
     median = trs["trs_median_working_days_to_allocation"].value
     rates["median_working_days"] = disclosure.rate_shown(median, values["first_allocations"], threshold)
     return {
@@ -181,18 +184,6 @@ def _answered_yes(joint: JointQuarter, code: str) -> int | None:
     pairs = [(c.figures.get(code), c.figures.get("feedback_responses")) for c in joint.columns if c.figures]
     given = [(share, responses) for share, responses in pairs if share is not None and responses is not None]
     return sum(round(float(share) * float(responses) / 100) for share, responses in given) if given else None
-
-
-def _share(counts: dict[str, Shown], part: str, whole: str, threshold: int) -> Shown:
-    """A share worked out from the counts as shown; hidden when either is hidden or the whole is small."""
-    shown_part, shown_whole = counts.get(part), counts.get(whole)
-    if shown_part is None or shown_whole is None:
-        return None
-    if not isinstance(shown_part, int) or not isinstance(shown_whole, int):
-        return disclosure.SMALL
-    return disclosure.rate_shown(
-        100 * shown_part / shown_whole if shown_whole else None, shown_whole, threshold
-    )
 
 
 def _targets(db: Session, quarter: Quarter, shown: dict[str, Shown]) -> list[dict[str, Any]]:
