@@ -480,10 +480,11 @@ def _demo_consultation(db: Session) -> list[str]:
 
 
 def _demo_meeting(db: Session) -> list[str]:
-    """The quarter before the last one that ended is shared for the joint meeting, with its record and
-    two actions: one done at that meeting, one still in progress and so carried to the next quarter's
-    record, which has one action of its own (that quarter is not shared yet). Written now, after the
-    made-up history, so the audit log stays in the order things happened."""
+    """Every ended quarter with returns but the last is shared for the joint meeting (each had its
+    meeting, so the meeting's trends have them all); the latest of them has its record and two actions:
+    one done at that meeting, one still in progress and so carried to the next quarter's record, which
+    has one action of its own (that quarter is not shared yet). Written now, after the made-up history,
+    so the audit log stays in the order things happened."""
     from hub.kpi import meeting
     from hub.kpi.meeting_models import ActionStatus
 
@@ -493,7 +494,8 @@ def _demo_meeting(db: Session) -> list[str]:
     owners = [f"provider-{p.id}" for p in db.scalars(select(Provider).order_by(Provider.slug))] or [
         meeting.TRS
     ]
-    meeting.share(db, commissioner, met)
+    for earlier in reversed(Quarter.last_ended().back(QUARTERS_OF_HISTORY - 1)[1:]):  # met is the last
+        meeting.share(db, commissioner, earlier)
     everyone = [key for key, _ in meeting.organisations(db, met)]
     notes = (
         "Referrals rose again this quarter; no one waited for a first appointment at the quarter's end.\n"
@@ -516,7 +518,8 @@ def _demo_meeting(db: Session) -> list[str]:
         if status is not None:
             meeting.set_status(db, commissioner, quarter, action, status)
     return [
-        f"{met.label} is shared for the joint meeting, with its record and two actions; the one still in "
+        f"The quarters up to {met.label} are shared for the joint meeting; {met.label} has its record and "
+        "two actions, and the one still in "
         f"progress is carried to the record for {latest.label} (not shared yet): see /meeting."
     ]
 

@@ -23,7 +23,9 @@ from hub.calendar import Quarter, day_of, today, working_days_between
 from hub.config import current_config
 from hub.db import utcnow
 from hub.demo import seed
+from hub.kpi import meeting
 from hub.kpi.joint import TREND_CODES, TREND_QUARTERS, joint_quarter, trends
+from hub.kpi.meeting_models import ActionStatus
 from hub.kpi.models import KpiDefinition, KpiReturn, KpiTarget, ReturnState
 from hub.outbox import OutboxMessage
 from hub.providers.models import Provider, Specialism
@@ -114,6 +116,12 @@ def test_a_fresh_hub_gets_a_referral_in_every_state(db_session: Session) -> None
     assert len({r.referrer_agency for r in professional}) >= 5
     arrived = {Quarter.of(r.created_at) for r in referrals}
     assert arrived == set(Quarter.current().back(10)) and max(r.created_at for r in referrals) < utcnow()
+    # As README says: the ended quarters before the last are shared for the meeting, and the action not
+    # done at the latest of their meetings is carried, with one of its own, to the last ended quarter's.
+    met = Quarter.last_ended().previous()
+    assert meeting.shared_quarters(db_session) == met.back(7)
+    carried = [(a.raised_in, a.progress) for a in meeting.actions_for(db_session, Quarter.last_ended())]
+    assert carried == [(met.key, ActionStatus.IN_PROGRESS), (Quarter.last_ended().key, ActionStatus.OPEN)]
 
 
 def _in_an_order_that_follows(moves: Sequence[ReferralEvent]) -> list[ReferralEvent]:

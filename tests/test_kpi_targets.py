@@ -3,15 +3,16 @@ and judged in words and a symbol (never colour alone)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hub.audit import Actor, AuditEntry
 from hub.calendar import Quarter
-from hub.kpi import exports
+from hub.kpi import exports, targets
 from hub.kpi.charts import line_chart
 from hub.kpi.joint import Column, JointQuarter, Number, Trend
 from hub.kpi.models import Direction, KpiDefinition, KpiQuarter, KpiTarget, Prefilled, Unit
@@ -147,6 +148,20 @@ def test_a_target_is_not_set_again_unchanged_nor_changed_for_a_published_quarter
         set_target(db_session, COMMISSIONER, "people_supported", LAST, 90, Direction.AT_LEAST, "Reach more")
     set_target(db_session, COMMISSIONER, "people_supported", NOW, 90, Direction.AT_LEAST, "Reach more")
     assert [row[2] for row in target_rows(db_session)] == [100, 90]
+
+
+@pytest.mark.usefixtures("midday")
+def test_a_target_set_by_someone_else_at_the_same_moment_asks_to_try_again(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def set_meanwhile() -> datetime:  # another commissioner's row for the same figure and quarter lands
+        db_session.execute(insert(KpiTarget).values(code="people_supported", from_quarter=NOW.key, value=7))
+        return MIDDAY
+
+    monkeypatch.setattr(targets, "utcnow", set_meanwhile)
+    with pytest.raises(TargetError, match="try again"):
+        set_target(db_session, COMMISSIONER, "people_supported", NOW, 100, Direction.AT_LEAST, "Reach more")
+    assert target_rows(db_session) == []
 
 
 # -- actual against target: the joint view, the trends, the charts, the exports ----------------------

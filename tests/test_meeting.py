@@ -113,6 +113,24 @@ def test_sharing_opens_the_joint_view_to_trs_and_providers_for_that_quarter_only
     assert list(actions) == ["kpi.quarter_shared", "kpi.quarter_unshared"]
 
 
+def test_the_trends_of_a_shared_quarter_open_no_earlier_quarter_that_is_not_shared(
+    app: Flask, db_session: Session, providers: tuple[Provider, Provider]
+) -> None:
+    harbour = providers[0]
+    with time_machine.travel(AFTER_Q3, tick=False):
+        for quarter, people in ((Q2, 977), (Q3, 40)):
+            figures = supporting(db_session, harbour, quarter, people)
+            saved = returns.save(db_session, harbour.id, quarter, figures, {}, PROVIDER, submit=True)
+            assert not saved.errors
+        meeting.share(db_session, COMMISSIONER, Q3)
+        staff, _ = desk(app, db_session, Role.PROVIDER_STAFF, provider_id=providers[1].id)
+        for path in ("/meeting/20263", "/meeting/20263/pack"):
+            page = staff.get(path)[1]
+            assert ">40<" in page.replace(" ", "") and "977" not in page, path  # Q2 is not shared
+        meeting.share(db_session, COMMISSIONER, Q2)
+        assert "977" in staff.get("/meeting/20263")[1]
+
+
 def test_a_refused_share_changes_nothing(
     app: Flask, db_session: Session, providers: tuple[Provider, Provider]
 ) -> None:

@@ -8,11 +8,13 @@ import csv
 import html
 import io
 from datetime import timedelta
+from typing import Any
 
+import pytest
 import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hub.audit import Actor, AuditEntry
@@ -120,6 +122,7 @@ def test_a_quarter_not_ended_cannot_be_published_and_a_guessed_quarter_shows_not
         for key, words in (
             ("20264", "has not ended yet"),
             ("20271", "has not ended yet"),
+            ("20001", "older than the quarters the joint return offers"),
             ("20265", "Choose"),
         ):
             response = desk.send("/commissioner/kpi/publish", quarter=key)
@@ -132,6 +135,22 @@ def test_a_quarter_not_ended_cannot_be_published_and_a_guessed_quarter_shows_not
             assert anyone.get(guess).status_code == 404
         for guess in ("/pathway?quarter=20263", "/pathway.csv?quarter=20263"):
             assert Q3.label not in anyone.get(guess).get_data(as_text=True)
+
+
+def test_a_quarter_shared_at_the_same_moment_as_it_is_published_asks_to_try_again(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worked_out = publication.frozen
+
+    def shared_meanwhile(db: Session, *args: Any) -> dict[str, Any]:
+        db.execute(insert(KpiQuarter).values(quarter=Q3.key))  # another commissioner's share, just committed
+        return worked_out(db, *args)
+
+    monkeypatch.setattr(publication, "frozen", shared_meanwhile)
+    refused = pytest.raises(publication.NotPublishable, match="try again")
+    with time_machine.travel(AFTER_Q3, tick=False), refused:
+        publication.publish(db_session, COMMISSIONER, Q3, 7, 5)
+    assert not publication.is_published(db_session, Q3) and actions(db_session) == []
 
 
 def test_only_a_commissioner_publishes(app: Flask, db_session: Session) -> None:

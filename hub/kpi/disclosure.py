@@ -208,6 +208,16 @@ def rate_shown(rate: float | None, base: int | None, threshold: int) -> Shown:
     return round(rate)
 
 
+def share_shown(part: Shown, whole: Shown, threshold: int) -> Shown:
+    """A share (a whole percentage) worked out from two counts as they are published, so it gives away
+    nothing they do not: None when either is not given, SMALL when either is hidden or the whole is small."""
+    if part is None or whole is None:
+        return None
+    if not isinstance(part, int) or not isinstance(whole, int):
+        return SMALL
+    return rate_shown(100 * part / whole if whole else None, whole, threshold)
+
+
 def notes(threshold: int) -> list[str]:
     """What the symbols and the rounding mean, in words, wherever controlled figures are published."""
     return [

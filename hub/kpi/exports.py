@@ -112,7 +112,7 @@ def _disclosure_control(
         trs[code] = _rate(trs[code], base, threshold)
     for code, (part, whole) in TRS_SHARES.items():
         if code in trs:
-            trs[code] = _share_of_shown(trs.get(part), trs.get(whole), threshold)
+            trs[code] = disclosure.share_shown(_shown(trs.get(part)), _shown(trs.get(whole)), threshold)
 
 
 TRS = -1  # the triage team's figures: a column of their own
@@ -128,11 +128,9 @@ def _rate(rate: Cell, base: int | None, threshold: int) -> Cell:
     return disclosure.rate_shown(rate if isinstance(rate, int | float) else None, base, threshold)
 
 
-def _share_of_shown(part: Cell, whole: Cell, threshold: int) -> Cell:
-    """A share worked out from the counts as shown, so it gives nothing more away."""
-    if not isinstance(part, int) or not isinstance(whole, int):
-        return None if part is None or whole is None else disclosure.SMALL
-    return disclosure.rate_shown(100 * part / whole if whole else None, whole, threshold)
+def _shown(cell: Cell) -> disclosure.Shown:
+    """A count as the control left it (a whole number or a symbol); anything else is hidden."""
+    return disclosure.SMALL if isinstance(cell, float) else cell
 
 
 def _sums(joint: JointQuarter, values: dict[tuple[str, int], int | None]) -> list[disclosure.Relation[Any]]:

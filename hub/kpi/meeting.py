@@ -266,8 +266,11 @@ class Figures:
 
 
 def figures(db: Session, quarter: Quarter, codes: list[str], count: int) -> Figures:
-    """The quarter side by side and the chosen trends (each with its chart), as the joint view shows them."""
-    opened = submitted_figures(db, [q.key for q in quarters_up_to(quarter, count)])
+    """The quarter side by side and the chosen trends (each with its chart), as the joint view shows them,
+    except that an earlier quarter's figures are in the trends only if it is shared for the meeting too:
+    the meeting's pages open no quarter but those shared (and the one a commissioner chose)."""
+    open_to_all = {q.key for q in shared_quarters(db)} | {quarter.key}
+    opened = submitted_figures(db, [q.key for q in quarters_up_to(quarter, count) if q.key in open_to_all])
     found = trends(db, quarter, count, codes, opened=opened)
     charts = [(trend, line_chart(trend, f"chart-{trend.definition.code}")) for trend in found]
     return Figures(joint_quarter(db, quarter, opened), charts)

@@ -53,7 +53,7 @@ def _quarter(key: int) -> Quarter:
 
 def _page(template: str, quarter: Quarter, **context: object) -> str:
     shared = meeting.sharing(db.session(), quarter)
-    return render_template(template, quarter=quarter, shared=shared, **context)
+    return render_template(template, quarter=quarter, shared=shared, meeting_trends=True, **context)
 
 
 # -- sharing -----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub import audit
@@ -25,6 +26,7 @@ from hub.kpi import disclosure
 from hub.kpi.agencies import received as agencies_received
 from hub.kpi.disclosure import Relation, Shown
 from hub.kpi.joint import JointQuarter, joint_quarter
+from hub.kpi.meeting import shareable
 from hub.kpi.models import KpiQuarter, Unit
 from hub.kpi.prefill import trs_figures
 from hub.kpi.targets import in_force, judge, target_text
@@ -84,13 +86,20 @@ def publish(db: Session, actor: Actor, quarter: Quarter, threshold: int, overdue
     """Publish an ended quarter on /pathway (again, if it was: the figures are worked out afresh)."""
     if quarter >= Quarter.current():
         raise NotPublishable(f"{quarter.label} has not ended yet, so it cannot be published.")
-    with committed(db):
-        row = db.get(KpiQuarter, quarter.key) or KpiQuarter(quarter=quarter.key)
-        db.add(row)
-        row.published_figures = frozen(db, quarter, threshold, overdue_after)
-        row.published_at, row.published_by = utcnow(), uuid.UUID(actor.id) if actor.id else None
-        db.flush()
-        audit.record_as(db, actor, "kpi.quarter_published", "kpi_quarter", quarter.key)
+    if not shareable(quarter):
+        raise NotPublishable(
+            f"{quarter.label} is older than the quarters the joint return offers, so it cannot be published."
+        )
+    try:
+        with committed(db):
+            row = db.get(KpiQuarter, quarter.key) or KpiQuarter(quarter=quarter.key)
+            db.add(row)
+            row.published_figures = frozen(db, quarter, threshold, overdue_after)
+            row.published_at, row.published_by = utcnow(), uuid.UUID(actor.id) if actor.id else None
+            db.flush()
+            audit.record_as(db, actor, "kpi.quarter_published", "kpi_quarter", quarter.key)
+    except IntegrityError as clash:  # another commissioner wrote the quarter's row at the same moment
+        raise NotPublishable(f"{quarter.label} was changed at the same moment. Please try again.") from clash
     return row
 
 
@@ -115,7 +124,10 @@ def frozen(db: Session, quarter: Quarter, threshold: int, overdue_after: int) ->
     joint = joint_quarter(db, quarter)
     values = _counts(db, quarter, joint, trs)
     counts = disclosure.control(values, SUMS, threshold)
-    rates: dict[str, Shown] = {name: _share(counts, *pair, threshold) for name, pair in SHARES.items()}
+    rates: dict[str, Shown] = {
+        name: disclosure.share_shown(counts.get(part), counts.get(whole), threshold)
+        for name, (part, whole) in SHARES.items()
+    }
     median = trs["trs_median_working_days_to_allocation"].value
     rates["median_working_days"] = disclosure.rate_shown(median, values["first_allocations"], threshold)
     return {
@@ -172,18 +184,6 @@ def _answered_yes(joint: JointQuarter, code: str) -> int | None:
     pairs = [(c.figures.get(code), c.figures.get("feedback_responses")) for c in joint.columns if c.figures]
     given = [(share, responses) for share, responses in pairs if share is not None and responses is not None]
     return sum(round(float(share) * float(responses) / 100) for share, responses in given) if given else None
-
-
-def _share(counts: dict[str, Shown], part: str, whole: str, threshold: int) -> Shown:
-    """A share worked out from the counts as shown; hidden when either is hidden or the whole is small."""
-    shown_part, shown_whole = counts.get(part), counts.get(whole)
-    if shown_part is None or shown_whole is None:
-        return None
-    if not isinstance(shown_part, int) or not isinstance(shown_whole, int):
-        return disclosure.SMALL
-    return disclosure.rate_shown(
-        100 * shown_part / shown_whole if shown_whole else None, shown_whole, threshold
-    )
 
 
 def _targets(db: Session, quarter: Quarter, shown: dict[str, Shown]) -> list[dict[str, Any]]:

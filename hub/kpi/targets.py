@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub import audit
@@ -143,24 +144,27 @@ def set_target(
     """Set, change or (with no value) end the target for ``code`` from ``quarter`` on, carried forward
     until a later quarter changes it. A refusal raises :class:`TargetError` and changes nothing."""
     why = " ".join(why.split())
-    with committed(db):
-        figure = _check(db, code, quarter, value, why)
-        now = in_force(db, quarter).get(code)
-        if value is None and now is None:
-            raise TargetError(f"There is no target for {figure.named} in {quarter.label} to end.")
-        if value is not None and now and (now.value, now.direction, now.why) == (value, direction, why):
-            raise TargetError(f"That is already the target for {figure.named} in {quarter.label}.")
-        found = db.scalars(
-            select(KpiTarget).where(KpiTarget.code == code, KpiTarget.from_quarter == quarter.key)
-        ).one_or_none()
-        if found is None:
-            found = KpiTarget(code=code, from_quarter=quarter.key)
-            db.add(found)
-        found.value, found.direction, found.why = value, direction, why
-        found.set_by = _account(actor)
-        found.set_at = utcnow()
-        db.flush()
-        audit.record_as(db, actor, "kpi.target_set", "kpi_target", found.id)
+    try:
+        with committed(db):
+            figure = _check(db, code, quarter, value, why)
+            now = in_force(db, quarter).get(code)
+            if value is None and now is None:
+                raise TargetError(f"There is no target for {figure.named} in {quarter.label} to end.")
+            if value is not None and now and (now.value, now.direction, now.why) == (value, direction, why):
+                raise TargetError(f"That is already the target for {figure.named} in {quarter.label}.")
+            found = db.scalars(
+                select(KpiTarget).where(KpiTarget.code == code, KpiTarget.from_quarter == quarter.key)
+            ).one_or_none()
+            if found is None:
+                found = KpiTarget(code=code, from_quarter=quarter.key)
+                db.add(found)
+            found.value, found.direction, found.why = value, direction, why
+            found.set_by = _account(actor)
+            found.set_at = utcnow()
+            db.flush()
+            audit.record_as(db, actor, "kpi.target_set", "kpi_target", found.id)
+    except IntegrityError as clash:  # another commissioner set the same figure's target at the same moment
+        raise TargetError("Someone else changed that target at the same moment. Please try again.") from clash
     return found
 
 
