@@ -17,12 +17,12 @@ from hub.kpi.joint import (
     TREND_QUARTERS,
     joint_quarter,
     quarters_up_to,
+    reviewable_quarters,
     submitted_figures,
     trends,
 )
 
 bp = Blueprint("commissioner", __name__)
-CHOOSABLE = 12
 
 
 def _chosen() -> Quarter:
@@ -43,7 +43,7 @@ def quarter_page() -> str:
     joint = joint_quarter(session, quarter, opened)
     found = trends(session, quarter, TREND_QUARTERS, TREND_CODES, opened=opened)
     audit.viewed(session, current_actor(), "kpi.joint_viewed", "kpi_quarter", quarter.key)
-    choices = Quarter.last_ended().back(CHOOSABLE)
+    choices = reviewable_quarters()
     return render_template(
         "kpi/commissioner.html",
         joint=joint,

@@ -48,6 +48,15 @@ TREND_CODES = [
 ]
 """The figures whose trends the joint view and the meeting pages draw (and the pack's headlines)."""
 TREND_QUARTERS = 8
+REVIEWABLE_QUARTERS = 12
+
+
+def reviewable_quarters() -> list[Quarter]:
+    """The ended quarters the joint view offers, newest first; the ones a commissioner may share for the
+    meeting or publish."""
+    return Quarter.last_ended().back(REVIEWABLE_QUARTERS)
+
+
 ALL_PROVIDERS = "All providers"
 TRIAGE_TEAM = "Triage team"
 SUFFIX = {Unit.PERCENTAGE: " (%)", Unit.DAYS: " (days)", Unit.COUNT: ""}

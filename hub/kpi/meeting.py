@@ -32,6 +32,7 @@ from hub.kpi.joint import (
     Trend,
     joint_quarter,
     quarters_up_to,
+    reviewable_quarters,
     submitted_figures,
     trends,
 )
@@ -43,8 +44,6 @@ from hub.providers.models import Provider
 
 TRS, COMMISSIONERS = "trs", "commissioners"
 TEAMS = {TRS: "Trauma and Resilience Service (TRS)", COMMISSIONERS: "Commissioners"}
-SHAREABLE_QUARTERS = 12
-"""How many quarters back (from the last that ended) a commissioner may share: those the joint view offers."""
 
 
 class MeetingRefused(Exception):
@@ -71,7 +70,7 @@ def names(db: Session) -> dict[str, str]:
 
 def shareable(quarter: Quarter) -> bool:
     """Only a quarter that has ended, and one the joint view still offers, can be shared."""
-    return quarter in Quarter.last_ended().back(SHAREABLE_QUARTERS)
+    return quarter in reviewable_quarters()
 
 
 def is_shared(db: Session, quarter: Quarter) -> bool:
