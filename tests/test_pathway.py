@@ -5,6 +5,7 @@ withdrawn; guessed quarters, wrong roles and spreadsheet formulas get nothing.""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
 from datetime import timedelta
@@ -253,3 +254,12 @@ def test_referrals_by_agency_are_published_under_the_same_control_as_every_count
 
 def publication_heading() -> str:
     return "Referrals from professionals, by the kind of organisation they work for"
+
+
+def test_reading_the_report_is_limited_per_address_like_every_public_page(app: Flask) -> None:
+    app.extensions["hub.config"] = dataclasses.replace(
+        app.extensions["hub.config"], public_form_rate_limit="3 per minute"
+    )
+    reader = app.test_client()
+    for path in ("/pathway", "/pathway.csv"):
+        assert [reader.get(path).status_code for _ in range(4)] == [200, 200, 200, 429], path
